@@ -1,0 +1,7 @@
+"""MNIST Studio's engine: data, models, training, drawings, runs and evaluation.
+
+Importing this package is cheap: TensorFlow is imported only by the modules
+that build, train or run models (``models``, ``trainer``, ``inference``), so
+the CLI answers bad input and the app starts without waiting for it.
+This package never imports streamlit.
+"""
