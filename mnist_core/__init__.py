@@ -5,3 +5,8 @@ that build, train or run models (``models``, ``trainer``, ``inference``), so
 the CLI answers bad input and the app starts without waiting for it.
 This package never imports streamlit.
 """
+
+import os
+
+# TensorFlow's C++ start-up chatter means nothing to a student: keep warnings and errors only.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")

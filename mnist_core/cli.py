@@ -1,0 +1,257 @@
+"""``python -m mnist_core``: train, evaluate and list runs from the terminal.
+
+Arguments are checked before TensorFlow is imported, so a typo is answered
+at once. Every user error is one line on stderr and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+
+from mnist_core.config import LIMITS, OPTIMIZERS, PRESETS, TrainConfig, parameter_count, preset
+from mnist_core.errors import UserError
+
+EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):
+        """One line, no usage dump: the message names the option and what it accepts."""
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def _whole(low: int, high: int):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be a whole number from {low:,} to {high:,} (got {text!r})")
+        return value
+
+    return parse
+
+
+def _number(low: float, high: float, low_open: bool = False):
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = None
+        bad = value is None or value != value or value > high or (value <= low if low_open else value < low)
+        if bad:
+            lower = f"above {low:g}" if low_open else f"from {low:g}"
+            raise argparse.ArgumentTypeError(f"must be a number {lower} up to {high:g} (got {text!r})")
+        return value
+
+    return parse
+
+
+def _list_of(parse_one, what: str, most: int):
+    def parse(text: str) -> tuple:
+        parts = [p.strip() for p in text.split(",")]
+        if not 1 <= len(parts) <= most or "" in parts:
+            raise argparse.ArgumentTypeError(f"must be 1 to {most} {what} separated by commas (got {text!r})")
+        return tuple(parse_one(p) for p in parts)
+
+    return parse
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m mnist_core", description="MNIST Studio's engine, from the terminal.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    train = commands.add_parser("train", help="train a model and record it as a run")
+    train.add_argument("--preset", default="seed", choices=list(PRESETS),
+                       help="starting hyperparameters (default: seed, the notebook's MLP)")
+    train.add_argument("--epochs", type=_whole(*LIMITS["epochs"]))
+    units = _whole(*LIMITS["units"])
+    train.add_argument("--units", type=_list_of(units, "layer sizes", LIMITS["hidden_layers"][1]),
+                       help="units of each hidden layer, e.g. 256,128")
+    rate = _number(*LIMITS["dropout"])
+    train.add_argument("--dropout", type=_list_of(rate, "rates", LIMITS["hidden_layers"][1]),
+                       help="dropout after the first hidden layer (as in the seed), or one rate per layer, e.g. 0.2,0.2")
+    train.add_argument("--batch-size", type=_whole(*LIMITS["batch_size"]))
+    train.add_argument("--learning-rate", type=_number(0, 10, low_open=True))
+    train.add_argument("--optimizer", choices=OPTIMIZERS)
+    train.add_argument("--train-size", type=_whole(*LIMITS["train_size"]),
+                       help="how many training images to use (default: all 60,000)")
+    train.add_argument("--augment", action="store_true", help="train on shifted, rotated, scaled, distorted digits")
+    train.add_argument("--seed", type=_whole(0, 2**31 - 1))
+    train.add_argument("--name", help="run name: letters, digits, spaces, '-' and '_', at most 64 characters")
+    train.add_argument("--save-to", help="also copy the trained model to this .keras path")
+    train.add_argument("--json", action="store_true", help="print the result as one JSON line at the end")
+
+    evaluate = commands.add_parser("evaluate", help="test accuracy and loss of a saved model")
+    source = evaluate.add_mutually_exclusive_group(required=True)
+    source.add_argument("--model", help="a .keras file")
+    source.add_argument("--run", help="the name of a run in the registry")
+    evaluate.add_argument("--json", action="store_true")
+
+    runs = commands.add_parser("runs", help="list the runs in the registry")
+    runs.add_argument("--json", action="store_true")
+    return parser
+
+
+def config_from_args(args: argparse.Namespace) -> TrainConfig:
+    """The preset with the options given on the command line applied, validated."""
+    config = preset(args.preset)
+    changes = {
+        "epochs": args.epochs,
+        "batch_size": args.batch_size,
+        "learning_rate": args.learning_rate,
+        "optimizer": args.optimizer,
+        "train_size": args.train_size,
+        "seed": args.seed,
+        "augment": args.augment or None,
+    }
+    config = config.replace(**{k: v for k, v in changes.items() if v is not None})
+    if args.units:
+        dropouts = (config.dropouts + (0.0,) * 4)[: len(args.units)]
+        config = config.replace(hidden_units=args.units, dropouts=dropouts)
+    if args.dropout:
+        rates = args.dropout
+        if len(rates) == 1:
+            rates = rates + (0.0,) * (len(config.hidden_units) - 1)
+        if len(rates) != len(config.hidden_units):
+            raise UserError(f"argument --dropout: give 1 rate or {len(config.hidden_units)} (one per hidden layer)")
+        config = config.replace(dropouts=rates)
+    return config.validate()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return {"train": _train, "evaluate": _evaluate, "runs": _runs}[args.command](args)
+    except UserError as error:
+        print(f"python -m mnist_core: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _train(args) -> int:
+    from mnist_core.registry import Registry, validate_run_name
+
+    config = config_from_args(args)
+    name = validate_run_name(args.name) if args.name is not None else None
+    if args.save_to and not args.save_to.endswith(".keras"):
+        raise UserError(f"argument --save-to: must end with .keras (got {args.save_to!r})")
+    registry = Registry()
+    registry.mark_interrupted()
+    run = registry.create_run(config.to_dict(), name=name, owner="cli")
+    print(f"Training {run.name}: {config.describe()}, {parameter_count(config):,} parameters, "
+          f"{config.epochs} epochs on {config.train_size:,} images.", file=sys.stderr)
+
+    from mnist_core.runs import execute_run
+
+    stop = _StopOnInterrupt()
+    with stop:
+        run = execute_run(registry, run.id, on_event=_ProgressBar(), should_stop=stop)
+    if args.save_to:
+        import shutil
+
+        shutil.copyfile(run.model_path, args.save_to)
+    summary = {
+        "run": run.name,
+        "params": parameter_count(config),
+        "epochs": run.metrics["epochs_completed"],
+        "test_accuracy": run.metrics["test_accuracy"],
+        "test_loss": run.metrics["test_loss"],
+        "train_accuracy": run.metrics["train_accuracy"],
+        "fit_seconds": run.metrics["fit_seconds"],
+        "history": run.history,
+    }
+    print(f"{run.name}: {run.status}, test accuracy {summary['test_accuracy']:.2%}, "
+          f"train accuracy {summary['train_accuracy'] or 0:.2%}, {summary['fit_seconds']:.1f} s of training. "
+          f"Model: {run.model_path}")
+    if args.json:
+        print(json.dumps(summary))
+    return 0
+
+
+def _evaluate(args) -> int:
+    from mnist_core.registry import Registry
+
+    if args.run is not None:
+        run = Registry().find(args.run)
+        if run.model_path is None:
+            raise UserError(f"The run {run.name!r} ({run.status}) has no saved model.")
+        path, label = run.model_path, run.name
+    else:
+        path, label = args.model, args.model
+
+    from mnist_core.data import load_mnist
+    from mnist_core.models import load_model
+    from mnist_core.trainer import evaluate_arrays
+
+    model = load_model(path)
+    data = load_mnist()
+    test_loss, test_accuracy = evaluate_arrays(model, data.x_test / 255.0, data.y_test.astype("int64"))
+    print(f"{label}: test accuracy {test_accuracy:.2%}, test loss {test_loss:.4f} on 10,000 MNIST test images.")
+    if args.json:
+        print(json.dumps({"model": str(path), "test_accuracy": test_accuracy, "test_loss": test_loss,
+                          "params": model.count_params()}))
+    return 0
+
+
+def _runs(args) -> int:
+    from mnist_core.registry import Registry
+
+    runs = Registry().list_runs()
+    if args.json:
+        print(json.dumps([{"id": r.id, "name": r.name, "status": r.status, "config": r.config,
+                           "metrics": r.metrics, "seconds": r.seconds} for r in runs]))
+        return 0
+    if not runs:
+        print("No runs yet: `python -m mnist_core train` starts one.")
+    for run in runs:
+        accuracy = run.metrics.get("test_accuracy")
+        shown = f"{accuracy:.2%}" if accuracy is not None else "-"
+        config = TrainConfig.from_dict(run.config)
+        print(f"{run.name:<24} {run.status:<11} test {shown:>7}  {config.describe()}")
+    return 0
+
+
+class _StopOnInterrupt:
+    """Ctrl-C stops the run after the current chunk and keeps the model; a second Ctrl-C aborts."""
+
+    def __init__(self):
+        self.requested = False
+
+    def __call__(self) -> bool:
+        return self.requested
+
+    def __enter__(self):
+        self._previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def __exit__(self, *exc):
+        signal.signal(signal.SIGINT, self._previous)
+
+    def _handle(self, signum, frame):
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+        print("\nStopping after this chunk of batches (Ctrl-C again to abort)...", file=sys.stderr)
+
+
+class _ProgressBar:
+    """A one-line progress bar on stderr when it is a terminal; one line per epoch otherwise."""
+
+    def __init__(self):
+        self.tty = sys.stderr.isatty()
+
+    def __call__(self, event: dict) -> None:
+        head = f"Epoch {event['epoch']}/{event['epochs']}"
+        if event["kind"] == "batch" and self.tty:
+            filled = int(30 * event["step"] / event["steps"])
+            eta = f"{event['eta']:.0f} s left" if event["eta"] is not None else ""
+            print(f"\r{head} [{'#' * filled}{'.' * (30 - filled)}] loss {event['loss']:.4f} "
+                  f"accuracy {event['accuracy']:.4f} {eta}   ", end="", file=sys.stderr, flush=True)
+        elif event["kind"] == "epoch":
+            print(f"\r{head}: loss {event['loss']:.4f} accuracy {event['accuracy']:.4f} "
+                  f"test loss {event['test_loss']:.4f} test accuracy {event['test_accuracy']:.4f} "
+                  f"({event['seconds']:.1f} s){' ' * 12}", file=sys.stderr)

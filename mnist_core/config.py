@@ -1,0 +1,181 @@
+"""Every hyperparameter of a run in one object, checked with messages a student understands.
+
+Pure Python: the Train page calls ``parameter_count`` and ``layer_table`` on
+every slider move without waiting for TensorFlow.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+
+from mnist_core.errors import ConfigError
+
+OPTIMIZERS = ("adam", "sgd", "rmsprop")
+SCHEDULES = ("constant", "cosine")
+TRAIN_SET_SIZE = 60_000
+LIMITS = {
+    "hidden_layers": (1, 4),
+    "units": (1, 4096),
+    "dropout": (0.0, 0.9),
+    "epochs": (1, 100),
+    "batch_size": (1, 60_000),
+    "train_size": (100, TRAIN_SET_SIZE),
+    "conv_filters": (1, 256),
+    "conv_layers": (0, 3),
+}
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """One run's hyperparameters. The defaults are the seed notebook's model.
+
+    A model is ``conv_filters`` convolution blocks (none for an MLP), then the
+    dense ``hidden_units`` with ``dropouts[i]`` applied after layer ``i``
+    (0 means no Dropout layer), then a 10-way softmax.
+    """
+
+    hidden_units: tuple[int, ...] = (256, 128)
+    dropouts: tuple[float, ...] = (0.2, 0.0)
+    conv_filters: tuple[int, ...] = ()
+    epochs: int = 10
+    batch_size: int = 128
+    learning_rate: float = 1e-3
+    optimizer: str = "adam"
+    schedule: str = "constant"
+    train_size: int = TRAIN_SET_SIZE
+    augment: bool = False
+    seed: int = 0
+
+    @property
+    def architecture(self) -> str:
+        return "cnn" if self.conv_filters else "mlp"
+
+    def validate(self) -> "TrainConfig":
+        """Return self, or raise ConfigError saying what is wrong and what is allowed."""
+        _check_range("number of hidden layers", len(self.hidden_units), *LIMITS["hidden_layers"])
+        if len(self.dropouts) != len(self.hidden_units):
+            raise ConfigError(
+                f"Give one dropout rate per hidden layer: {len(self.hidden_units)} layers "
+                f"but {len(self.dropouts)} dropout rates."
+            )
+        for i, units in enumerate(self.hidden_units, 1):
+            _check_range(f"units in hidden layer {i}", units, *LIMITS["units"])
+        for i, rate in enumerate(self.dropouts, 1):
+            _check_range(f"dropout rate of layer {i}", rate, *LIMITS["dropout"])
+        _check_range("number of convolution layers", len(self.conv_filters), *LIMITS["conv_layers"])
+        for i, filters in enumerate(self.conv_filters, 1):
+            _check_range(f"filters in convolution layer {i}", filters, *LIMITS["conv_filters"])
+        _check_range("epochs", self.epochs, *LIMITS["epochs"])
+        _check_range("batch size", self.batch_size, *LIMITS["batch_size"])
+        _check_range("training-set size", self.train_size, *LIMITS["train_size"])
+        if not _is_number(self.learning_rate) or not self.learning_rate > 0 or self.learning_rate > 10:
+            raise ConfigError(
+                f"The learning rate must be a number above 0 and at most 10 (got {self.learning_rate!r})."
+            )
+        if self.optimizer not in OPTIMIZERS:
+            raise ConfigError(f"Unknown optimizer {self.optimizer!r}: choose one of {', '.join(OPTIMIZERS)}.")
+        if self.schedule not in SCHEDULES:
+            raise ConfigError(f"Unknown schedule {self.schedule!r}: choose one of {', '.join(SCHEDULES)}.")
+        return self
+
+    def replace(self, **changes) -> "TrainConfig":
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "TrainConfig":
+        """Rebuild a config saved with ``to_dict``; unknown keys are ignored."""
+        fields = {f.name for f in dataclasses.fields(cls)}
+        values = {k: v for k, v in data.items() if k in fields}
+        for key in ("hidden_units", "dropouts", "conv_filters"):
+            if key in values:
+                values[key] = tuple(values[key])
+        return cls(**values)
+
+    def describe(self) -> str:
+        """A short label such as ``MLP 256-128, dropout 0.2/0``."""
+        layers = "-".join(str(u) for u in self.hidden_units)
+        drop = "/".join(f"{d:g}" for d in self.dropouts)
+        if self.conv_filters:
+            convs = "-".join(str(f) for f in self.conv_filters)
+            return f"CNN {convs} + {layers}, dropout {drop}"
+        return f"MLP {layers}, dropout {drop}"
+
+
+PRESETS = {
+    "seed": TrainConfig(),
+    "no-dropout": TrainConfig(dropouts=(0.0, 0.0)),
+    "heavy-dropout": TrainConfig(dropouts=(0.5, 0.0)),
+    "cnn": TrainConfig(
+        conv_filters=(16, 32),
+        hidden_units=(128,),
+        dropouts=(0.25,),
+        epochs=3,
+        batch_size=64,
+        learning_rate=2e-3,
+        schedule="cosine",
+    ),
+}
+PRESET_LABELS = {
+    "seed": "Seed notebook",
+    "no-dropout": "No dropout",
+    "heavy-dropout": "Heavy dropout (0.5)",
+    "cnn": "CNN",
+}
+
+
+def preset(name: str) -> TrainConfig:
+    try:
+        return PRESETS[name]
+    except KeyError:
+        raise ConfigError(f"Unknown preset {name!r}: choose one of {', '.join(PRESETS)}.") from None
+
+
+def layer_table(config: TrainConfig) -> list[dict]:
+    """The model's layers as rows of (layer, output shape, parameters), computed without Keras.
+
+    Convolutions are 3x3 with 'same' padding, each followed by a 2x2 max-pool.
+    """
+    rows = []
+    if config.conv_filters:
+        side, channels = 28, 1
+        for filters in config.conv_filters:
+            rows.append(_row("Conv2D 3x3, relu", (side, side, filters), (9 * channels + 1) * filters))
+            side //= 2
+            rows.append(_row("MaxPooling2D 2x2", (side, side, filters), 0))
+            channels = filters
+        inputs = side * side * channels
+    else:
+        inputs = 28 * 28
+    rows.append(_row("Flatten", (inputs,), 0))
+    for units, rate in zip(config.hidden_units, config.dropouts):
+        rows.append(_row("Dense, relu", (units,), (inputs + 1) * units))
+        if rate > 0:
+            rows.append(_row(f"Dropout {rate:g}", (units,), 0))
+        inputs = units
+    rows.append(_row("Dense, softmax", (10,), (inputs + 1) * 10))
+    return rows
+
+
+def parameter_count(config: TrainConfig) -> int:
+    return sum(row["parameters"] for row in layer_table(config))
+
+
+def _row(layer: str, shape: tuple, parameters: int) -> dict:
+    return {"layer": layer, "output shape": "x".join(str(s) for s in shape), "parameters": parameters}
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _check_range(what: str, value, low, high) -> None:
+    """Numbers with integer limits must be whole numbers; every number must lie in [low, high]."""
+    whole = isinstance(low, int) and isinstance(high, int)
+    if not _is_number(value) or (whole and value != int(value)) or not low <= value <= high:
+        kind = "a whole number" if whole else "a number"
+        raise ConfigError(f"The {what} must be {kind} from {low:g} to {high:g} (got {value!r}).")

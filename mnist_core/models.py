@@ -1,0 +1,66 @@
+"""Keras models built from a TrainConfig, and loading saved models safely."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import keras
+from keras import layers
+
+from mnist_core.config import TrainConfig
+from mnist_core.errors import ModelFileError
+
+
+def build_model(config: TrainConfig) -> keras.Model:
+    """Convolution blocks (for a CNN), then dense layers with dropout, then softmax over 10 digits.
+
+    With the default config this is the seed notebook's model exactly:
+    Flatten, Dense(256, relu), Dropout(0.2), Dense(128, relu), Dense(10, softmax).
+    """
+    config.validate()
+    keras.utils.set_random_seed(config.seed)
+    model = keras.Sequential(name=config.architecture)
+    model.add(keras.Input(shape=(28, 28)))
+    if config.conv_filters:
+        model.add(layers.Reshape((28, 28, 1)))
+        for filters in config.conv_filters:
+            model.add(layers.Conv2D(filters, 3, padding="same", activation="relu"))
+            model.add(layers.MaxPooling2D(2))
+    model.add(layers.Flatten())
+    for units, rate in zip(config.hidden_units, config.dropouts):
+        model.add(layers.Dense(units, activation="relu"))
+        if rate > 0:
+            model.add(layers.Dropout(rate))
+    model.add(layers.Dense(10, activation="softmax"))
+    return model
+
+
+def make_optimizer(config: TrainConfig, total_steps: int) -> keras.optimizers.Optimizer:
+    """The optimizer, with a constant rate or a short warm-up followed by cosine decay."""
+    rate = config.learning_rate
+    if config.schedule == "cosine":
+        warmup = max(1, total_steps // 10)
+        rate = keras.optimizers.schedules.CosineDecay(
+            initial_learning_rate=rate / 10,
+            decay_steps=max(1, total_steps - warmup),
+            warmup_target=rate,
+            warmup_steps=warmup,
+        )
+    optimizers = {"adam": keras.optimizers.Adam, "sgd": keras.optimizers.SGD, "rmsprop": keras.optimizers.RMSprop}
+    return optimizers[config.optimizer](learning_rate=rate)
+
+
+def load_model(path: Path | str) -> keras.Model:
+    """Load a ``.keras`` file with Keras' safe mode (no arbitrary code), or raise ModelFileError."""
+    path = Path(path)
+    if path.suffix != ".keras":
+        raise ModelFileError(f"{path} is not a .keras model file.")
+    if not path.is_file():
+        raise ModelFileError(f"The model file {path} does not exist.")
+    try:
+        model = keras.saving.load_model(path, compile=False, safe_mode=True)
+    except Exception as error:  # Keras raises many types for a damaged zip or config
+        raise ModelFileError(f"The model file {path} is damaged or not a Keras model ({type(error).__name__}).") from None
+    if tuple(model.input_shape[1:]) != (28, 28) or tuple(model.output_shape[1:]) != (10,):
+        raise ModelFileError(f"The model in {path} does not take 28x28 images and give 10 digit probabilities.")
+    return model

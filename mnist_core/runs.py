@@ -1,0 +1,51 @@
+"""A registered run from start to end: train, record each epoch, keep the model, mark the outcome.
+
+The CLI and the app's job manager both train through ``execute_run``, so a
+run looks the same in the registry whoever started it.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from mnist_core.config import TrainConfig
+from mnist_core.registry import Registry, Run
+
+
+def execute_run(
+    registry: Registry,
+    run_id: int,
+    on_event: Callable[[dict], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> Run:
+    """Train the queued run ``run_id``; it ends finished, stopped (model kept) or failed (error kept)."""
+    from mnist_core.trainer import train  # TensorFlow is imported only when a run really starts
+
+    run = registry.get(run_id)
+    registry.set_status(run_id, "running")
+
+    def record(event: dict) -> None:
+        if event["kind"] == "epoch":
+            registry.append_epoch(run_id, {k: event[k] for k in
+                                           ("epoch", "loss", "accuracy", "test_loss", "test_accuracy",
+                                            "seconds", "complete")})
+        if on_event:
+            on_event(event)
+
+    try:
+        result = train(TrainConfig.from_dict(run.config), on_event=record, should_stop=should_stop)
+        registry.save_model(run_id, result.model)
+        registry.set_metrics(run_id, result.metrics)
+        registry.set_status(run_id, "stopped" if result.stopped else "finished")
+    except BaseException as error:
+        registry.set_status(run_id, "failed", error=_describe(error))
+        raise
+    return registry.get(run_id)
+
+
+def _describe(error: BaseException) -> str:
+    if isinstance(error, KeyboardInterrupt):
+        return "Interrupted from the keyboard."
+    if isinstance(error, MemoryError):
+        return "The machine ran out of memory: try a smaller model, batch size or training set."
+    return f"{type(error).__name__}: {error}"

@@ -1,0 +1,26 @@
+"""Home: what the app teaches, and where to start."""
+
+import streamlit as st
+
+st.title("MNIST Studio")
+st.markdown(
+    """
+Watch a neural network learn to read handwritten digits.
+
+- **Train** a network on 60,000 handwritten digits and watch its accuracy climb, epoch by epoch.
+  Move the **dropout** slider and train again: see the gap between training and test accuracy
+  open or close. That gap is *overfitting*.
+- **Draw** a digit with the mouse or a finger and see what the network thinks it is, how sure it is,
+  and the 28x28 picture it was actually given.
+- **Evaluate** a model: which digits it confuses, the exact images it gets wrong,
+  and what its first layer has learned.
+"""
+)
+left, middle, right = st.columns(3)
+left.page_link("pages/train.py", label="Start training", icon="📈")
+middle.page_link("pages/draw.py", label="Draw a digit", icon="✏️")
+right.page_link("pages/evaluate.py", label="See where it goes wrong", icon="🔍")
+st.caption(
+    "Data: the MNIST database of handwritten digits by Yann LeCun and Corinna Cortes, "
+    "licensed CC BY-SA 3.0. Everything runs on this machine, offline."
+)

@@ -1,0 +1,52 @@
+"""The training loop on real MNIST subsets: it learns, reports progress, stops, and matches Keras."""
+
+import numpy as np
+
+from mnist_core.config import TrainConfig
+from mnist_core.data import load_mnist, subset
+from mnist_core.models import build_model
+from mnist_core.trainer import evaluate_arrays, train
+
+SMALL = TrainConfig(hidden_units=(64,), dropouts=(0.2,), epochs=3, batch_size=64, train_size=3000)
+
+
+def test_a_short_run_lowers_the_loss_and_reports_every_epoch():
+    events = []
+    result = train(SMALL, on_event=events.append)
+    losses = [record["loss"] for record in result.history]
+    assert len(result.history) == 3 and not result.stopped
+    assert losses[0] > losses[1] > losses[2]
+    assert result.metrics["test_accuracy"] > 0.85
+    epoch_events = [e for e in events if e["kind"] == "epoch"]
+    assert [e["epoch"] for e in epoch_events] == [1, 2, 3]
+    assert all({"test_loss", "test_accuracy", "eta", "seconds"} <= e.keys() for e in epoch_events)
+    batch_events = [e for e in events if e["kind"] == "batch"]
+    assert batch_events and all(0 < e["step"] <= e["steps"] for e in batch_events)
+    assert epoch_events[-1]["eta"] == 0
+
+
+def test_cancelling_stops_between_batches_and_keeps_a_usable_model():
+    events = []
+    stop_after = 2  # stop once two progress events have arrived
+    result = train(SMALL.replace(epochs=20), on_event=events.append,
+                   should_stop=lambda: len(events) >= stop_after)
+    assert result.stopped
+    assert len(result.history) == 1 and not result.history[0]["complete"]
+    assert result.metrics["epochs_completed"] == 0
+    data = load_mnist()
+    _, accuracy = evaluate_arrays(result.model, data.x_test[:500] / 255.0, data.y_test[:500].astype("int64"))
+    assert accuracy > 0.2  # partly trained, and it predicts
+
+
+def test_the_fast_loop_reaches_the_accuracy_of_plain_keras_fit():
+    """What makes the trainer fast must not change what it learns: same model, data and budget."""
+    config = TrainConfig(epochs=3, train_size=6000)
+    data = load_mnist()
+    ours = train(config).metrics["test_accuracy"]
+
+    x, y = subset(data.x_train, data.y_train, config.train_size, config.seed)
+    model = build_model(config)
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.fit(x / 255.0, y, epochs=config.epochs, batch_size=config.batch_size, verbose=0)
+    _, keras_accuracy = evaluate_arrays(model, data.x_test / 255.0, data.y_test.astype(np.int64))
+    assert abs(ours - keras_accuracy) < 0.015, (ours, keras_accuracy)
