@@ -2,12 +2,12 @@
 
 import streamlit as st
 
-st.set_page_config(page_title="MNIST Studio", page_icon="✏️", layout="wide")
+st.set_page_config(page_title="MNIST Studio", page_icon=":material/draw:", layout="wide")
 
 pages = [
-    st.Page("pages/home.py", title="Home", icon="🏠", default=True),
-    st.Page("pages/train.py", title="Train", icon="📈", url_path="train"),
-    st.Page("pages/draw.py", title="Draw", icon="✏️", url_path="draw"),
-    st.Page("pages/evaluate.py", title="Evaluate", icon="🔍", url_path="evaluate"),
+    st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
+    st.Page("pages/train.py", title="Train", icon=":material/monitoring:", url_path="train"),
+    st.Page("pages/draw.py", title="Draw", icon=":material/draw:", url_path="draw"),
+    st.Page("pages/evaluate.py", title="Evaluate", icon=":material/search:", url_path="evaluate"),
 ]
 st.navigation(pages).run()

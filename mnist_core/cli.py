@@ -13,6 +13,7 @@ import sys
 
 from mnist_core.config import LIMITS, OPTIMIZERS, PRESETS, TrainConfig, parameter_count, preset
 from mnist_core.errors import UserError
+from mnist_core.study import STUDIES
 
 EXIT_USAGE = 2
 
@@ -72,6 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
     units = _whole(*LIMITS["units"])
     train.add_argument("--units", type=_list_of(units, "layer sizes", LIMITS["hidden_layers"][1]),
                        help="units of each hidden layer, e.g. 256,128")
+    filters = _whole(*LIMITS["conv_filters"])
+    train.add_argument("--filters", type=_list_of(filters, "filter counts", LIMITS["conv_layers"][1]),
+                       help="filters of each convolution layer (CNN only), e.g. 32,64")
     rate = _number(*LIMITS["dropout"])
     train.add_argument("--dropout", type=_list_of(rate, "rates", LIMITS["hidden_layers"][1]),
                        help="dropout after the first hidden layer (as in the seed), or one rate per layer, e.g. 0.2,0.2")
@@ -94,6 +98,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     runs = commands.add_parser("runs", help="list the runs in the registry")
     runs.add_argument("--json", action="store_true")
+
+    study = commands.add_parser("study", help="train each variant of an ablation study and compare them")
+    study.add_argument("study", choices=list(STUDIES), help="which study: dropout (the seed notebook's)")
+    study.add_argument("--epochs", type=_whole(*LIMITS["epochs"]), help="epochs per variant (default: 10)")
+    study.add_argument("--train-size", type=_whole(*LIMITS["train_size"]),
+                       help="training images per variant (default: all 60,000)")
+    study.add_argument("--json", action="store_true", help="print the results as one JSON line at the end")
     return parser
 
 
@@ -110,6 +121,10 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         "augment": args.augment or None,
     }
     config = config.replace(**{k: v for k, v in changes.items() if v is not None})
+    if args.filters:
+        if not config.conv_filters:
+            raise UserError("argument --filters: only for a CNN (use --preset cnn)")
+        config = config.replace(conv_filters=args.filters)
     if args.units:
         dropouts = (config.dropouts + (0.0,) * 4)[: len(args.units)]
         config = config.replace(hidden_units=args.units, dropouts=dropouts)
@@ -126,7 +141,7 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return {"train": _train, "evaluate": _evaluate, "runs": _runs}[args.command](args)
+        return {"train": _train, "evaluate": _evaluate, "runs": _runs, "study": _study}[args.command](args)
     except UserError as error:
         print(f"python -m mnist_core: error: {error}", file=sys.stderr)
         return EXIT_USAGE
@@ -212,6 +227,54 @@ def _runs(args) -> int:
         shown = f"{accuracy:.2%}" if accuracy is not None else "-"
         config = TrainConfig.from_dict(run.config)
         print(f"{run.name:<24} {run.status:<11} test {shown:>7}  {config.describe()}")
+    return 0
+
+
+def _study(args) -> int:
+    from mnist_core.registry import Registry
+    from mnist_core.study import run_name, study, study_table
+
+    changes = {k: v for k, v in {"epochs": args.epochs, "train_size": args.train_size}.items() if v is not None}
+    variants = [(label, config.replace(**changes).validate()) for label, config in study(args.study)]
+    registry = Registry()
+    registry.mark_interrupted()
+    taken = {run.name.lower() for run in registry.list_runs()}
+    number = 1  # the first number free for every variant's name: "Study dropout - No dropout - 2" is the 2nd study
+    while any(run_name(args.study, label, number).lower() in taken for label, _ in variants):
+        number += 1
+
+    from mnist_core.runs import execute_run
+
+    rows = []
+    stop = _StopOnInterrupt()
+    with stop:
+        for index, (label, config) in enumerate(variants, 1):
+            run = registry.create_run(config.to_dict(), name=run_name(args.study, label, number), owner="cli")
+            print(f"[{index}/{len(variants)}] {label}: {config.describe()}, {parameter_count(config):,} parameters, "
+                  f"{config.epochs} epochs on {config.train_size:,} images (run {run.name}).", file=sys.stderr)
+            run = execute_run(registry, run.id, on_event=_ProgressBar(), should_stop=stop)
+            train_accuracy, test_accuracy = run.metrics["train_accuracy"], run.metrics["test_accuracy"]
+            rows.append({
+                "label": label,
+                "run": run.name,
+                "status": run.status,
+                "dropout": config.dropouts[0],
+                "params": parameter_count(config),
+                "epochs": run.metrics["epochs_completed"],
+                "train_accuracy": train_accuracy,
+                "test_accuracy": test_accuracy,
+                "gap": train_accuracy - test_accuracy if train_accuracy is not None else None,
+                "test_loss": run.metrics["test_loss"],
+                "fit_seconds": run.metrics["fit_seconds"],
+            })
+            if stop.requested:
+                print(f"Study stopped after {index} of {len(variants)} variants.", file=sys.stderr)
+                break
+    percent = lambda value: "-" if value != value else f"{value:.2%}"  # NaN (no train accuracy) shows as -
+    print(study_table(rows).to_string(index=False, formatters={
+        "Dropout": "{:g}".format, "Train accuracy": percent, "Test accuracy": percent, "Gap": percent}))
+    if args.json:
+        print(json.dumps({"study": args.study, "rows": rows}))
     return 0
 
 

@@ -1,2 +1,119 @@
+"""Draw: a digit on the canvas (or a photo), the 28x28 image the model sees, and its answer."""
+
+from __future__ import annotations
+
+import io
+
 import streamlit as st
-st.title('Draw')
+from PIL import Image
+
+from mnist_core.errors import UserError
+from mnist_core.preprocess import MAX_UPLOAD_BYTES, decode_upload, prepare_canvas, prepare_digit
+from pages.charts import pixels, probability_bars, saliency_overlay
+from pages.resources import choose_model, open_registry, user_id
+
+CANVAS_SIZE = 280
+UNSURE_BELOW = 0.6  # a top probability under this is shown as a guess, not an answer
+MOSTLY_INK = 0.5
+
+
+def canvas():
+    """The drawing surface; returns (raw RGBA array or None)."""
+    from streamlit_drawable_canvas import st_canvas  # raises outside a Streamlit runtime
+
+    st.session_state.setdefault("canvas_number", 0)
+    result = st_canvas(
+        stroke_width=st.session_state.get("stroke_width", 18),
+        stroke_color="#FFFFFF",
+        background_color="#000000",
+        height=CANVAS_SIZE,
+        width=CANVAS_SIZE,
+        drawing_mode="freedraw",
+        return_image_data=True,
+        key=f"canvas_{st.session_state.canvas_number}",
+    )
+    return result.image_data
+
+
+def clear() -> None:
+    st.session_state.canvas_number += 1  # a new key gives an empty canvas
+
+
+def answer(predictor, prepared) -> None:
+    probabilities = predictor.probabilities(prepared.image)
+    ranked = probabilities.argsort()[::-1]
+    top, second = int(ranked[0]), int(ranked[1])
+    st.markdown(f"## Prediction: {top}")
+    if prepared.ink_fraction > MOSTLY_INK:
+        st.info("The canvas is mostly ink, so this is hardly a digit. Press **Clear** and draw one digit.")
+    elif probabilities[top] < UNSURE_BELOW:
+        st.warning(f"The model is unsure: {probabilities[top]:.0%} for {top}, "
+                   f"{probabilities[second]:.0%} for {second}. Try drawing it larger or more clearly.")
+    else:
+        st.caption(f"{probabilities[top]:.1%} sure.")
+    st.altair_chart(probability_bars(probabilities), use_container_width=True)
+
+
+def model_view(predictor, prepared) -> None:
+    st.markdown("**What the model is given** (28x28)")
+    st.image(pixels(prepared.image), width=280)
+    if st.toggle("Why this answer?", help="Red pixels pushed the answer up, blue ones pushed it down "
+                                          "(gradient x input)."):
+        st.image(saliency_overlay(prepared.image, predictor.saliency(prepared.image)), width=280)
+
+
+def upload():
+    """A photo of a digit on paper, as an alternative to drawing; returns a Prepared or None."""
+    file = st.file_uploader("Or upload a photo of a digit (PNG or JPEG)", type=["png", "jpg", "jpeg"],
+                            help=f"At most {MAX_UPLOAD_BYTES // 2**20} MB. Dark ink on light paper is fine.")
+    if file is None:
+        return None
+    try:
+        prepared = prepare_digit(decode_upload(file.getvalue(), file.name))
+    except UserError as error:
+        st.error(f"{file.name}: {error}")
+        return None
+    if prepared is None:
+        st.warning(f"{file.name}: no digit found in this image.")
+    return prepared
+
+
+def save_drawing(prepared, raw) -> None:
+    left, right = st.columns([1, 2])
+    label = left.selectbox("Label", list(range(10)), key="save_label", label_visibility="collapsed")
+    if right.button("Save as label", help="Adds this drawing to the class's own test set, "
+                                          "which the Evaluate page can score models on."):
+        png = None
+        if raw is not None:
+            buffer = io.BytesIO()
+            Image.fromarray(raw).save(buffer, format="PNG")
+            png = buffer.getvalue()
+        try:
+            open_registry().add_drawing(label, prepared.image, png, owner=user_id())
+            st.toast(f"Saved as {label}. Thank you!")
+        except UserError as error:
+            st.error(str(error))
+
+
+st.title("Draw")
+st.caption("Draw one digit, 0 to 9, with the mouse or a finger. Lift the pen and the model answers.")
+label, predictor = choose_model()
+st.sidebar.slider("Stroke width", 8, 40, 18, key="stroke_width", help="Thick strokes look most like MNIST.")
+
+draw_col, seen_col, answer_col = st.columns([3, 3, 4], gap="medium")
+with draw_col:
+    raw = canvas()
+    st.button("Clear", on_click=clear)
+    uploaded = upload()
+prepared = uploaded or prepare_canvas(raw)
+
+if prepared is None:
+    answer_col.markdown("## Draw a digit")
+    answer_col.caption("The model's answer appears here.")
+elif predictor is not None:
+    with seen_col:
+        model_view(predictor, prepared)
+    with answer_col:
+        answer(predictor, prepared)
+        save_drawing(prepared, raw if uploaded is None else None)
+st.sidebar.caption(f"Answering: {label}")

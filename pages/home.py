@@ -17,9 +17,9 @@ Watch a neural network learn to read handwritten digits.
 """
 )
 left, middle, right = st.columns(3)
-left.page_link("pages/train.py", label="Start training", icon="📈")
-middle.page_link("pages/draw.py", label="Draw a digit", icon="✏️")
-right.page_link("pages/evaluate.py", label="See where it goes wrong", icon="🔍")
+left.page_link("pages/train.py", label="Start training", icon=":material/monitoring:")
+middle.page_link("pages/draw.py", label="Draw a digit", icon=":material/draw:")
+right.page_link("pages/evaluate.py", label="See where it goes wrong", icon=":material/search:")
 st.caption(
     "Data: the MNIST database of handwritten digits by Yann LeCun and Corinna Cortes, "
     "licensed CC BY-SA 3.0. Everything runs on this machine, offline."

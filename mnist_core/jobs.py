@@ -1,0 +1,114 @@
+"""Training jobs that belong to the server, not to a page: a queue, a few worker threads, Stop.
+
+The app creates one JobManager per server. A page submits a run and then
+only reads ``live(run_id)``: leaving the page or closing the tab does not
+touch the run. At most ``max_parallel`` runs train at once (a 2-core
+machine trains one model at full speed); the others wait in order.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import deque
+from dataclasses import dataclass, field
+
+from mnist_core.config import TrainConfig
+from mnist_core.registry import Registry
+from mnist_core.runs import execute_run
+
+
+@dataclass
+class LiveRun:
+    """What a page shows of a queued or running run; updated by the training thread."""
+
+    run_id: int
+    owner: str | None
+    status: str = "queued"
+    progress: dict | None = None  # the latest batch or epoch event
+    epochs: list[dict] = field(default_factory=list)
+    error: str | None = None
+    stop_requested: bool = False
+
+
+def default_parallel_runs() -> int:
+    """``MNIST_STUDIO_PARALLEL_RUNS`` if set, else 1: one run already keeps both cores busy."""
+    try:
+        return max(1, int(os.environ.get("MNIST_STUDIO_PARALLEL_RUNS", "1")))
+    except ValueError:
+        return 1
+
+
+class JobManager:
+    def __init__(self, registry: Registry, max_parallel: int | None = None, runner=execute_run):
+        self.registry = registry
+        self.max_parallel = max_parallel or default_parallel_runs()
+        self._runner = runner
+        self._lock = threading.Condition()
+        self._waiting: deque[int] = deque()
+        self._live: dict[int, LiveRun] = {}
+        registry.mark_interrupted()  # runs left over from a server that died are not running any more
+        for number in range(self.max_parallel):
+            threading.Thread(target=self._work, name=f"trainer-{number + 1}", daemon=True).start()
+
+    def submit(self, config: TrainConfig, owner: str | None, name: str | None = None) -> int:
+        """Queue a run; it starts as soon as a worker is free. Returns the run's id."""
+        config.validate()
+        run = self.registry.create_run(config.to_dict(), name=name, owner=owner)
+        with self._lock:
+            self._live[run.id] = LiveRun(run.id, owner)
+            self._waiting.append(run.id)
+            self._lock.notify()
+        return run.id
+
+    def stop(self, run_id: int) -> None:
+        """A running run stops after its current chunk of batches and keeps its model; a queued one is dropped."""
+        with self._lock:
+            live = self._live.get(run_id)
+            if live is None:
+                return
+            live.stop_requested = True
+            if run_id in self._waiting:
+                self._waiting.remove(run_id)
+                live.status = "stopped"
+                self.registry.set_status(run_id, "stopped", error="Stopped before it started.")
+
+    def live(self, run_id: int) -> LiveRun | None:
+        """The run's live state while this server knows it (queued, running, or ended since it started)."""
+        return self._live.get(run_id)
+
+    def queue_position(self, run_id: int) -> int | None:
+        """1 for the next run to start, None when the run is not waiting."""
+        with self._lock:
+            return self._waiting.index(run_id) + 1 if run_id in self._waiting else None
+
+    def runs_of(self, owner: str) -> list[LiveRun]:
+        """The runs this session started on this server, newest first."""
+        return sorted((r for r in self._live.values() if r.owner == owner), key=lambda r: -r.run_id)
+
+    def busy(self) -> bool:
+        return any(r.status in ("queued", "running") for r in self._live.values())
+
+    def _work(self) -> None:
+        while True:
+            with self._lock:
+                while not self._waiting:
+                    self._lock.wait()
+                run_id = self._waiting.popleft()
+                live = self._live[run_id]
+                live.status = "running"
+            self._train(live)
+
+    def _train(self, live: LiveRun) -> None:
+        def on_event(event: dict) -> None:
+            live.progress = event
+            if event["kind"] == "epoch":
+                live.epochs = live.epochs + [event]  # a new list, so readers never see it change under them
+
+        try:
+            run = self._runner(self.registry, live.run_id, on_event=on_event,
+                               should_stop=lambda: live.stop_requested)
+            live.status = run.status
+        except Exception as error:  # recorded as failed in the registry by execute_run; the worker goes on
+            live.error = str(error) or type(error).__name__
+            live.status = "failed"

@@ -1,0 +1,284 @@
+"""The run registry: every run and every collected drawing, in SQLite, under ``MNIST_STUDIO_HOME``.
+
+SQLite in WAL mode lets the app's pages read while a training thread writes.
+Each operation opens its own short-lived connection, so any thread may call
+any method. A run's model file is named after its integer id, never after its
+name, and is written to a temporary file first and then renamed into place,
+so a crash never leaves half a model where a reader could find it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sqlite3
+import time
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+import numpy as np
+
+from mnist_core.errors import RegistryError
+from mnist_core.paths import studio_home
+
+STATUSES = ("queued", "running", "finished", "stopped", "failed", "interrupted")
+ENDED = ("finished", "stopped", "failed", "interrupted")
+NAME_RULE = "letters, digits, spaces, '-' and '_', at most 64 characters"
+_NAME = re.compile(r"[A-Za-z0-9 _-]{1,64}")
+_TEMP_PREFIX = ".partial-"
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    config TEXT NOT NULL,
+    status TEXT NOT NULL,
+    owner TEXT,
+    created_at REAL NOT NULL,
+    started_at REAL,
+    finished_at REAL,
+    history TEXT NOT NULL DEFAULT '[]',
+    metrics TEXT NOT NULL DEFAULT '{}',
+    error TEXT
+);
+CREATE TABLE IF NOT EXISTS drawings (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    label INTEGER NOT NULL,
+    image BLOB NOT NULL,
+    canvas_png BLOB,
+    owner TEXT,
+    created_at REAL NOT NULL
+);
+"""
+
+
+def validate_run_name(name: str) -> str:
+    """The name without surrounding spaces, or RegistryError saying what a name may hold."""
+    cleaned = (name or "").strip()
+    if not _NAME.fullmatch(cleaned):
+        shown = name if len(name or "") <= 70 else name[:67] + "..."
+        raise RegistryError(f"The run name {shown!r} is not allowed: use {NAME_RULE}.")
+    return cleaned
+
+
+@dataclass
+class Run:
+    id: int
+    name: str
+    config: dict
+    status: str
+    owner: str | None
+    created_at: float
+    started_at: float | None
+    finished_at: float | None
+    history: list[dict]
+    metrics: dict
+    error: str | None
+    model_path: Path | None
+
+    @property
+    def seconds(self) -> float | None:
+        if self.started_at is None or self.finished_at is None:
+            return None
+        return self.finished_at - self.started_at
+
+
+class Registry:
+    def __init__(self, home: Path | str | None = None):
+        self.home = Path(home) if home is not None else studio_home()
+        self.models_dir = self.home / "models"
+        self.database = self.home / "registry.sqlite3"
+        try:
+            self.models_dir.mkdir(parents=True, exist_ok=True)
+            probe = self.home / f".write-test-{os.getpid()}"
+            probe.write_bytes(b"")
+            probe.unlink()
+        except OSError as error:
+            raise RegistryError(
+                f"The run folder {self.home} cannot be written ({error.strerror}): set MNIST_STUDIO_HOME "
+                "to a folder you can write, or free some disk space."
+            ) from None
+        with self._connect() as db:
+            db.executescript(SCHEMA)
+
+    @contextmanager
+    def _connect(self):
+        """A short transaction on a fresh connection; SQLite errors become messages that say what to do."""
+        try:
+            with closing(sqlite3.connect(self.database, timeout=5.0)) as db:
+                db.execute("PRAGMA busy_timeout = 5000")
+                db.execute("PRAGMA journal_mode = WAL")
+                with db:
+                    yield db
+        except sqlite3.DatabaseError as error:
+            if "not a database" in str(error) or "malformed" in str(error):
+                raise RegistryError(
+                    f"The run registry {self.database} is damaged: move it away and restart "
+                    f"(saved models in {self.models_dir} are kept)."
+                ) from None
+            if "disk" in str(error) or "readonly" in str(error):
+                raise RegistryError(f"The run registry {self.database} cannot be written: {error}.") from None
+            raise
+
+    # Runs
+
+    def create_run(self, config: dict, name: str | None = None, owner: str | None = None,
+                   status: str = "queued") -> Run:
+        name = validate_run_name(name) if name is not None else None
+        with self._connect() as db:
+            try:
+                cursor = db.execute(
+                    "INSERT INTO runs (name, config, status, owner, created_at) VALUES (?, ?, ?, ?, ?)",
+                    (name or f".new-{time.time_ns()}", json.dumps(config), status, owner, time.time()),
+                )
+            except sqlite3.IntegrityError:
+                raise RegistryError(f"A run called {name!r} already exists: choose another name.") from None
+            run_id = cursor.lastrowid
+            if name is None:
+                db.execute("UPDATE runs SET name = ? WHERE id = ?", (self._free_name(db, run_id), run_id))
+        return self.get(run_id)
+
+    @staticmethod
+    def _free_name(db, run_id: int) -> str:
+        number = run_id
+        while db.execute("SELECT 1 FROM runs WHERE name = ?", (f"Run {number}",)).fetchone():
+            number += 1
+        return f"Run {number}"
+
+    def get(self, run_id: int) -> Run:
+        with self._connect() as db:
+            row = db.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
+        if row is None:
+            raise RegistryError(f"There is no run number {run_id}.")
+        return self._run(row)
+
+    def find(self, name: str) -> Run:
+        with self._connect() as db:
+            row = db.execute("SELECT * FROM runs WHERE name = ?", ((name or "").strip(),)).fetchone()
+        if row is None:
+            raise RegistryError(f"No run called {name!r}. `python -m mnist_core runs` lists them.")
+        return self._run(row)
+
+    def list_runs(self, statuses: Iterable[str] | None = None, owner: str | None = None) -> list[Run]:
+        """Runs, newest first, optionally only those with one of ``statuses`` or of one ``owner``."""
+        query, values = "SELECT * FROM runs WHERE 1", []
+        if statuses is not None:
+            statuses = list(statuses)
+            query += f" AND status IN ({','.join('?' * len(statuses))})"
+            values += statuses
+        if owner is not None:
+            query += " AND owner = ?"
+            values.append(owner)
+        with self._connect() as db:
+            rows = db.execute(query + " ORDER BY id DESC", values).fetchall()
+        return [self._run(row) for row in rows]
+
+    def set_status(self, run_id: int, status: str, error: str | None = None) -> None:
+        if status not in STATUSES:
+            raise ValueError(f"unknown status {status!r}")
+        now = time.time()
+        with self._connect() as db:
+            db.execute(
+                "UPDATE runs SET status = ?, error = COALESCE(?, error),"
+                " started_at = CASE WHEN ? = 'running' THEN ? ELSE started_at END,"
+                " finished_at = CASE WHEN ? IN ('finished', 'stopped', 'failed', 'interrupted') THEN ?"
+                " ELSE finished_at END WHERE id = ?",
+                (status, error, status, now, status, now, run_id),
+            )
+
+    def append_epoch(self, run_id: int, record: dict) -> None:
+        with self._connect() as db:
+            db.execute("UPDATE runs SET history = json_insert(history, '$[#]', json(?)) WHERE id = ?",
+                       (json.dumps(record), run_id))
+
+    def set_metrics(self, run_id: int, metrics: dict) -> None:
+        with self._connect() as db:
+            db.execute("UPDATE runs SET metrics = ? WHERE id = ?", (json.dumps(metrics), run_id))
+
+    def rename(self, run_id: int, name: str) -> Run:
+        name = validate_run_name(name)
+        with self._connect() as db:
+            try:
+                db.execute("UPDATE runs SET name = ? WHERE id = ?", (name, run_id))
+            except sqlite3.IntegrityError:
+                raise RegistryError(f"A run called {name!r} already exists: choose another name.") from None
+        return self.get(run_id)
+
+    def delete(self, run_id: int) -> None:
+        with self._connect() as db:
+            db.execute("DELETE FROM runs WHERE id = ?", (run_id,))
+        self.model_path(run_id).unlink(missing_ok=True)
+
+    def mark_interrupted(self) -> int:
+        """At start-up: runs left queued or running by a server that died are interrupted; stray
+        temporary model files are removed. Returns how many runs changed."""
+        for partial in self.models_dir.glob(f"{_TEMP_PREFIX}*"):
+            partial.unlink(missing_ok=True)
+        with self._connect() as db:
+            cursor = db.execute(
+                "UPDATE runs SET status = 'interrupted', finished_at = ?,"
+                " error = COALESCE(error, 'The server stopped while this run was queued or training.')"
+                " WHERE status IN ('queued', 'running')",
+                (time.time(),),
+            )
+            return cursor.rowcount
+
+    # Models
+
+    def model_path(self, run_id: int) -> Path:
+        return self.models_dir / f"{int(run_id)}.keras"
+
+    def save_model(self, run_id: int, model) -> Path:
+        """Write the model beside its final place, then rename it there in one step."""
+        final = self.model_path(run_id)
+        partial = self.models_dir / f"{_TEMP_PREFIX}{int(run_id)}-{os.getpid()}-{time.time_ns()}.keras"
+        try:
+            model.save(partial)
+            os.replace(partial, final)
+        except OSError as error:
+            partial.unlink(missing_ok=True)
+            raise RegistryError(f"The model could not be saved in {self.models_dir} ({error.strerror or error}): "
+                                "free some disk space or set MNIST_STUDIO_HOME to another folder.") from None
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
+        return final
+
+    # Drawings collected on the Draw page
+
+    def add_drawing(self, label: int, image28: np.ndarray, canvas_png: bytes | None,
+                    owner: str | None = None) -> int:
+        if not isinstance(label, (int, np.integer)) or not 0 <= label <= 9:
+            raise RegistryError(f"A drawing's label must be a digit from 0 to 9 (got {label!r}).")
+        image = np.asarray(image28, dtype=np.uint8)
+        if image.shape != (28, 28):
+            raise RegistryError("A drawing must be a 28x28 image.")
+        with self._connect() as db:
+            cursor = db.execute(
+                "INSERT INTO drawings (label, image, canvas_png, owner, created_at) VALUES (?, ?, ?, ?, ?)",
+                (int(label), image.tobytes(), canvas_png, owner, time.time()),
+            )
+            return cursor.lastrowid
+
+    def drawings(self) -> tuple[np.ndarray, np.ndarray]:
+        """All saved drawings: uint8 images (N, 28, 28) and their labels (N,)."""
+        with self._connect() as db:
+            rows = db.execute("SELECT image, label FROM drawings ORDER BY id").fetchall()
+        images = np.array([np.frombuffer(r[0], np.uint8).reshape(28, 28) for r in rows], np.uint8).reshape(-1, 28, 28)
+        return images, np.array([r[1] for r in rows], dtype=np.int64)
+
+    def drawing_count(self) -> int:
+        with self._connect() as db:
+            return db.execute("SELECT COUNT(*) FROM drawings").fetchone()[0]
+
+    def _run(self, row) -> Run:
+        path = self.model_path(row[0])
+        return Run(
+            id=row[0], name=row[1], config=json.loads(row[2]), status=row[3], owner=row[4],
+            created_at=row[5], started_at=row[6], finished_at=row[7],
+            history=json.loads(row[8]), metrics=json.loads(row[9]), error=row[10],
+            model_path=path if path.exists() else None,
+        )

@@ -1,0 +1,152 @@
+"""Charts the pages share, drawn with Altair (it comes with Streamlit). Not a page."""
+
+from __future__ import annotations
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+SPLITS = {"accuracy": "Training", "test_accuracy": "Test", "loss": "Training", "test_loss": "Test"}
+
+
+def epoch_curves(epochs: list[dict], metric: str, total_epochs: int | None = None) -> alt.Chart:
+    """Training and test ``metric`` ("accuracy" or "loss") per epoch, for one run."""
+    rows = [{"Epoch": e["epoch"], "Data": SPLITS[key], metric.capitalize(): e[key]}
+            for e in epochs for key in (metric, f"test_{metric}")]
+    frame = pd.DataFrame(rows, columns=["Epoch", "Data", metric.capitalize()])
+    x_scale = alt.Scale(domain=[1, max(total_epochs or 1, 2)])
+    return (
+        alt.Chart(frame, title=f"{metric.capitalize()} per epoch")
+        .mark_line(point=True, strokeWidth=3)
+        .encode(
+            x=alt.X("Epoch:Q", scale=x_scale, axis=alt.Axis(tickMinStep=1)),
+            y=alt.Y(f"{metric.capitalize()}:Q", scale=alt.Scale(zero=False),
+                    axis=alt.Axis(format=".1%" if metric == "accuracy" else ".3f")),
+            color=alt.Color("Data:N", scale=alt.Scale(domain=["Training", "Test"], range=["#3b5bdb", "#e8590c"])),
+            tooltip=["Epoch", "Data", alt.Tooltip(f"{metric.capitalize()}:Q", format=".4f")],
+        )
+        .properties(height=300)
+    )
+
+
+def compare_runs(histories: dict[str, list[dict]]) -> alt.Chart:
+    """Training (dashed) and test (solid) accuracy of several runs on one chart: the gap is overfitting."""
+    rows = [{"Run": name, "Epoch": e["epoch"], "Data": SPLITS[key], "Accuracy": e[key]}
+            for name, epochs in histories.items() for e in epochs for key in ("accuracy", "test_accuracy")]
+    frame = pd.DataFrame(rows, columns=["Run", "Epoch", "Data", "Accuracy"])
+    return (
+        alt.Chart(frame, title="Training (dashed) and test (solid) accuracy")
+        .mark_line(point=True, strokeWidth=3)
+        .encode(
+            x=alt.X("Epoch:Q", axis=alt.Axis(tickMinStep=1)),
+            y=alt.Y("Accuracy:Q", scale=alt.Scale(zero=False), axis=alt.Axis(format=".1%")),
+            color=alt.Color("Run:N", legend=alt.Legend(orient="bottom", columns=2, labelLimit=400)),
+            strokeDash=alt.StrokeDash("Data:N", scale=alt.Scale(domain=["Test", "Training"],
+                                                                 range=[[1, 0], [6, 4]])),
+            tooltip=["Run", "Epoch", "Data", alt.Tooltip("Accuracy:Q", format=".2%")],
+        )
+        .properties(height=380)
+    )
+
+
+def probability_bars(probabilities) -> alt.Chart:
+    """The ten digit probabilities as bars, the top one highlighted."""
+    top = int(probabilities.argmax())
+    frame = pd.DataFrame({"Digit": [str(d) for d in range(10)], "Probability": [float(p) for p in probabilities],
+                          "Top": [d == top for d in range(10)]})
+    return (
+        alt.Chart(frame, title="How sure the model is about each digit")
+        .mark_bar()
+        .encode(
+            x=alt.X("Digit:N", sort=None, axis=alt.Axis(labelAngle=0, labelFontSize=16)),
+            y=alt.Y("Probability:Q", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
+            color=alt.Color("Top:N", scale=alt.Scale(domain=[True, False], range=["#3b5bdb", "#adb5bd"]), legend=None),
+            tooltip=["Digit", alt.Tooltip("Probability:Q", format=".1%")],
+        )
+        .properties(height=260)
+    )
+
+
+def pixels(image28, scale: int = 10):
+    """A 28x28 grey image enlarged with a faint grid, so each of the 784 pixels is visible."""
+    big = np.kron(np.asarray(image28, np.uint8), np.ones((scale, scale), np.uint8))
+    rgb = np.repeat(big[..., None], 3, axis=2)
+    rgb[::scale, :] = rgb[:, ::scale] = (70, 70, 90)
+    return rgb
+
+
+def saliency_overlay(image28, saliency, scale: int = 10):
+    """Pixels that pushed the answer up in red, down in blue, over the faint digit."""
+    base = np.asarray(image28, np.float32)[..., None] / 255.0 * 0.35
+    red = np.clip(saliency, 0, 1)[..., None] * np.array([1.0, 0.2, 0.1])
+    blue = np.clip(-saliency, 0, 1)[..., None] * np.array([0.1, 0.4, 1.0])
+    rgb = np.clip(base + red + blue, 0, 1)
+    big = np.kron(rgb, np.ones((scale, scale, 1)))
+    return (big * 255).astype(np.uint8)
+
+
+def confusion_figure(matrix, normalised: bool):
+    """The seed notebook's confusion-matrix heatmap: true digit down, predicted digit across."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(6.4, 5.4), dpi=110)
+    axes = figure.subplots()
+    shown = np.log1p(matrix * 100) if normalised else np.log1p(matrix)  # log colours: errors stay visible
+    axes.imshow(shown, cmap="Blues")
+    for true in range(10):
+        for predicted in range(10):
+            value = matrix[true, predicted]
+            text = f"{value:.0%}" if normalised else str(int(value))
+            if normalised and 0 < value < 0.005:
+                text = "<1%"
+            dark = shown[true, predicted] > shown.max() * 0.6
+            axes.text(predicted, true, text, ha="center", va="center", fontsize=7.5,
+                      color="white" if dark else "#1f2933")
+    axes.set_xticks(range(10))
+    axes.set_yticks(range(10))
+    axes.set_xlabel("Predicted digit")
+    axes.set_ylabel("True digit")
+    axes.set_title("Confusion matrix" + (" (share of each true digit)" if normalised else " (counts)"))
+    figure.tight_layout()
+    return figure
+
+
+def digit_grid(images, scale: int = 3):
+    """Small digit images enlarged with crisp pixels, for galleries."""
+    return [np.kron(np.asarray(image, np.uint8), np.ones((scale, scale), np.uint8)) for image in images]
+
+
+def weight_pictures(pictures, columns: int = 8):
+    """First-layer weights as images: red positive, blue negative, each scaled to its own range."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    rows = int(np.ceil(len(pictures) / columns))
+    figure = Figure(figsize=(columns * 1.1, rows * 1.1), dpi=100)
+    for index, picture in enumerate(pictures):
+        axes = figure.add_subplot(rows, columns, index + 1)
+        limit = np.abs(picture).max() or 1.0
+        axes.imshow(picture, cmap="RdBu_r", vmin=-limit, vmax=limit)
+        axes.set_axis_off()
+    figure.tight_layout(pad=0.2)
+    return figure
+
+
+def gap_against_dropout(frame) -> alt.Chart:
+    """The study's chart: the overfitting gap (training minus test accuracy) against the dropout rate."""
+    return (
+        alt.Chart(frame, title="Overfitting gap against dropout")
+        .mark_circle(size=160)
+        .encode(
+            x=alt.X("Dropout:Q", scale=alt.Scale(domain=[0, 0.6])),
+            y=alt.Y("Gap:Q", title="Training minus test accuracy", axis=alt.Axis(format=".2%")),
+            color=alt.Color("Variant:N", legend=alt.Legend(orient="bottom", columns=2, labelLimit=400)),
+            tooltip=["Variant", alt.Tooltip("Gap:Q", format=".2%"), alt.Tooltip("Test accuracy:Q", format=".2%")],
+        )
+        .properties(height=300)
+    )

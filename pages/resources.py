@@ -1,0 +1,111 @@
+"""What the pages share: one registry, one job manager and loaded models per server; who this user is.
+
+Not a page (app.py does not list it): the pages import it. Everything
+expensive is created once per server with ``st.cache_resource``, never per
+session, so thirty students cost one model in memory, not thirty.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from pathlib import Path
+
+import streamlit as st
+
+from mnist_core.errors import UserError
+from mnist_core.paths import DEFAULT_MODEL
+from mnist_core.registry import Registry
+
+DEFAULT_LABEL = "Default model (shipped with the app)"
+
+
+@st.cache_resource(show_spinner=False)
+def registry() -> Registry:
+    return Registry()
+
+
+@st.cache_resource(show_spinner="Starting the trainer...")
+def job_manager():
+    from mnist_core.jobs import JobManager
+
+    return JobManager(registry())
+
+
+@st.cache_resource(max_entries=6, show_spinner="Loading the model...")
+def _load(path: str, modified: float):
+    """Cached by path and modification time, so a replaced file is loaded again."""
+    from mnist_core.inference import Predictor
+
+    return Predictor.from_file(Path(path))
+
+
+def open_registry() -> Registry:
+    """The registry, or a plain message and the end of this page if the run store is unusable."""
+    try:
+        return registry()
+    except UserError as error:
+        st.error(f"The run store cannot be opened: {error}")
+        st.stop()
+
+
+def user_id() -> str:
+    """Stable across this browser's tabs and reloads (from its XSRF cookie), so a run stays yours
+    when you close the tab and come back; a random id per session when there is no cookie."""
+    cookie = st.context.cookies.get("_streamlit_xsrf") if st.context.cookies else None
+    if cookie:
+        return hashlib.sha256(cookie.encode()).hexdigest()[:16]
+    if "user_id" not in st.session_state:
+        st.session_state.user_id = uuid.uuid4().hex[:16]
+    return st.session_state.user_id
+
+
+def model_choices() -> dict[str, Path]:
+    """The default model and every run that saved a model, by label, newest runs first."""
+    choices = {DEFAULT_LABEL: DEFAULT_MODEL}
+    for run in open_registry().list_runs(statuses=("finished", "stopped")):
+        if run.model_path is not None:
+            accuracy = run.metrics.get("test_accuracy")
+            shown = f", test accuracy {accuracy:.2%}" if accuracy is not None else ""
+            choices[f"{run.name} ({run.status}{shown})"] = run.model_path
+    return choices
+
+
+def choose_model(where=st.sidebar) -> tuple[str, object | None]:
+    """A model picker shared by Draw and Evaluate; returns the label and the loaded Predictor (or None)."""
+    choices = model_choices()
+    labels = list(choices)
+    wanted = st.session_state.get("model_path")
+    index = next((i for i, label in enumerate(labels) if str(choices[label]) == wanted), 0)
+    label = where.selectbox("Model", labels, index=index, help="Train a model on the Train page to add it here.")
+    path = choices[label]
+    st.session_state.model_path = str(path)
+    return label, load_predictor(path)
+
+
+def use_model(path: Path) -> None:
+    """Make this model the one that Draw and Evaluate use for this session."""
+    st.session_state.model_path = str(path)
+
+
+def evaluation_of(predictor):
+    """The model's results on the 10,000 test images, computed once per model per server."""
+    return _evaluate(str(predictor.path), predictor.path.stat().st_mtime)
+
+
+@st.cache_resource(max_entries=6, show_spinner="Testing the model on 10,000 images...")
+def _evaluate(path: str, modified: float):
+    from mnist_core.data import load_mnist
+    from mnist_core.evaluation import evaluate_model
+
+    data = load_mnist()
+    return evaluate_model(_load(path, modified).model, data.x_test, data.y_test)
+
+
+def load_predictor(path: Path):
+    """A loaded model from the registry or models/, or None with a message when it cannot be used."""
+    try:
+        return _load(str(path), path.stat().st_mtime)
+    except (OSError, UserError) as error:
+        st.error(f"This model cannot be used: {error} Pick another one.")
+        return None

@@ -1,0 +1,132 @@
+"""Fixtures for browser tests: one Streamlit server and one Chromium per session, a fresh page per test.
+
+Environment:
+  MNIST_STUDIO_CHROMIUM  Chromium to drive (default /usr/bin/chromium, else `chromium` on PATH).
+  CI=true                a missing browser or Playwright fails the tests instead of skipping them.
+The server's output goes to tests/artifacts/streamlit-server.log.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from helpers import ARTIFACTS_DIR
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+SERVER_LOG = ARTIFACTS_DIR / "streamlit-server.log"
+STARTUP_TIMEOUT_S = 60
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+def pytest_collection_modifyitems(items):
+    """Every test in this folder is a browser test, whether or not its file says so."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in item.path.parents:
+            item.add_marker(pytest.mark.browser)
+
+
+def _unavailable(message: str):
+    """Under CI a missing browser must turn the build red, never silently skip the browser tests."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _log_tail(chars: int = 4000) -> str:
+    return SERVER_LOG.read_text(errors="replace")[-chars:] if SERVER_LOG.exists() else "(no log)"
+
+
+@dataclass
+class AppServer:
+    url: str
+    pid: int
+
+
+@pytest.fixture(scope="session")
+def app_server():
+    """`streamlit run app.py` on a free port, against the session's throw-away MNIST_STUDIO_HOME."""
+    port = _free_port()
+    ARTIFACTS_DIR.mkdir(parents=True, exist_ok=True)
+    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+               "--server.headless", "true", "--server.address", "127.0.0.1"]
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}  # MNIST_STUDIO_HOME comes from tests/conftest.py
+    with open(SERVER_LOG, "w") as log:
+        process = subprocess.Popen(command, cwd=PROJECT_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"Streamlit exited with code {process.returncode}:\n{_log_tail()}", pytrace=False)
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                    if response.read().decode().strip() == "ok":
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"Streamlit not healthy after {STARTUP_TIMEOUT_S} s:\n{_log_tail()}", pytrace=False)
+            time.sleep(0.3)
+        yield AppServer(url=url, pid=process.pid)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright (Playwright's own browser download does not work offline)."""
+    override = os.environ.get("MNIST_STUDIO_CHROMIUM")
+    if override:
+        executable = override if os.path.isfile(override) else None
+    elif os.path.isfile("/usr/bin/chromium"):
+        executable = "/usr/bin/chromium"
+    else:
+        executable = shutil.which("chromium")
+    if executable is None:
+        where = f"at MNIST_STUDIO_CHROMIUM={override}" if override else "at /usr/bin/chromium nor on PATH"
+        _unavailable(f"Chromium not found {where}: install it with `apt-get install -y chromium` "
+                     "(or `make chromium`).")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("Playwright is not installed: `pip install -r requirements-dev.txt`.")
+    playwright = sync_playwright().start()
+    try:
+        chromium = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+    finally:
+        playwright.stop()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh browser context (no shared cookies or session) and page, 1400x1000."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        yield context.new_page()
+    finally:
+        context.close()

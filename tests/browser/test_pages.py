@@ -1,0 +1,32 @@
+"""Every page opens in a real browser, shows its title without an error, and the sidebar navigates."""
+
+import re
+
+import pytest
+
+from helpers import assert_no_exception, open_page, screenshot, wait_for_app
+
+PAGES = [("/", "home", "MNIST Studio"), ("/train", "train", "Train"),
+         ("/draw", "draw", "Draw"), ("/evaluate", "evaluate", "Evaluate")]
+
+
+@pytest.mark.parametrize("path, name, title", PAGES, ids=[name for _, name, _ in PAGES])
+def test_page_opens(page, app_server, path, name, title):
+    open_page(page, app_server, path)
+    assert_no_exception(page)  # first: a crashed page has no title, and this says why
+    heading = page.locator("h1").first
+    assert heading.is_visible()
+    assert title.lower() in heading.inner_text().lower()
+    screenshot(page, f"page-{name}")
+
+
+def test_sidebar_navigation(page, app_server):
+    open_page(page, app_server, "/")
+    nav = page.locator('[data-testid="stSidebarNav"]')
+    for label in ("Home", "Train", "Draw", "Evaluate"):
+        assert nav.locator("a", has_text=label).count() == 1, f"no sidebar link {label!r}"
+    nav.locator("a", has_text="Draw").click()
+    page.wait_for_url(re.compile(r"/draw$"))
+    wait_for_app(page)
+    assert_no_exception(page)
+    assert "draw" in page.locator("h1").first.inner_text().lower()

@@ -1,0 +1,85 @@
+"""The CLI: bad input is one line and exit 2, never a traceback; the seed notebook is reproduced."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from mnist_core.paths import PROJECT_DIR
+
+
+def cli(*args, home):
+    env = {**os.environ, "MNIST_STUDIO_HOME": str(home)}
+    return subprocess.run([sys.executable, "-m", "mnist_core", *args], capture_output=True, text=True,
+                          cwd=PROJECT_DIR, env=env, timeout=600)
+
+
+def error_lines(result):
+    """stderr without TensorFlow's own start-up log lines."""
+    return [line for line in result.stderr.splitlines()
+            if line and not line.startswith(("WARNING: All log messages", "I0000", "E0000", "W0000"))]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["train", "--epochs", "0"], "argument --epochs: must be a whole number from 1 to 100 (got '0')"),
+    (["train", "--epochs", "1e9"], "argument --epochs: must be a whole number from 1 to 100"),
+    (["train", "--epochs", "ten"], "argument --epochs: must be a whole number from 1 to 100 (got 'ten')"),
+    (["train", "--dropout", "1.5"], "argument --dropout: must be a number from 0 up to 0.9 (got '1.5')"),
+    (["train", "--dropout", "-0.1"], "argument --dropout: must be a number from 0 up to 0.9"),
+    (["train", "--dropout", "0.2,0.2,0.2"], "argument --dropout: give 1 rate or 2 (one per hidden layer)"),
+    (["train", "--batch-size", "60001"], "argument --batch-size: must be a whole number from 1 to 60,000"),
+    (["train", "--learning-rate", "0"], "argument --learning-rate: must be a number above 0 up to 10"),
+    (["train", "--learning-rate", "nan"], "argument --learning-rate: must be a number above 0 up to 10"),
+    (["train", "--units", "256,,128"], "argument --units: must be 1 to 4 layer sizes separated by commas"),
+    (["train", "--units", "1,2,3,4,5"], "argument --units: must be 1 to 4 layer sizes separated by commas"),
+    (["train", "--optimizer", "adamw"], "argument --optimizer: invalid choice: 'adamw'"),
+    (["train", "--preset", "huge"], "argument --preset: invalid choice: 'huge'"),
+    (["train", "--filters", "8"], "argument --filters: only for a CNN"),
+    (["train", "--name", "../../etc/passwd"], "The run name '../../etc/passwd' is not allowed"),
+    (["train", "--name", "x" * 65], "is not allowed: use letters, digits, spaces, '-' and '_', at most 64"),
+    (["train", "--name", "naïve"], "is not allowed"),
+    (["train", "--save-to", "model.h5"], "argument --save-to: must end with .keras"),
+    (["evaluate"], "one of the arguments --model --run is required"),
+    (["evaluate", "--run", "nobody"], "No run called 'nobody'"),
+    (["frobnicate"], "argument command: invalid choice: 'frobnicate'"),
+])
+def test_bad_input_is_one_line_and_exit_2(args, message, tmp_path):
+    result = cli(*args, home=tmp_path)
+    lines = error_lines(result)
+    assert result.returncode == 2, result.stderr
+    assert len(lines) == 1 and message in lines[0], lines
+    assert "Traceback" not in result.stderr
+
+
+def test_missing_and_corrupt_model_files_are_answered_cleanly(tmp_path):
+    broken = tmp_path / "broken.keras"
+    broken.write_bytes(b"not a zip at all")
+    for path, message in [(tmp_path / "none.keras", "does not exist"), (broken, "damaged or not a Keras model")]:
+        result = cli("evaluate", "--model", str(path), home=tmp_path)
+        lines = error_lines(result)
+        assert result.returncode == 2 and len(lines) == 1 and message in lines[0], result.stderr
+
+
+def test_train_records_a_run_that_evaluate_and_runs_can_find(tmp_path):
+    result = cli("train", "--epochs", "1", "--train-size", "2000", "--name", "tiny run", "--json", home=tmp_path)
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    assert summary["run"] == "tiny run" and summary["params"] == 235_146 and summary["epochs"] == 1
+    assert set(summary) >= {"test_accuracy", "test_loss", "train_accuracy", "fit_seconds", "history"}
+    evaluated = json.loads(cli("evaluate", "--run", "tiny run", "--json", home=tmp_path).stdout.splitlines()[-1])
+    assert evaluated["test_accuracy"] == pytest.approx(summary["test_accuracy"], abs=1e-6)
+    assert "tiny run" in cli("runs", home=tmp_path).stdout
+    again = cli("train", "--epochs", "1", "--train-size", "2000", "--name", "Tiny Run", home=tmp_path)
+    assert again.returncode == 2 and "already exists" in again.stderr
+
+
+@pytest.mark.slow
+def test_the_seed_preset_reproduces_the_notebook(tmp_path):
+    """235,146 parameters, 10 epochs, batch 128, Adam, test set as validation: at least 98.0%."""
+    result = cli("train", "--preset", "seed", "--json", home=tmp_path)
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    assert summary["params"] == 235_146 and summary["epochs"] == 10 and len(summary["history"]) == 10
+    assert summary["test_accuracy"] >= 0.980

@@ -1,0 +1,131 @@
+"""The job manager: one run at a time, the rest queued in order, Stop, and failures kept apart."""
+
+import threading
+import time
+
+import pytest
+
+from mnist_core.config import TrainConfig
+from mnist_core.jobs import JobManager
+from mnist_core.registry import Registry
+from mnist_core.runs import execute_run
+
+TINY = TrainConfig(hidden_units=(32,), dropouts=(0.0,), epochs=30, batch_size=100, train_size=1000)
+
+
+def wait_for(condition, seconds=60.0):
+    """Poll until ``condition()`` holds; fail the test (not hang) when it never does."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail("condition not reached in time")
+        time.sleep(0.02)
+
+
+class GatedRunner:
+    """Stands in for training: each run waits for its gate, records the order runs started in."""
+
+    def __init__(self):
+        self.started = []
+        self.gates = {}
+
+    def __call__(self, registry, run_id, on_event=None, should_stop=None):
+        self.started.append(run_id)
+        gate = self.gates.setdefault(run_id, threading.Event())
+        registry.set_status(run_id, "running")
+        while not gate.wait(0.01):
+            if should_stop():
+                registry.set_status(run_id, "stopped")
+                return registry.get(run_id)
+        if registry.get(run_id).name == "boom":
+            registry.set_status(run_id, "failed", error="RuntimeError: boom")
+            raise RuntimeError("boom")
+        registry.set_status(run_id, "finished")
+        return registry.get(run_id)
+
+    def release(self, run_id):
+        self.gates.setdefault(run_id, threading.Event()).set()
+
+
+@pytest.fixture
+def registry(tmp_path):
+    return Registry(tmp_path)
+
+
+def test_runs_queue_in_order_and_only_one_trains_at_a_time(registry):
+    runner = GatedRunner()
+    manager = JobManager(registry, max_parallel=1, runner=runner)
+    first, second, third = (manager.submit(TINY, owner=who) for who in ("ann", "bob", "ann"))
+    wait_for(lambda: runner.started == [first])
+    assert manager.queue_position(second) == 1 and manager.queue_position(third) == 2
+    assert manager.live(second).status == "queued"
+    runner.release(first)
+    wait_for(lambda: runner.started == [first, second])
+    assert manager.queue_position(third) == 1
+    runner.release(second)
+    runner.release(third)
+    wait_for(lambda: not manager.busy())
+    assert [registry.get(r).status for r in (first, second, third)] == ["finished"] * 3
+
+
+def test_each_user_sees_only_their_own_runs(registry):
+    runner = GatedRunner()
+    manager = JobManager(registry, max_parallel=1, runner=runner)
+    ann = manager.submit(TINY, owner="ann")
+    bob = manager.submit(TINY, owner="bob")
+    assert [r.run_id for r in manager.runs_of("ann")] == [ann]
+    assert [r.run_id for r in manager.runs_of("bob")] == [bob]
+    runner.release(ann)
+    runner.release(bob)
+    wait_for(lambda: not manager.busy())
+
+
+def test_stopping_a_queued_run_drops_it_from_the_queue(registry):
+    runner = GatedRunner()
+    manager = JobManager(registry, max_parallel=1, runner=runner)
+    first = manager.submit(TINY, owner="ann")
+    second = manager.submit(TINY, owner="ann")
+    manager.stop(second)
+    assert manager.queue_position(second) is None
+    assert registry.get(second).status == "stopped"
+    runner.release(first)
+    wait_for(lambda: not manager.busy())
+    assert runner.started == [first]
+
+
+def test_a_failed_run_is_marked_failed_and_the_next_one_still_runs(registry):
+    runner = GatedRunner()
+    manager = JobManager(registry, max_parallel=1, runner=runner)
+    bad = manager.submit(TINY, owner="ann", name="boom")
+    good = manager.submit(TINY, owner="ann")
+    runner.release(bad)
+    runner.release(good)
+    wait_for(lambda: not manager.busy())
+    assert manager.live(bad).status == "failed" and "boom" in manager.live(bad).error
+    assert registry.get(bad).status == "failed"
+    assert registry.get(good).status == "finished"
+
+
+def test_stop_ends_a_real_training_run_and_keeps_its_model(registry):
+    manager = JobManager(registry, max_parallel=1)
+    run_id = manager.submit(TINY, owner="ann")
+    wait_for(lambda: manager.live(run_id).progress is not None)
+    manager.stop(run_id)
+    wait_for(lambda: manager.live(run_id).status == "stopped")
+    run = registry.get(run_id)
+    assert run.status == "stopped" and run.model_path is not None and run.model_path.exists()
+    assert run.metrics["test_accuracy"] > 0.1
+
+
+def test_a_real_run_that_fails_is_recorded_with_its_error(registry, monkeypatch):
+    import mnist_core.trainer as trainer
+
+    def broken_train(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(trainer, "train", broken_train)
+    run_id = registry.create_run(TINY.to_dict(), owner="ann").id
+    with pytest.raises(MemoryError):
+        execute_run(registry, run_id)
+    run = registry.get(run_id)
+    assert run.status == "failed" and "ran out of memory" in run.error
