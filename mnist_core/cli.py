@@ -232,16 +232,13 @@ def _runs(args) -> int:
 
 def _study(args) -> int:
     from mnist_core.registry import Registry
-    from mnist_core.study import run_name, study, study_table
+    from mnist_core.study import free_study_number, run_name, study, study_table
 
     changes = {k: v for k, v in {"epochs": args.epochs, "train_size": args.train_size}.items() if v is not None}
     variants = [(label, config.replace(**changes).validate()) for label, config in study(args.study)]
     registry = Registry()
     registry.mark_interrupted()
-    taken = {run.name.lower() for run in registry.list_runs()}
-    number = 1  # the first number free for every variant's name: "Study dropout - No dropout - 2" is the 2nd study
-    while any(run_name(args.study, label, number).lower() in taken for label, _ in variants):
-        number += 1
+    number = free_study_number(args.study, [run.name for run in registry.list_runs()])
 
     from mnist_core.runs import execute_run
 

@@ -69,5 +69,21 @@ def run_name(study_name: str, label: str, number: int) -> str:
     return f"{head} - {body}{tail}" if body else f"{head}{tail}"
 
 
+def free_study_number(study_name: str, taken_names: list[str]) -> int:
+    """The first number free for every variant's run name: "Study dropout - No dropout - 2" is the 2nd study."""
+    taken = {name.lower() for name in taken_names}
+    number = 1
+    while any(run_name(study_name, label, number).lower() in taken for label, _ in study(study_name)):
+        number += 1
+    return number
+
+
+def variant_label(study_name: str, config: dict) -> str | None:
+    """The label of the study's variant with this config, if it is one."""
+    return next((label for label, variant in study(study_name)
+                 if {**config, "epochs": variant.epochs, "train_size": variant.train_size} == variant.to_dict()),
+                None)
+
+
 def _clean(text: str) -> str:
     return re.sub(r" +", " ", re.sub(r"[^A-Za-z0-9 _-]", "", text)).strip()

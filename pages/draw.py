@@ -51,7 +51,7 @@ def answer(predictor, prepared) -> None:
                    f"{probabilities[second]:.0%} for {second}. Try drawing it larger or more clearly.")
     else:
         st.caption(f"{probabilities[top]:.1%} sure.")
-    st.altair_chart(probability_bars(probabilities), use_container_width=True)
+    st.altair_chart(probability_bars(probabilities), width="stretch")
 
 
 def model_view(predictor, prepared) -> None:

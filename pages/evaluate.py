@@ -9,8 +9,8 @@ import pandas as pd
 import streamlit as st
 
 from mnist_core.data import load_mnist
-from mnist_core.evaluation import activations, compare, first_layer_pictures
-from mnist_core.study import STUDIES, study_table
+from mnist_core.evaluation import activations, compare, evaluate, first_layer_pictures
+from mnist_core.study import STUDIES, free_study_number, run_name, study_table, variant_label
 from pages.charts import confusion_figure, digit_grid, gap_against_dropout, weight_pictures
 from pages.resources import choose_model, evaluation_of, job_manager, load_predictor, model_choices, open_registry, \
     user_id
@@ -44,7 +44,7 @@ def errors_tab(result, images) -> None:
     matrix = result.confusion_normalised() if normalised else result.confusion
     figure = confusion_figure(matrix, normalised)
     left, right = st.columns([3, 2])
-    left.pyplot(figure, use_container_width=True)
+    left.pyplot(figure, width="stretch")
     with right:
         st.markdown("**Pick a cell** to see its images")
         true = st.selectbox("True digit", range(10), key="cell_true", index=4)
@@ -53,7 +53,7 @@ def errors_tab(result, images) -> None:
         st.caption(f"{len(cell)} test images are a {true} that the model read as {predicted}.")
         st.markdown("**Most confused pairs**")
         pairs = pd.DataFrame(result.most_confused(8), columns=["True digit", "Predicted digit", "Images"])
-        st.dataframe(pairs, hide_index=True, use_container_width=True)
+        st.dataframe(pairs, hide_index=True, width="stretch")
     gallery(cell, result, images)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
@@ -73,9 +73,9 @@ def errors_tab(result, images) -> None:
 
 def per_digit_tab(result) -> None:
     report = result.report()
-    st.dataframe(report, hide_index=True, use_container_width=True,
+    st.dataframe(report, hide_index=True, width="stretch",
                  column_config={k: st.column_config.NumberColumn(format="%.3f")
-                                for k in ("precision", "recall", "f1-score")})
+                                for k in ("precision", "recall", "f1")})
     st.caption("Click a column header to sort. Recall is the share of each digit read correctly.")
     st.download_button("Download as CSV", report.to_csv(index=False), "per_digit_metrics.csv", "text/csv")
 
@@ -104,7 +104,7 @@ def compare_tab(label, result) -> None:
     if other is None:
         return
     table = compare(result, evaluation_of(other)).rename(columns={"a": label, "b": other_label})
-    st.dataframe(table, hide_index=True, use_container_width=True)
+    st.dataframe(table, hide_index=True, width="stretch")
 
 
 def learned_tab(predictor, result) -> None:
@@ -114,7 +114,7 @@ def learned_tab(predictor, result) -> None:
                     "(red adds, blue subtracts).")
     else:
         st.markdown("**The first convolution's filters**: 3x3 patterns it looks for everywhere in the image.")
-    st.pyplot(weight_pictures(pictures), use_container_width=False)
+    st.pyplot(weight_pictures(pictures), width="content")
     data = load_mnist()
     index = st.number_input("Test image number", 0, len(data.y_test) - 1, 0,
                             help="See what each layer makes of one test image.")
@@ -129,14 +129,26 @@ def learned_tab(predictor, result) -> None:
             st.bar_chart(pd.DataFrame({"activation": flat[:256]}), height=110)
 
 
+def drawings_tab(predictor) -> None:
+    images, labels = open_registry().drawings()
+    if len(labels) == 0:
+        st.caption("No drawings saved yet. On the Draw page, draw a digit and press **Save as label**: "
+                   "the class builds its own test set.")
+        return
+    result = evaluate(predictor.probabilities_many(images), labels)
+    st.metric("Accuracy on the class's drawings", f"{result.accuracy:.1%}", help=f"{len(labels)} drawings")
+    st.markdown("**Drawings it got wrong**")
+    gallery(result.mistakes(), result, images)
+
+
 def study_tab() -> None:
     st.markdown("The seed notebook's ablations: the same MLP with more or less dropout and with 1, 2 or 3 dense "
                 "layers. Each variant trains on the Train page's queue; the table fills in as they finish.")
     if st.button("Run the dropout study", type="primary"):
         manager = job_manager()
-        stamp = len(open_registry().list_runs()) + 1
+        stamp = free_study_number("dropout", [run.name for run in open_registry().list_runs()])
         for variant, config in STUDIES["dropout"]:
-            manager.submit(config, owner=user_id(), name=f"{STUDY_PREFIX} - {variant} - {stamp}"[:64])
+            manager.submit(config, owner=user_id(), name=run_name("dropout", variant, stamp))
         st.toast("Queued 7 runs. Watch them on the Train page, or wait here.")
     runs = [r for r in open_registry().list_runs() if r.name.startswith(STUDY_PREFIX)]
     done = [r for r in runs if r.status in ("finished", "stopped") and r.metrics]
@@ -145,15 +157,15 @@ def study_tab() -> None:
         st.info(f"{waiting} study runs are queued, running or did not finish.")
     if not done:
         return
-    rows = [{"label": r.name.split(" - ")[1] if " - " in r.name else r.name,
+    rows = [{"label": variant_label("dropout", r.config) or r.name,
              "dropout": r.config["dropouts"][0],
              "train_accuracy": r.metrics["train_accuracy"], "test_accuracy": r.metrics["test_accuracy"]}
             for r in reversed(done)]
     frame = study_table(rows)
-    st.dataframe(frame, hide_index=True, use_container_width=True,
+    st.dataframe(frame, hide_index=True, width="stretch",
                  column_config={k: st.column_config.NumberColumn(format="percent")
                                 for k in ("Train accuracy", "Test accuracy", "Gap")})
-    st.altair_chart(gap_against_dropout(frame), use_container_width=True)
+    st.altair_chart(gap_against_dropout(frame), width="stretch")
 
 
 st.title("Evaluate")
@@ -166,12 +178,14 @@ headline(result)
 if predictor.path is not None and predictor.path.exists():
     st.sidebar.download_button("Download this model (.keras)", predictor.path.read_bytes(), predictor.path.name)
 
-errors, per_digit, dataset, comparison, learned, study = st.tabs(
-    ["Errors", "Per digit", "Dataset", "Compare models", "Inside the network", "Dropout study"])
+errors, per_digit, drawings, dataset, comparison, learned, study = st.tabs(
+    ["Errors", "Per digit", "Class drawings", "Dataset", "Compare models", "Inside the network", "Dropout study"])
 with errors:
     errors_tab(result, images)
 with per_digit:
     per_digit_tab(result)
+with drawings:
+    drawings_tab(predictor)
 with dataset:
     dataset_tab()
 with comparison:

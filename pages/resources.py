@@ -25,8 +25,14 @@ def registry() -> Registry:
     return Registry()
 
 
-@st.cache_resource(show_spinner="Starting the trainer...")
 def job_manager():
+    """The server's one job manager (the page stops with a message if the run store is unusable)."""
+    open_registry()
+    return _job_manager()
+
+
+@st.cache_resource(show_spinner="Starting the trainer...")
+def _job_manager():
     from mnist_core.jobs import JobManager
 
     return JobManager(registry())
@@ -63,7 +69,12 @@ def user_id() -> str:
 def model_choices() -> dict[str, Path]:
     """The default model and every run that saved a model, by label, newest runs first."""
     choices = {DEFAULT_LABEL: DEFAULT_MODEL}
-    for run in open_registry().list_runs(statuses=("finished", "stopped")):
+    try:
+        runs = registry().list_runs(statuses=("finished", "stopped"))
+    except UserError as error:
+        st.warning(f"Trained runs are not available: {error}")
+        runs = []
+    for run in runs:
         if run.model_path is not None:
             accuracy = run.metrics.get("test_accuracy")
             shown = f", test accuracy {accuracy:.2%}" if accuracy is not None else ""
