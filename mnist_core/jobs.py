@@ -12,8 +12,10 @@ import os
 import threading
 from collections import deque
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from mnist_core.config import TrainConfig
+from mnist_core.errors import UserError
 from mnist_core.registry import Registry
 from mnist_core.runs import execute_run
 
@@ -29,6 +31,17 @@ class LiveRun:
     epochs: list[dict] = field(default_factory=list)
     error: str | None = None
     stop_requested: bool = False
+
+
+class JobRunner(Protocol):
+    """What the app needs from whatever trains its runs. ``JobManager`` below trains them on this
+    machine's threads; docs/scaling.md describes a runner backed by a cluster for a whole school."""
+
+    def submit(self, config: TrainConfig, owner: str | None, name: str | None = None) -> int: ...
+    def stop(self, run_id: int, requester: str | None, teacher: bool = False) -> None: ...
+    def live(self, run_id: int) -> "LiveRun | None": ...
+    def queue_position(self, run_id: int) -> int | None: ...
+    def runs_of(self, owner: str) -> list["LiveRun"]: ...
 
 
 def default_parallel_runs() -> int:
@@ -61,12 +74,17 @@ class JobManager:
             self._lock.notify()
         return run.id
 
-    def stop(self, run_id: int) -> None:
-        """A running run stops after its current chunk of batches and keeps its model; a queued one is dropped."""
+    def stop(self, run_id: int, requester: str | None, teacher: bool = False) -> None:
+        """A running run stops after its current chunk of batches and keeps its model; a queued one is dropped.
+
+        Only whoever started the run may stop it, or a teacher.
+        """
         with self._lock:
             live = self._live.get(run_id)
             if live is None:
                 return
+            if live.owner != requester and not teacher:
+                raise UserError("Only whoever started this run, or the teacher, can stop it.")
             live.stop_requested = True
             if run_id in self._waiting:
                 self._waiting.remove(run_id)

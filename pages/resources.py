@@ -8,6 +8,8 @@ session, so thirty students cost one model in memory, not thirty.
 from __future__ import annotations
 
 import hashlib
+import hmac
+import os
 import uuid
 from pathlib import Path
 
@@ -120,3 +122,32 @@ def load_predictor(path: Path):
     except (OSError, UserError) as error:
         st.error(f"This model cannot be used: {error} Pick another one.")
         return None
+
+
+def teacher_passcode() -> str | None:
+    """Teacher controls exist only when ``MNIST_STUDIO_TEACHER_PASSCODE`` is set (off by default)."""
+    return os.environ.get("MNIST_STUDIO_TEACHER_PASSCODE") or None
+
+
+def is_teacher() -> bool:
+    return bool(teacher_passcode()) and st.session_state.get("teacher", False)
+
+
+def teacher_login() -> None:
+    """A sidebar box for the teacher's passcode; with it, this session may stop or delete any run."""
+    passcode = teacher_passcode()
+    if passcode is None:
+        return
+    with st.sidebar.expander("Teacher controls"):
+        if is_teacher():
+            st.caption("On: you can stop and delete any run.")
+            if st.button("Turn off"):
+                st.session_state.teacher = False
+                st.rerun()
+            return
+        typed = st.text_input("Passcode", type="password")
+        if typed:
+            if hmac.compare_digest(typed.encode(), passcode.encode()):
+                st.session_state.teacher = True
+                st.rerun()
+            st.error("That is not the passcode.")

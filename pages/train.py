@@ -8,7 +8,7 @@ import streamlit as st
 from pages.charts import compare_runs, epoch_curves
 from mnist_core.config import LIMITS, OPTIMIZERS, PRESET_LABELS, PRESETS, TrainConfig, layer_table, parameter_count
 from mnist_core.errors import UserError
-from pages.resources import job_manager, open_registry, use_model, user_id
+from pages.resources import is_teacher, job_manager, open_registry, use_model, user_id
 
 UNITS = [16, 32, 64, 128, 256, 512, 1024]
 FILTERS = [8, 16, 32, 64]
@@ -117,7 +117,7 @@ def live_panel() -> None:
             st.subheader(name)
             outcome(live)
         if live.status in ("queued", "running"):
-            st.button("Stop", key=f"stop_{run_id}", on_click=manager.stop, args=(run_id,), type="secondary",
+            st.button("Stop", key=f"stop_{run_id}", on_click=manager.stop, args=(run_id, user_id(), is_teacher()), type="secondary",
                       disabled=live.stop_requested)
         if live.epochs:
             left, right = st.columns(2)

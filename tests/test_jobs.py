@@ -6,6 +6,7 @@ import time
 import pytest
 
 from mnist_core.config import TrainConfig
+from mnist_core.errors import UserError
 from mnist_core.jobs import JobManager
 from mnist_core.registry import Registry
 from mnist_core.runs import execute_run
@@ -85,7 +86,7 @@ def test_stopping_a_queued_run_drops_it_from_the_queue(registry):
     manager = JobManager(registry, max_parallel=1, runner=runner)
     first = manager.submit(TINY, owner="ann")
     second = manager.submit(TINY, owner="ann")
-    manager.stop(second)
+    manager.stop(second, "ann")
     assert manager.queue_position(second) is None
     assert registry.get(second).status == "stopped"
     runner.release(first)
@@ -110,7 +111,7 @@ def test_stop_ends_a_real_training_run_and_keeps_its_model(registry):
     manager = JobManager(registry, max_parallel=1)
     run_id = manager.submit(TINY, owner="ann")
     wait_for(lambda: manager.live(run_id).progress is not None)
-    manager.stop(run_id)
+    manager.stop(run_id, "ann")
     wait_for(lambda: manager.live(run_id).status == "stopped")
     run = registry.get(run_id)
     assert run.status == "stopped" and run.model_path is not None and run.model_path.exists()
@@ -129,3 +130,17 @@ def test_a_real_run_that_fails_is_recorded_with_its_error(registry, monkeypatch)
         execute_run(registry, run_id)
     run = registry.get(run_id)
     assert run.status == "failed" and "ran out of memory" in run.error
+
+
+def test_only_the_owner_or_the_teacher_can_stop_a_run(registry):
+    runner = GatedRunner()
+    manager = JobManager(registry, max_parallel=1, runner=runner)
+    first = manager.submit(TINY, owner="ann")
+    second = manager.submit(TINY, owner="ann")
+    with pytest.raises(UserError, match="Only whoever started this run, or the teacher"):
+        manager.stop(second, "bob")
+    assert manager.queue_position(second) == 1
+    manager.stop(second, "teacher-session", teacher=True)
+    assert manager.queue_position(second) is None
+    runner.release(first)
+    wait_for(lambda: not manager.busy())
