@@ -10,7 +10,7 @@ from PIL import Image
 from mnist_core.errors import UserError
 from mnist_core.preprocess import MAX_UPLOAD_BYTES, decode_upload, prepare_canvas, prepare_digit
 from pages.charts import pixels, probability_bars, saliency_overlay
-from pages.resources import choose_model, open_registry, user_id
+from pages.resources import choose_model, open_registry, use_app_navigation, user_id
 
 CANVAS_SIZE = 280
 UNSURE_BELOW = 0.6  # a top probability under this is shown as a guess, not an answer
@@ -95,12 +95,13 @@ def save_drawing(prepared, raw) -> None:
             st.error(str(error))
 
 
+use_app_navigation()
 st.title("Draw")
 st.caption("Draw one digit, 0 to 9, with the mouse or a finger. Lift the pen and the model answers.")
 label, predictor = choose_model()
 st.sidebar.slider("Stroke width", 8, 40, 18, key="stroke_width", help="Thick strokes look most like MNIST.")
 
-draw_col, seen_col, answer_col = st.columns([3, 3, 4], gap="medium")
+draw_col, seen_col, answer_col = st.columns([4, 3, 4], gap="medium")
 with draw_col:
     raw = canvas()
     st.button("Clear", on_click=clear)

@@ -13,7 +13,7 @@ from mnist_core.evaluation import activations, compare, evaluate, first_layer_pi
 from mnist_core.study import STUDIES, free_study_number, run_name, study_table, variant_label
 from pages.charts import confusion_figure, digit_grid, gap_against_dropout, weight_pictures
 from pages.resources import choose_model, evaluation_of, job_manager, load_predictor, model_choices, open_registry, \
-    user_id
+    use_app_navigation, user_id
 
 ANY = "Any"
 STUDY_PREFIX = "Study dropout"
@@ -168,6 +168,7 @@ def study_tab() -> None:
     st.altair_chart(gap_against_dropout(frame), width="stretch")
 
 
+use_app_navigation()
 st.title("Evaluate")
 label, predictor = choose_model()
 if predictor is None:

@@ -2,6 +2,9 @@
 
 import streamlit as st
 
+from pages.resources import use_app_navigation
+
+use_app_navigation()
 st.title("MNIST Studio")
 st.markdown(
     """

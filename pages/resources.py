@@ -22,6 +22,21 @@ from mnist_core.registry import Registry
 DEFAULT_LABEL = "Default model (shipped with the app)"
 
 
+def use_app_navigation() -> None:
+    """Make a deep link such as /draw open inside app.py's navigation.
+
+    Streamlit treats a folder named ``pages/`` as its old multipage layout (every file a page,
+    app.py not run) until app.py has called ``st.navigation`` once in this server. A student
+    whose first visit to a fresh server is a link to /draw would get that layout, with helper
+    modules listed as pages. Leaving that mode and rerunning runs app.py for the same page.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 @st.cache_resource(show_spinner=False)
 def registry() -> Registry:
     return Registry()

@@ -8,7 +8,7 @@ import streamlit as st
 from pages.charts import compare_runs, epoch_curves
 from mnist_core.config import LIMITS, OPTIMIZERS, PRESET_LABELS, PRESETS, TrainConfig, layer_table, parameter_count
 from mnist_core.errors import UserError
-from pages.resources import is_teacher, job_manager, open_registry, use_model, user_id
+from pages.resources import is_teacher, job_manager, open_registry, use_app_navigation, use_model, user_id
 
 UNITS = [16, 32, 64, 128, 256, 512, 1024]
 FILTERS = [8, 16, 32, 64]
@@ -196,6 +196,7 @@ def manage(runs) -> None:
         st.rerun()
 
 
+use_app_navigation()
 st.title("Train")
 st.caption("Choose the network and its training, press **Train**, and watch training and test accuracy: "
            "when they drift apart, the network is memorising instead of learning.")

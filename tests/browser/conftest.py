@@ -8,6 +8,7 @@ The server's output goes to tests/artifacts/streamlit-server.log.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -60,15 +61,15 @@ class AppServer:
     pid: int
 
 
-@pytest.fixture(scope="session")
-def app_server():
+@contextlib.contextmanager
+def running_app(log_path: Path = SERVER_LOG):
     """`streamlit run app.py` on a free port, against the session's throw-away MNIST_STUDIO_HOME."""
     port = _free_port()
     ARTIFACTS_DIR.mkdir(parents=True, exist_ok=True)
     command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
                "--server.headless", "true", "--server.address", "127.0.0.1"]
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}  # MNIST_STUDIO_HOME comes from tests/conftest.py
-    with open(SERVER_LOG, "w") as log:
+    with open(log_path, "w") as log:
         process = subprocess.Popen(command, cwd=PROJECT_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -93,6 +94,20 @@ def app_server():
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture(scope="session")
+def app_server():
+    """The app server shared by the browser tests of a session."""
+    with running_app() as server:
+        yield server
+
+
+@pytest.fixture
+def fresh_app_server():
+    """A server of this test's own, for what only happens on a server's first visit."""
+    with running_app(ARTIFACTS_DIR / "streamlit-fresh-server.log") as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

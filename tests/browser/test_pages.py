@@ -30,3 +30,13 @@ def test_sidebar_navigation(page, app_server):
     wait_for_app(page)
     assert_no_exception(page)
     assert "draw" in page.locator("h1").first.inner_text().lower()
+
+
+def test_a_deep_link_to_a_fresh_server_opens_inside_the_apps_navigation(page, fresh_app_server):
+    """Streamlit's old pages/ layout must never show: no helper modules listed as pages."""
+    open_page(page, fresh_app_server, "/draw")
+    nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
+    assert [name for name in ("Home", "Train", "Draw", "Evaluate") if name in nav] == ["Home", "Train", "Draw",
+                                                                                       "Evaluate"]
+    assert "resources" not in nav and "charts" not in nav
+    assert page.locator("h1").first.inner_text().strip() == "Draw"
