@@ -21,14 +21,15 @@ INK_THRESHOLD = 0.1 * 255  # fainter pixels are noise, not ink
 FIT = 20
 SIZE = 28
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
-MAX_UPLOAD_PIXELS = 4096 * 4096
+MAX_UPLOAD_SIDE = 4096
 _SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")
+_TOO_MANY_PIXELS = f"The image has too many pixels: use a photo of at most {MAX_UPLOAD_SIDE}x{MAX_UPLOAD_SIDE}."
 
 
 @dataclass(frozen=True)
 class Prepared:
     image: np.ndarray  # (28, 28) uint8, white digit on black: what the model is given
-    ink_fraction: float  # share of the input's pixels with ink
+    ink_fraction: float  # share of the input's pixels with ink (0..1), to warn about a filled canvas
 
 
 def canvas_to_grey(rgba: np.ndarray) -> np.ndarray:
@@ -39,7 +40,7 @@ def canvas_to_grey(rgba: np.ndarray) -> np.ndarray:
 
 def prepare_digit(grey: np.ndarray) -> Prepared | None:
     """Bright ink on dark, any size, to MNIST's 28x28 form; None when there is no ink."""
-    grey = np.nan_to_num(np.asarray(grey, dtype=np.float32))
+    grey = np.clip(np.nan_to_num(np.asarray(grey, dtype=np.float32)), 0, 255)
     ink = grey > INK_THRESHOLD
     if not ink.any():
         return None
@@ -47,17 +48,17 @@ def prepare_digit(grey: np.ndarray) -> Prepared | None:
     crop = grey[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
     height, width = crop.shape
     scale = FIT / max(height, width)
-    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))  # a thin "1" stays thin
     fitted = np.asarray(Image.fromarray(crop, mode="F").resize(size, Image.Resampling.LANCZOS), dtype=np.float32)
-    fitted = np.clip(fitted, 0, 255)
-    fitted *= 255.0 / max(fitted.max(), 1e-6)  # a faint photo still gives full-strength ink
+    fitted = np.clip(fitted, 0, 255)  # Lanczos rings slightly below 0 and above 255 at sharp edges
+    fitted *= 255.0 / max(fitted.max(), 1e-6)  # a faint stroke or photo still gives full-strength ink, as in MNIST
 
-    placed = np.zeros((SIZE, SIZE), np.float32)
-    total = fitted.sum()
+    total = max(fitted.sum(), 1e-6)
     centre_row = (fitted.sum(axis=1) @ np.arange(fitted.shape[0])) / total
     centre_col = (fitted.sum(axis=0) @ np.arange(fitted.shape[1])) / total
-    top = _clip(round(SIZE / 2 - centre_row), SIZE - fitted.shape[0])  # MNIST centres at pixel (14, 14)
+    top = _clip(round(SIZE / 2 - centre_row), SIZE - fitted.shape[0])  # MNIST's centre of mass: pixel (14, 14)
     left = _clip(round(SIZE / 2 - centre_col), SIZE - fitted.shape[1])
+    placed = np.zeros((SIZE, SIZE), np.float32)
     placed[top : top + fitted.shape[0], left : left + fitted.shape[1]] = fitted
     return Prepared(np.round(placed).astype(np.uint8), float(ink.mean()))
 
@@ -70,6 +71,7 @@ def prepare_canvas(rgba: np.ndarray | None) -> Prepared | None:
 
 
 def to_model_input(image28: np.ndarray) -> np.ndarray:
+    """A prepared 28x28 image as a batch of one, scaled to [0, 1] like the training data."""
     return np.asarray(image28, np.float32)[None] / 255.0
 
 
@@ -84,24 +86,25 @@ def decode_upload(data: bytes, filename: str = "") -> np.ndarray:
     if len(data) > MAX_UPLOAD_BYTES:
         raise UserError(f"The file is larger than {MAX_UPLOAD_BYTES // 2**20} MB: use a smaller photo.")
     if not data.startswith(_SIGNATURES):
-        raise UserError("This is not a PNG or JPEG image.")
+        raise UserError(f"{filename or 'This file'} is not a PNG or JPEG image.")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
-            if image.width * image.height > MAX_UPLOAD_PIXELS:
-                raise UserError("The image has too many pixels: use a photo of at most 4096x4096.")
-            image = ImageOps.exif_transpose(image)
-            if image.mode in ("RGBA", "LA", "P"):
-                image = image.convert("RGBA")
-                paper = Image.new("RGBA", image.size, "white")
-                image = Image.alpha_composite(paper, image)
-            grey = np.asarray(image.convert("L"), dtype=np.float32)
+            image = Image.open(io.BytesIO(data), formats=("PNG", "JPEG"))  # reads the header only
+            if image.width * image.height > MAX_UPLOAD_SIDE**2:
+                raise UserError(_TOO_MANY_PIXELS)
+            image = ImageOps.exif_transpose(image)  # phone photos are often stored sideways
+            if image.mode.startswith("I;16"):  # 16-bit grey: converting to "L" would saturate it
+                grey = np.asarray(image, dtype=np.float32) / 257.0
+            else:
+                if image.has_transparency_data:  # transparent parts are paper
+                    image = Image.alpha_composite(Image.new("RGBA", image.size, "white"), image.convert("RGBA"))
+                grey = np.asarray(image.convert("L"), dtype=np.float32)
     except UserError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise UserError("The image has too many pixels: use a photo of at most 4096x4096.") from None
-    except Exception:  # Pillow raises many kinds for a damaged file
+        raise UserError(_TOO_MANY_PIXELS) from None
+    except Exception:  # Pillow raises many kinds (OSError, SyntaxError, ValueError...) for a damaged file
         raise UserError("The image could not be read: it may be damaged.") from None
     if np.median(grey) > 127:
         grey = 255.0 - grey
