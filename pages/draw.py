@@ -102,9 +102,11 @@ label, predictor = choose_model()
 st.sidebar.slider("Stroke width", 8, 40, 18, key="stroke_width", help="Thick strokes look most like MNIST.")
 
 draw_col, seen_col, answer_col = st.columns([4, 3, 4], gap="medium")
+upload_area = st.container()  # below the answer, so a phone shows canvas, picture and answer first
 with draw_col:
     raw = canvas()
     st.button("Clear", on_click=clear)
+with upload_area:
     uploaded = upload()
 prepared = uploaded or prepare_canvas(raw)
 
