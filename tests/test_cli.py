@@ -8,6 +8,7 @@ import sys
 import pytest
 
 from mnist_core.paths import PROJECT_DIR
+from mnist_core.registry import Registry
 
 
 def cli(*args, home):
@@ -41,6 +42,15 @@ def error_lines(result):
     (["train", "--name", "x" * 65], "is not allowed: use letters, digits, spaces, '-' and '_', at most 64"),
     (["train", "--name", "naïve"], "is not allowed"),
     (["train", "--save-to", "model.h5"], "argument --save-to: must end with .keras"),
+    (["train", "--batch-size", "-5"], "argument --batch-size: must be a whole number from 1 to 60,000 (got '-5')"),
+    (["train", "--train-size", "99"], "argument --train-size: must be a whole number from 100 to 60,000"),
+    (["train", "--epochs", ""], "argument --epochs: must be a whole number from 1 to 100 (got '')"),
+    (["train", "--units", ""], "argument --units: must be 1 to 4 layer sizes separated by commas"),
+    (["train", "--units", "99999"], "argument --units: must be a whole number from 1 to 4,096"),
+    (["train", "--learning-rate", "1e400"], "argument --learning-rate: must be a number above 0 up to 10"),
+    (["train", "--name", ""], "The run name '' is not allowed"),
+    (["train", "--name", "数字"], "is not allowed"),
+    (["train", "--name", "a\nb"], "is not allowed"),
     (["evaluate"], "one of the arguments --model --run is required"),
     (["evaluate", "--run", "nobody"], "No run called 'nobody'"),
     (["frobnicate"], "argument command: invalid choice: 'frobnicate'"),
@@ -51,6 +61,7 @@ def test_bad_input_is_one_line_and_exit_2(args, message, tmp_path):
     assert result.returncode == 2, result.stderr
     assert len(lines) == 1 and message in lines[0], lines
     assert "Traceback" not in result.stderr
+    assert not (tmp_path / "registry.sqlite3").exists() or Registry(tmp_path).list_runs() == []  # nothing half-made
 
 
 def test_missing_and_corrupt_model_files_are_answered_cleanly(tmp_path):
