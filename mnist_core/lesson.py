@@ -1,0 +1,125 @@
+"""Lesson links: a Train page's settings, and which controls are shown, as URL query parameters.
+
+A teacher's link such as ``/train?preset=seed&dropout=0.5&show=dropout`` opens the page with
+those settings and only the dropout slider visible. Anything unknown or out of range in a link
+is ignored with a notice, never an error: a mistyped link still opens a working page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping
+
+from mnist_core.config import PRESETS, TrainConfig
+from mnist_core.errors import ConfigError
+
+# The values the Train page's controls offer; a link can only choose among them.
+UNITS = (16, 32, 64, 128, 256, 512, 1024)
+FILTERS = (8, 16, 32, 64)
+LEARNING_RATES = (1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 1e-2, 2e-2, 5e-2, 1e-1)
+BATCH_SIZES = (16, 32, 64, 128, 256, 512, 1024)
+TRAIN_SIZES = (1_000, 3_000, 6_000, 12_000, 30_000, 60_000)
+DROPOUT_STEPS = tuple(round(0.05 * i, 2) for i in range(17))  # 0 to 0.8
+EPOCHS = tuple(range(1, 51))
+OPTIMIZER_NAMES = ("adam", "sgd", "rmsprop")
+
+# Controls a link can show or hide, by the name used in ``show=``.
+CONTROLS = ("preset", "architecture", "layers", "dropout", "learning_rate", "optimizer", "epochs",
+            "batch_size", "train_size")
+
+
+@dataclass
+class Lesson:
+    config: TrainConfig
+    preset: str
+    shown: tuple[str, ...] = CONTROLS
+    notices: list[str] = field(default_factory=list)
+
+
+def lesson_from_query(params: Mapping[str, str]) -> Lesson:
+    """Settings from a link; every parameter that cannot be used becomes a notice."""
+    notices = []
+    preset = params.get("preset", "seed")
+    if preset not in PRESETS:
+        notices.append(f"Ignored preset={preset!r}: choose one of {', '.join(PRESETS)}.")
+        preset = "seed"
+    config = PRESETS[preset]
+    readers = {
+        "units": ("hidden_units", lambda text: _list(text, int, UNITS, 4)),
+        "dropout": ("dropouts", lambda text: _list(text, float, DROPOUT_STEPS, 4)),
+        "filters": ("conv_filters", lambda text: _list(text, int, FILTERS, 3)),
+        "lr": ("learning_rate", lambda text: _one(text, float, LEARNING_RATES)),
+        "optimizer": ("optimizer", lambda text: _one(text, str, OPTIMIZER_NAMES)),
+        "epochs": ("epochs", lambda text: _one(text, int, EPOCHS)),
+        "batch": ("batch_size", lambda text: _one(text, int, BATCH_SIZES)),
+        "images": ("train_size", lambda text: _one(text, int, TRAIN_SIZES)),
+    }
+    for key, text in params.items():
+        if key in ("preset", "show"):
+            continue
+        if key not in readers:
+            notices.append(f"Ignored unknown setting {key!r}.")
+            continue
+        name, read = readers[key]
+        try:
+            config = config.replace(**{name: read(text)})
+        except ValueError as error:
+            notices.append(f"Ignored {key}={text!r}: {error}")
+    layers = len(config.hidden_units)
+    if len(config.dropouts) != layers:
+        if "dropout" in params and len(params["dropout"].split(",")) != layers:
+            notices.append(f"Ignored dropout={params['dropout']!r}: give one dropout rate per hidden layer ({layers}).")
+            config = config.replace(dropouts=PRESETS[preset].dropouts)
+        # e.g. units=64 with the seed's two dropout rates: keep the first, add 0 for new layers
+        config = config.replace(dropouts=(config.dropouts + (0.0,) * 4)[:layers])
+    try:
+        config.validate()
+    except ConfigError as error:
+        notices.append(f"Ignored the link's settings: {error}")
+        config = PRESETS[preset]
+    shown = CONTROLS
+    if "show" in params:
+        wanted = tuple(name.strip() for name in params["show"].split(",") if name.strip())
+        unknown = [name for name in wanted if name not in CONTROLS]
+        if unknown:
+            notices.append(f"Ignored unknown controls in show=: {', '.join(unknown)}.")
+        shown = tuple(name for name in wanted if name in CONTROLS) or CONTROLS
+    return Lesson(config, preset, shown, notices)
+
+
+def query_from_lesson(config: TrainConfig, preset: str, shown: tuple[str, ...] = CONTROLS) -> dict[str, str]:
+    """The query parameters of a link that reopens these settings."""
+    params = {
+        "preset": preset,
+        "units": ",".join(str(u) for u in config.hidden_units),
+        "dropout": ",".join(f"{d:g}" for d in config.dropouts),
+        "lr": f"{config.learning_rate:g}",
+        "optimizer": config.optimizer,
+        "epochs": str(config.epochs),
+        "batch": str(config.batch_size),
+        "images": str(config.train_size),
+    }
+    if config.conv_filters:
+        params["filters"] = ",".join(str(f) for f in config.conv_filters)
+    if tuple(shown) != CONTROLS:
+        params["show"] = ",".join(shown)
+    return params
+
+
+def _one(text: str, kind, allowed: tuple):
+    try:
+        value = kind(text)
+    except ValueError:
+        raise ValueError(f"not a {'number' if kind is not str else 'name'}.") from None
+    matches = [a for a in allowed if (a == value if kind is str else abs(a - value) < 1e-9)]
+    if not matches:
+        shown = ", ".join(f"{a:g}" if kind is not str else a for a in (allowed[0], allowed[-1]))
+        raise ValueError(f"not one of the values the controls offer ({shown.replace(', ', ' to ')}).")
+    return matches[0]
+
+
+def _list(text: str, kind, allowed: tuple, most: int) -> tuple:
+    parts = [part for part in text.split(",")]
+    if not 1 <= len(parts) <= most:
+        raise ValueError(f"give 1 to {most} values separated by commas.")
+    return tuple(_one(part.strip(), kind, allowed) for part in parts)

@@ -1,0 +1,59 @@
+"""Lesson links: settings round-trip through a URL; anything odd is ignored with a notice."""
+
+import pytest
+
+from mnist_core.config import PRESETS, TrainConfig
+from mnist_core.lesson import CONTROLS, lesson_from_query, query_from_lesson
+
+
+@pytest.mark.parametrize("preset", list(PRESETS))
+def test_every_preset_round_trips(preset):
+    config = PRESETS[preset]
+    lesson = lesson_from_query(query_from_lesson(config, preset))
+    assert lesson.config == config and lesson.preset == preset and not lesson.notices
+
+
+def test_a_changed_config_and_hidden_controls_round_trip():
+    config = TrainConfig(hidden_units=(512, 64, 32), dropouts=(0.5, 0.25, 0.0), epochs=3, batch_size=256,
+                         learning_rate=5e-4, optimizer="rmsprop", train_size=6000)
+    params = query_from_lesson(config, "seed", ("dropout", "epochs"))
+    assert params["show"] == "dropout,epochs"
+    lesson = lesson_from_query(params)
+    assert lesson.config == config and lesson.shown == ("dropout", "epochs") and not lesson.notices
+
+
+def test_a_dropout_lesson_link():
+    lesson = lesson_from_query({"preset": "seed", "dropout": "0.5", "show": "dropout"})
+    assert lesson.config.dropouts == (0.5, 0.0) and lesson.shown == ("dropout",)
+    assert lesson.config.hidden_units == (256, 128)
+
+
+@pytest.mark.parametrize("params, notice", [
+    ({"preset": "huge"}, "Ignored preset='huge'"),
+    ({"dropout": "1.5"}, "Ignored dropout='1.5': not one of the values the controls offer (0 to 0.8)"),
+    ({"dropout": "abc"}, "Ignored dropout='abc': not a number"),
+    ({"epochs": "0"}, "Ignored epochs='0'"),
+    ({"epochs": "-3"}, "Ignored epochs='-3'"),
+    ({"units": "100"}, "Ignored units='100'"),
+    ({"units": "64,64,64,64,64"}, "give 1 to 4 values"),
+    ({"lr": "nan"}, "Ignored lr='nan'"),
+    ({"images": "7"}, "Ignored images='7'"),
+    ({"optimizer": "adamw"}, "Ignored optimizer='adamw'"),
+    ({"colour": "red"}, "Ignored unknown setting 'colour'"),
+    ({"show": "dropout,secret"}, "Ignored unknown controls in show=: secret"),
+    ({"dropout": "0.2,0.2,0.2"}, "one dropout rate per hidden layer"),
+])
+def test_odd_links_open_the_page_with_a_notice(params, notice):
+    lesson = lesson_from_query(params)
+    assert any(notice in n for n in lesson.notices), lesson.notices
+    lesson.config.validate()
+
+
+def test_fewer_units_than_the_presets_dropouts_keeps_a_valid_config():
+    lesson = lesson_from_query({"units": "64"})
+    assert lesson.config.hidden_units == (64,) and lesson.config.dropouts == (0.2,) and not lesson.notices
+
+
+def test_no_parameters_is_the_seed_with_every_control():
+    lesson = lesson_from_query({})
+    assert lesson.config == PRESETS["seed"] and lesson.shown == CONTROLS and not lesson.notices
