@@ -67,10 +67,10 @@ def lesson_from_query(params: Mapping[str, str]) -> Lesson:
             notices.append(f"Ignored {key}={text!r}: {error}")
     layers = len(config.hidden_units)
     if len(config.dropouts) != layers:
-        if "dropout" in params and len(params["dropout"].split(",")) != layers:
+        if "dropout" in params and len(params["dropout"].split(",")) not in (1, layers):
             notices.append(f"Ignored dropout={params['dropout']!r}: give one dropout rate per hidden layer ({layers}).")
             config = config.replace(dropouts=PRESETS[preset].dropouts)
-        # e.g. units=64 with the seed's two dropout rates: keep the first, add 0 for new layers
+        # one rate is for the first layer, as in the seed; units=64 with the seed's two rates keeps the first
         config = config.replace(dropouts=(config.dropouts + (0.0,) * 4)[:layers])
     try:
         config.validate()
