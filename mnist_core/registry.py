@@ -28,7 +28,7 @@ STATUSES = ("queued", "running", "finished", "stopped", "failed", "interrupted")
 ENDED = ("finished", "stopped", "failed", "interrupted")
 NAME_RULE = "letters, digits, spaces, '-' and '_', at most 64 characters"
 _NAME = re.compile(r"[A-Za-z0-9 _-]{1,64}")
-_TEMP_PREFIX = ".partial-"
+_TEMP_PREFIX = ".partial-"  # temporary model files; the leading dot keeps them out of listings
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -56,11 +56,16 @@ CREATE TABLE IF NOT EXISTS drawings (
 
 
 def validate_run_name(name: str) -> str:
-    """The name without surrounding spaces, or RegistryError saying what a name may hold."""
-    cleaned = (name or "").strip()
+    """The name without surrounding spaces, or RegistryError saying what a name may hold.
+
+    Only ASCII is allowed, so that a name looks the same in every terminal and file listing.
+    """
+    cleaned = name.strip() if isinstance(name, str) else ""
     if not _NAME.fullmatch(cleaned):
-        shown = name if len(name or "") <= 70 else name[:67] + "..."
-        raise RegistryError(f"The run name {shown!r} is not allowed: use {NAME_RULE}.")
+        shown = name if not isinstance(name, str) or len(name) <= 70 else name[:67] + "..."
+        raise RegistryError(
+            f"The run name {shown!r} is not allowed: use {NAME_RULE} (plain ASCII: no accents or other scripts)."
+        )
     return cleaned
 
 
@@ -98,35 +103,41 @@ class Registry:
             probe.unlink()
         except OSError as error:
             raise RegistryError(
-                f"The run folder {self.home} cannot be written ({error.strerror}): set MNIST_STUDIO_HOME "
+                f"The run folder {self.home} cannot be written ({error.strerror or error}): set MNIST_STUDIO_HOME "
                 "to a folder you can write, or free some disk space."
             ) from None
         with self._connect() as db:
+            db.execute("PRAGMA journal_mode = WAL")  # stored in the file: later connections use it too
             db.executescript(SCHEMA)
 
     @contextmanager
     def _connect(self):
         """A short transaction on a fresh connection; SQLite errors become messages that say what to do."""
         try:
-            with closing(sqlite3.connect(self.database, timeout=5.0)) as db:
-                db.execute("PRAGMA busy_timeout = 5000")
-                db.execute("PRAGMA journal_mode = WAL")
+            with closing(sqlite3.connect(self.database, timeout=5.0)) as db:  # busy_timeout of 5000 ms
                 with db:
                     yield db
         except sqlite3.DatabaseError as error:
-            if "not a database" in str(error) or "malformed" in str(error):
+            text = str(error)
+            if "not a database" in text or "malformed" in text:
                 raise RegistryError(
-                    f"The run registry {self.database} is damaged: move it away and restart "
-                    f"(saved models in {self.models_dir} are kept)."
+                    f"The run registry {self.database} is not a database or is damaged: move it away and "
+                    f"restart; finished models in {self.models_dir} are kept."
                 ) from None
-            if "disk" in str(error) or "readonly" in str(error):
-                raise RegistryError(f"The run registry {self.database} cannot be written: {error}.") from None
+            if "locked" in text or "busy" in text:
+                raise RegistryError(f"The run registry {self.database} is busy: try again in a moment.") from None
+            if "disk" in text or "readonly" in text or "unable to open" in text:
+                raise RegistryError(
+                    f"The run registry {self.database} cannot be written ({text}): free some disk space "
+                    "or set MNIST_STUDIO_HOME to a folder you can write."
+                ) from None
             raise
 
     # Runs
 
     def create_run(self, config: dict, name: str | None = None, owner: str | None = None,
                    status: str = "queued") -> Run:
+        _check_status(status)
         name = validate_run_name(name) if name is not None else None
         with self._connect() as db:
             try:
@@ -137,16 +148,9 @@ class Registry:
             except sqlite3.IntegrityError:
                 raise RegistryError(f"A run called {name!r} already exists: choose another name.") from None
             run_id = cursor.lastrowid
-            if name is None:
-                db.execute("UPDATE runs SET name = ? WHERE id = ?", (self._free_name(db, run_id), run_id))
+            if name is None:  # "Run <id>", or the next free number if a user already took that name
+                db.execute("UPDATE runs SET name = ? WHERE id = ?", (_free_name(db, run_id), run_id))
         return self.get(run_id)
-
-    @staticmethod
-    def _free_name(db, run_id: int) -> str:
-        number = run_id
-        while db.execute("SELECT 1 FROM runs WHERE name = ?", (f"Run {number}",)).fetchone():
-            number += 1
-        return f"Run {number}"
 
     def get(self, run_id: int) -> Run:
         with self._connect() as db:
@@ -156,6 +160,7 @@ class Registry:
         return self._run(row)
 
     def find(self, name: str) -> Run:
+        """The run called ``name``, ignoring case and surrounding spaces."""
         with self._connect() as db:
             row = db.execute("SELECT * FROM runs WHERE name = ?", ((name or "").strip(),)).fetchone()
         if row is None:
@@ -176,20 +181,22 @@ class Registry:
             rows = db.execute(query + " ORDER BY id DESC", values).fetchall()
         return [self._run(row) for row in rows]
 
+    # The writers below do nothing for a run that no longer exists, so a training thread whose
+    # run was deleted meanwhile is not disturbed.
+
     def set_status(self, run_id: int, status: str, error: str | None = None) -> None:
-        if status not in STATUSES:
-            raise ValueError(f"unknown status {status!r}")
+        """Also stamps started_at on 'running' and finished_at on every ending; a None error keeps the old one."""
+        _check_status(status)
         now = time.time()
         with self._connect() as db:
             db.execute(
-                "UPDATE runs SET status = ?, error = COALESCE(?, error),"
-                " started_at = CASE WHEN ? = 'running' THEN ? ELSE started_at END,"
-                " finished_at = CASE WHEN ? IN ('finished', 'stopped', 'failed', 'interrupted') THEN ?"
-                " ELSE finished_at END WHERE id = ?",
-                (status, error, status, now, status, now, run_id),
+                "UPDATE runs SET status = ?, error = COALESCE(?, error), started_at = COALESCE(?, started_at),"
+                " finished_at = COALESCE(?, finished_at) WHERE id = ?",
+                (status, error, now if status == "running" else None, now if status in ENDED else None, run_id),
             )
 
     def append_epoch(self, run_id: int, record: dict) -> None:
+        """Appends inside SQLite, in one statement, so concurrent writers never lose a record."""
         with self._connect() as db:
             db.execute("UPDATE runs SET history = json_insert(history, '$[#]', json(?)) WHERE id = ?",
                        (json.dumps(record), run_id))
@@ -232,18 +239,22 @@ class Registry:
         return self.models_dir / f"{int(run_id)}.keras"
 
     def save_model(self, run_id: int, model) -> Path:
-        """Write the model beside its final place, then rename it there in one step."""
+        """Write the model beside its final place, then rename it there in one step.
+
+        The temporary name ends in ``.keras`` because Keras picks the file format from the suffix.
+        """
         final = self.model_path(run_id)
         partial = self.models_dir / f"{_TEMP_PREFIX}{int(run_id)}-{os.getpid()}-{time.time_ns()}.keras"
         try:
             model.save(partial)
             os.replace(partial, final)
-        except OSError as error:
+        except BaseException as error:
             partial.unlink(missing_ok=True)
-            raise RegistryError(f"The model could not be saved in {self.models_dir} ({error.strerror or error}): "
-                                "free some disk space or set MNIST_STUDIO_HOME to another folder.") from None
-        except BaseException:
-            partial.unlink(missing_ok=True)
+            if isinstance(error, OSError):
+                raise RegistryError(
+                    f"The model could not be saved in {self.models_dir} ({error.strerror or error}): "
+                    "free some disk space or set MNIST_STUDIO_HOME to another folder."
+                ) from error
             raise
         return final
 
@@ -251,11 +262,12 @@ class Registry:
 
     def add_drawing(self, label: int, image28: np.ndarray, canvas_png: bytes | None,
                     owner: str | None = None) -> int:
-        if not isinstance(label, (int, np.integer)) or not 0 <= label <= 9:
+        """Store a labelled 28x28 uint8 drawing (and the canvas it came from); returns its id."""
+        if isinstance(label, bool) or not isinstance(label, (int, np.integer)) or not 0 <= label <= 9:
             raise RegistryError(f"A drawing's label must be a digit from 0 to 9 (got {label!r}).")
-        image = np.asarray(image28, dtype=np.uint8)
-        if image.shape != (28, 28):
-            raise RegistryError("A drawing must be a 28x28 image.")
+        image = np.asarray(image28)
+        if image.shape != (28, 28) or image.dtype != np.uint8:
+            raise RegistryError(f"A drawing must be a 28x28 uint8 image (got {image.shape} {image.dtype}).")
         with self._connect() as db:
             cursor = db.execute(
                 "INSERT INTO drawings (label, image, canvas_png, owner, created_at) VALUES (?, ?, ?, ?, ?)",
@@ -264,11 +276,11 @@ class Registry:
             return cursor.lastrowid
 
     def drawings(self) -> tuple[np.ndarray, np.ndarray]:
-        """All saved drawings: uint8 images (N, 28, 28) and their labels (N,)."""
+        """All saved drawings, oldest first: uint8 images (N, 28, 28) and their labels (N,)."""
         with self._connect() as db:
             rows = db.execute("SELECT image, label FROM drawings ORDER BY id").fetchall()
-        images = np.array([np.frombuffer(r[0], np.uint8).reshape(28, 28) for r in rows], np.uint8).reshape(-1, 28, 28)
-        return images, np.array([r[1] for r in rows], dtype=np.int64)
+        images = np.frombuffer(b"".join(row[0] for row in rows), np.uint8).reshape(-1, 28, 28).copy()
+        return images, np.array([row[1] for row in rows], dtype=np.int64)
 
     def drawing_count(self) -> int:
         with self._connect() as db:
@@ -282,3 +294,15 @@ class Registry:
             history=json.loads(row[8]), metrics=json.loads(row[9]), error=row[10],
             model_path=path if path.exists() else None,
         )
+
+
+def _check_status(status: str) -> None:
+    if status not in STATUSES:
+        raise ValueError(f"unknown run status {status!r}: expected one of {', '.join(STATUSES)}")
+
+
+def _free_name(db: sqlite3.Connection, run_id: int) -> str:
+    number = run_id
+    while db.execute("SELECT 1 FROM runs WHERE name = ?", (f"Run {number}",)).fetchone():
+        number += 1
+    return f"Run {number}"
