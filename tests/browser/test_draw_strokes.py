@@ -1,0 +1,53 @@
+"""Mouse-drawn holdout digits on the Draw page: the app reads at least 10 of 12; Clear empties the canvas.
+
+The strokes come from tests/drawings/digits.json; the mouse helpers are shared with
+tests/drawings/score_in_browser.py, which draws all of them.
+"""
+
+import sys
+from pathlib import Path
+
+from helpers import assert_no_exception, open_page, screenshot
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "drawings"))
+
+from score_in_browser import clear, draw_strokes, read_prediction  # noqa: E402
+
+from mnist_core.drawn_digits import load_drawn_digits  # noqa: E402
+
+# (digit, which of its holdout drawings): every digit once, plus a flag-and-base 1 and a 9 with its stem from the top
+SAMPLE = [(label, label % 3) for label in range(10)] + [(1, 3), (9, 1)]
+SCREENSHOT_LABEL = 2  # the looped 2
+MUST_READ = 10
+
+
+def holdout_sample() -> list[dict]:
+    by_label: dict[int, list[dict]] = {}
+    for digit in load_drawn_digits():
+        if digit["set"] == "holdout":
+            by_label.setdefault(digit["label"], []).append(digit)
+    return [by_label[label][k] for label, k in SAMPLE]
+
+
+def test_mouse_drawn_holdout_digits_are_read_and_clear_empties_the_canvas(page, app_server):
+    open_page(page, app_server, "/draw")
+    empty = page.get_by_text("Draw a digit", exact=True)
+    assert empty.is_visible()
+    answers = []
+    for digit in holdout_sample():
+        draw_strokes(page, digit["strokes"])
+        predicted = read_prediction(page)
+        assert_no_exception(page)
+        assert not empty.is_visible()
+        answers.append((digit["label"], predicted, digit["style"]))
+        if digit["label"] == SCREENSHOT_LABEL:
+            screenshot(page, f"draw-{SCREENSHOT_LABEL}")
+        clear(page)
+        assert empty.is_visible(), "after Clear the page must ask for a digit again"
+        assert "Prediction:" not in page.locator("body").inner_text()
+
+    right = sum(label == predicted for label, predicted, _ in answers)
+    report = f"{right}/{len(answers)} read right; " + "; ".join(
+        f"{label} read as {predicted} ({style})" for label, predicted, style in answers if label != predicted)
+    print(report)
+    assert right >= MUST_READ, report
