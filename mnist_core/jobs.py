@@ -8,6 +8,7 @@ machine trains one model at full speed); the others wait in order.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections import deque
@@ -128,5 +129,6 @@ class JobManager:
                                should_stop=lambda: live.stop_requested)
             live.status = run.status
         except Exception as error:  # recorded as failed in the registry by execute_run; the worker goes on
+            logging.getLogger(__name__).exception("Run %d failed", live.run_id)  # for whoever runs the server
             live.error = str(error) or type(error).__name__
             live.status = "failed"

@@ -16,22 +16,27 @@ def build_model(config: TrainConfig) -> keras.Model:
 
     With the default config this is the seed notebook's model exactly:
     Flatten, Dense(256, relu), Dropout(0.2), Dense(128, relu), Dense(10, softmax).
+
+    Every layer is named here rather than by Keras' automatic counter: that counter is
+    global state which Streamlit resets (``keras.backend.clear_session()``) after each
+    script run, from another thread, so a model being built in the app's trainer thread
+    could otherwise get two layers called "dense" and fail.
     """
     config.validate()
     keras.utils.set_random_seed(config.seed)
     model = keras.Sequential(name=config.architecture)
     model.add(keras.Input(shape=(28, 28)))
     if config.conv_filters:
-        model.add(layers.Reshape((28, 28, 1)))
-        for filters in config.conv_filters:
-            model.add(layers.Conv2D(filters, 3, padding="same", activation="relu"))
-            model.add(layers.MaxPooling2D(2))
-    model.add(layers.Flatten())
-    for units, rate in zip(config.hidden_units, config.dropouts):
-        model.add(layers.Dense(units, activation="relu"))
+        model.add(layers.Reshape((28, 28, 1), name="image"))
+        for i, filters in enumerate(config.conv_filters, start=1):
+            model.add(layers.Conv2D(filters, 3, padding="same", activation="relu", name=f"conv_{i}"))
+            model.add(layers.MaxPooling2D(2, name=f"pool_{i}"))
+    model.add(layers.Flatten(name="flatten"))
+    for i, (units, rate) in enumerate(zip(config.hidden_units, config.dropouts), start=1):
+        model.add(layers.Dense(units, activation="relu", name=f"dense_{i}"))
         if rate > 0:
-            model.add(layers.Dropout(rate))
-    model.add(layers.Dense(10, activation="softmax"))
+            model.add(layers.Dropout(rate, name=f"dropout_{i}"))
+    model.add(layers.Dense(10, activation="softmax", name="digits"))
     return model
 
 

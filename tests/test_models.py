@@ -51,3 +51,27 @@ def test_a_file_that_is_not_keras_is_refused(tmp_path):
     path.write_bytes(b"\x80\x04")
     with pytest.raises(ModelFileError, match="not a .keras model file"):
         load_model(path)
+
+
+def test_models_build_while_another_thread_clears_the_keras_session():
+    """Streamlit calls keras.backend.clear_session() after every script run, from its own threads,
+    while the app's trainer thread may be building a model: layer names must not depend on it."""
+    import threading
+
+    import keras
+
+    done = threading.Event()
+
+    def clear_again_and_again():
+        while not done.is_set():
+            keras.backend.clear_session(free_memory=False)
+
+    clearer = threading.Thread(target=clear_again_and_again, daemon=True)
+    clearer.start()
+    try:
+        for config in [TrainConfig(), PRESETS["cnn"]] * 15:
+            names = [layer.name for layer in build_model(config).layers]
+            assert len(set(names)) == len(names)
+    finally:
+        done.set()
+        clearer.join()
