@@ -105,6 +105,11 @@ def build_parser() -> argparse.ArgumentParser:
     study.add_argument("--train-size", type=_whole(*LIMITS["train_size"]),
                        help="training images per variant (default: all 60,000)")
     study.add_argument("--json", action="store_true", help="print the results as one JSON line at the end")
+
+    bench = commands.add_parser("bench", help="time training, prediction and the app's start on this machine")
+    bench.add_argument("--quick", action="store_true",
+                       help="1 epoch on 6,000 images: only checks that the bench runs, the numbers mean little")
+    bench.add_argument("--json", action="store_true", help="print the results as one JSON line at the end")
     return parser
 
 
@@ -141,7 +146,8 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return {"train": _train, "evaluate": _evaluate, "runs": _runs, "study": _study}[args.command](args)
+        return {"train": _train, "evaluate": _evaluate, "runs": _runs, "study": _study,
+                "bench": _bench}[args.command](args)
     except UserError as error:
         print(f"python -m mnist_core: error: {error}", file=sys.stderr)
         return EXIT_USAGE
@@ -272,6 +278,16 @@ def _study(args) -> int:
         "Dropout": "{:g}".format, "Train accuracy": percent, "Test accuracy": percent, "Gap": percent}))
     if args.json:
         print(json.dumps({"study": args.study, "rows": rows}))
+    return 0
+
+
+def _bench(args) -> int:
+    from mnist_core.bench import run_bench
+
+    print("Benchmarking on this machine (a few minutes; --quick for a smoke test)...", file=sys.stderr)
+    result = run_bench(quick=args.quick, log=lambda line: print(line, flush=True))
+    if args.json:
+        print(json.dumps(result))
     return 0
 
 

@@ -1,0 +1,89 @@
+"""The bench runs end to end and reports what it promises; the trainer's speed tricks compute the same.
+
+Nothing here asserts on speed: timings depend on the machine and on what else runs on it.
+"""
+
+import json
+import os
+import subprocess
+import sys
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from mnist_core.config import TrainConfig
+from mnist_core.models import build_model, make_optimizer
+from mnist_core.paths import PROJECT_DIR
+from mnist_core.trainer import _fused_adam
+
+
+def test_the_quick_bench_runs_end_to_end_and_ends_with_one_json_line(tmp_path):
+    env = {**os.environ, "MNIST_STUDIO_HOME": str(tmp_path)}
+    result = subprocess.run([sys.executable, "-m", "mnist_core", "bench", "--quick", "--json"], capture_output=True,
+                            text=True, cwd=PROJECT_DIR, env=env, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    lines = result.stdout.strip().splitlines()
+    summary = json.loads(lines[-1])
+    assert set(summary) >= {"quick", "machine", "seed_preset", "cnn_preset", "prediction", "server", "bench_seconds"}
+    assert summary["quick"] is True
+    assert set(summary["machine"]) >= {"cpu", "cores", "ram_gb", "tensorflow", "keras"}
+
+    seed = summary["seed_preset"]
+    assert set(seed) >= {"plain_seconds", "ours_seconds", "plain_median_seconds", "ours_median_seconds", "speedup",
+                         "plain_test_accuracies", "ours_test_accuracies", "seeds",
+                         "plain_test_accuracy", "ours_test_accuracy"}
+    assert len(seed["plain_seconds"]) == len(seed["ours_seconds"]) >= 2  # alternated: plain, ours, plain, ours
+    assert seed["epochs"] == 1 and seed["train_size"] == 6000
+    assert 0.5 < seed["ours_test_accuracy"] <= 1 and 0.5 < seed["plain_test_accuracy"] <= 1
+
+    cnn = summary["cnn_preset"]
+    assert {"fit_seconds", "test_accuracy", "epochs", "batch_size"} <= set(cnn) and cnn["epochs"] == 1
+
+    prediction = summary["prediction"]
+    for name in ("predictor", "model_predict"):
+        assert {"p50_ms", "p95_ms", "calls"} <= set(prediction[name])
+        assert 0 < prediction[name]["p50_ms"] <= prediction[name]["p95_ms"]
+
+    server = summary["server"]
+    assert {"method", "measured", "health_seconds", "ready_seconds", "rss_mb"} <= set(server)
+    assert 0 < server["health_seconds"] <= server["ready_seconds"] and server["rss_mb"] > 0
+
+    text = "\n".join(lines[:-1])
+    for words in ("Machine:", "faster than plain Keras", "CNN preset", "Predictor p50", "App cold start"):
+        assert words in text, text
+
+
+@pytest.mark.parametrize("schedule", ["constant", "cosine"])
+def test_the_fused_adam_update_is_keras_adam(schedule):
+    """The trainer's one-kernel Adam step gives Keras' Adam step, up to float rounding, schedule included."""
+    config = TrainConfig(hidden_units=(32,), dropouts=(0.0,), learning_rate=3e-3, schedule=schedule)
+    rng = np.random.default_rng(0)
+    models = [build_model(config) for _ in range(2)]
+    optimizers = [make_optimizer(config, total_steps=40) for _ in range(2)]
+    for model, optimizer in zip(models, optimizers):
+        optimizer.build(model.trainable_variables)
+    fused = _fused_adam(optimizers[1], models[1].trainable_variables)
+    assert fused is not None
+    for _ in range(30):
+        gradients = [tf.constant(rng.normal(0, 0.1, v.shape), tf.float32) for v in models[0].trainable_variables]
+        optimizers[0].apply_gradients(zip(gradients, models[0].trainable_variables))
+        fused(gradients)
+    assert int(optimizers[0].iterations) == int(optimizers[1].iterations) == 30
+    moved = np.abs(np.asarray(models[0].weights[0]) - np.asarray(build_model(config).weights[0])).max()
+    assert moved > 0.02  # so agreeing to 1e-6 below means something
+    # Keras computes 1 - beta_2 in float64 and the kernel in float32 (1 - 0.999f is 1.3e-5 off), so the
+    # second moments differ by about 1e-5 relatively and the weights by well under 1e-6.
+    for keras_value, fused_value in zip(optimizers[0].variables + models[0].weights,
+                                        optimizers[1].variables + models[1].weights):
+        np.testing.assert_allclose(np.asarray(fused_value), np.asarray(keras_value), rtol=1e-4, atol=1e-6)
+
+
+def test_other_optimizers_keep_the_keras_update():
+    config = TrainConfig(hidden_units=(8,), dropouts=(0.0,))
+    model = build_model(config)
+    for name in ("sgd", "rmsprop"):
+        assert _fused_adam(make_optimizer(config.replace(optimizer=name), 10), model.trainable_variables) is None
+    assert _fused_adam(keras.optimizers.Adam(amsgrad=True), model.trainable_variables) is None
+    assert _fused_adam(keras.optimizers.Adam(clipnorm=1.0), model.trainable_variables) is None
