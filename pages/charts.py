@@ -7,25 +7,39 @@ import numpy as np
 import pandas as pd
 
 SPLITS = {"accuracy": "Training", "test_accuracy": "Test", "loss": "Training", "test_loss": "Test"}
+SPLIT_COLORS = {"Training": "#3b5bdb", "Test": "#e8590c"}
+# Distinct hues for overlaid runs (Streamlit's own palette for Altair is shades of blue).
+RUN_COLORS = ["#3b5bdb", "#e8590c", "#2b8a3e", "#ae3ec9", "#f59f00", "#1098ad", "#c2255c", "#495057"]
+# Readable from the back of a classroom.
+AXIS = {"labelFontSize": 13, "titleFontSize": 14}
+LEGEND = {"labelFontSize": 13, "titleFontSize": 13}
+TITLE = {"fontSize": 16, "anchor": "start"}
 
 
 def epoch_curves(epochs: list[dict], metric: str, total_epochs: int | None = None) -> alt.Chart:
-    """Training and test ``metric`` ("accuracy" or "loss") per epoch, for one run."""
-    rows = [{"Epoch": e["epoch"], "Data": SPLITS[key], metric.capitalize(): e[key]}
+    """Training and test ``metric`` ("accuracy" or "loss") per epoch, for one run.
+
+    With no epochs yet it draws the empty axes (1 to ``total_epochs``), so the page does not jump
+    when the first point arrives.
+    """
+    column = metric.capitalize()
+    rows = [{"Epoch": e["epoch"], "Data": SPLITS[key], column: e[key]}
             for e in epochs for key in (metric, f"test_{metric}")]
-    frame = pd.DataFrame(rows, columns=["Epoch", "Data", metric.capitalize()])
+    frame = pd.DataFrame(rows, columns=["Epoch", "Data", column])
     x_scale = alt.Scale(domain=[1, max(total_epochs or 1, 2)])
     return (
-        alt.Chart(frame, title=f"{metric.capitalize()} per epoch")
+        alt.Chart(frame, title=alt.Title(f"{column} per epoch", **TITLE))
         .mark_line(point=True, strokeWidth=3)
         .encode(
-            x=alt.X("Epoch:Q", scale=x_scale, axis=alt.Axis(tickMinStep=1)),
-            y=alt.Y(f"{metric.capitalize()}:Q", scale=alt.Scale(zero=False),
-                    axis=alt.Axis(format=".1%" if metric == "accuracy" else ".3f")),
-            color=alt.Color("Data:N", scale=alt.Scale(domain=["Training", "Test"], range=["#3b5bdb", "#e8590c"])),
-            tooltip=["Epoch", "Data", alt.Tooltip(f"{metric.capitalize()}:Q", format=".4f")],
+            x=alt.X("Epoch:Q", scale=x_scale, axis=alt.Axis(tickMinStep=1, format="d", **AXIS)),
+            y=alt.Y(f"{column}:Q", scale=alt.Scale(zero=False),
+                    axis=alt.Axis(format=".1%" if metric == "accuracy" else ".3f", **AXIS)),
+            color=alt.Color("Data:N", title=None,
+                            scale=alt.Scale(domain=list(SPLIT_COLORS), range=list(SPLIT_COLORS.values())),
+                            legend=alt.Legend(orient="top", symbolType="stroke", symbolStrokeWidth=4, **LEGEND)),
+            tooltip=["Epoch:Q", "Data:N", alt.Tooltip(f"{column}:Q", format=".4f")],
         )
-        .properties(height=300)
+        .properties(height=280)
     )
 
 
@@ -34,16 +48,21 @@ def compare_runs(histories: dict[str, list[dict]]) -> alt.Chart:
     rows = [{"Run": name, "Epoch": e["epoch"], "Data": SPLITS[key], "Accuracy": e[key]}
             for name, epochs in histories.items() for e in epochs for key in ("accuracy", "test_accuracy")]
     frame = pd.DataFrame(rows, columns=["Run", "Epoch", "Data", "Accuracy"])
+    colors = RUN_COLORS * (len(histories) // len(RUN_COLORS) + 1)
     return (
-        alt.Chart(frame, title="Training (dashed) and test (solid) accuracy")
+        alt.Chart(frame, title=alt.Title("Training (dashed) and test (solid) accuracy", **TITLE))
         .mark_line(point=True, strokeWidth=3)
         .encode(
-            x=alt.X("Epoch:Q", axis=alt.Axis(tickMinStep=1)),
-            y=alt.Y("Accuracy:Q", scale=alt.Scale(zero=False), axis=alt.Axis(format=".1%")),
-            color=alt.Color("Run:N", legend=alt.Legend(orient="bottom", columns=2, labelLimit=400)),
-            strokeDash=alt.StrokeDash("Data:N", scale=alt.Scale(domain=["Test", "Training"],
-                                                                 range=[[1, 0], [6, 4]])),
-            tooltip=["Run", "Epoch", "Data", alt.Tooltip("Accuracy:Q", format=".2%")],
+            x=alt.X("Epoch:Q", axis=alt.Axis(tickMinStep=1, format="d", **AXIS)),
+            y=alt.Y("Accuracy:Q", scale=alt.Scale(zero=False), axis=alt.Axis(format=".1%", **AXIS)),
+            color=alt.Color("Run:N", scale=alt.Scale(domain=list(histories), range=colors[:len(histories)]),
+                            legend=alt.Legend(orient="bottom", columns=3, labelLimit=400, symbolType="stroke",
+                                              symbolStrokeWidth=4, **LEGEND)),
+            strokeDash=alt.StrokeDash("Data:N", title=None,
+                                      scale=alt.Scale(domain=["Test", "Training"], range=[[1, 0], [6, 4]]),
+                                      legend=alt.Legend(orient="top", symbolType="stroke", symbolStrokeWidth=3,
+                                                        symbolSize=500, **LEGEND)),
+            tooltip=["Run:N", "Epoch:Q", "Data:N", alt.Tooltip("Accuracy:Q", format=".2%")],
         )
         .properties(height=380)
     )

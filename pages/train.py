@@ -8,7 +8,9 @@ import streamlit as st
 from pages.charts import compare_runs, epoch_curves
 from mnist_core.config import LIMITS, OPTIMIZERS, PRESET_LABELS, PRESETS, TrainConfig, layer_table, parameter_count
 from mnist_core.errors import UserError
-from pages.resources import is_teacher, job_manager, open_registry, use_app_navigation, use_model, user_id
+from mnist_core.registry import ENDED
+from pages.resources import (is_teacher, job_manager, open_registry, teacher_login, use_app_navigation, use_model,
+                             user_id)
 
 UNITS = [16, 32, 64, 128, 256, 512, 1024]
 FILTERS = [8, 16, 32, 64]
@@ -16,6 +18,11 @@ LEARNING_RATES = [1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 1e-2, 2e-2, 5e-2, 1e-1]
 BATCH_SIZES = [16, 32, 64, 128, 256, 512, 1024]
 TRAIN_SIZES = [1_000, 3_000, 6_000, 12_000, 30_000, 60_000]
 MAX_LAYERS = LIMITS["hidden_layers"][1]
+MAX_CONV_LAYERS = LIMITS["conv_layers"][1]
+ACTIVE = ("queued", "running")
+COMPARE_AUTO = 4  # at most this many runs are picked for the comparison chart without asking
+# Every control keeps its value while it is hidden (fewer layers, MLP) and while the user is on another page.
+KEEP = "session"
 
 
 def fill_controls(config: TrainConfig) -> None:
@@ -23,8 +30,9 @@ def fill_controls(config: TrainConfig) -> None:
     state = st.session_state
     state.architecture = "CNN" if config.conv_filters else "MLP"
     state.conv_layers = max(1, len(config.conv_filters))
-    for i, filters in enumerate(config.conv_filters or (16, 32)):
-        state[f"filters_{i}"] = filters
+    filters = config.conv_filters or (16, 32)
+    for i in range(MAX_CONV_LAYERS):
+        state[f"filters_{i}"] = filters[i] if i < len(filters) else 32
     state.layers = len(config.hidden_units)
     for i in range(MAX_LAYERS):
         state[f"units_{i}"] = config.hidden_units[i] if i < len(config.hidden_units) else 64
@@ -44,103 +52,205 @@ def apply_preset() -> None:
 def controls() -> TrainConfig:
     """The hyperparameter widgets; returns the config they describe (not yet validated)."""
     st.selectbox("Preset", list(PRESETS), format_func=PRESET_LABELS.get, key="preset", on_change=apply_preset,
-                 help="Fills in every control below; change any of them afterwards.")
-    st.radio("Architecture", ["MLP", "CNN"], key="architecture", horizontal=True,
+                 persist_state=KEEP, help="Fills in every control below; change any of them afterwards.")
+    st.radio("Architecture", ["MLP", "CNN"], key="architecture", horizontal=True, persist_state=KEEP,
              help="MLP: dense layers only, as in the seed notebook. CNN: convolutions first, then dense layers.")
     conv_filters = ()
     if st.session_state.architecture == "CNN":
-        conv_layers = st.slider("Convolution layers", 1, 3, key="conv_layers")
+        conv_layers = st.slider("Convolution layers", 1, MAX_CONV_LAYERS, key="conv_layers", persist_state=KEEP,
+                                help="Each is a 3x3 convolution followed by a 2x2 max-pool.")
         cols = st.columns(conv_layers)
-        conv_filters = tuple(cols[i].select_slider(f"Filters {i + 1}", FILTERS, key=f"filters_{i}")
+        conv_filters = tuple(cols[i].select_slider(f"Filters {i + 1}", FILTERS, key=f"filters_{i}",
+                                                   persist_state=KEEP)
                              for i in range(conv_layers))
-    layers = st.slider("Hidden layers", 1, MAX_LAYERS, key="layers")
+    layers = st.slider("Hidden layers", 1, MAX_LAYERS, key="layers", persist_state=KEEP,
+                       help="Dense layers between the input (or the convolutions) and the 10 outputs.")
     units, dropouts = [], []
     for i in range(layers):
         left, right = st.columns([2, 3])
-        units.append(left.select_slider(f"Units in layer {i + 1}", UNITS, key=f"units_{i}"))
+        units.append(left.select_slider(f"Units in layer {i + 1}", UNITS, key=f"units_{i}", persist_state=KEEP))
         dropouts.append(right.slider(f"**Dropout after layer {i + 1}**", 0.0, 0.8, step=0.05, key=f"dropout_{i}",
+                                     persist_state=KEEP,
                                      help="Share of this layer's outputs switched off at random while training. "
                                           "It fights overfitting."))
     left, right = st.columns(2)
-    learning_rate = left.select_slider("Learning rate", LEARNING_RATES, key="learning_rate",
-                                       format_func=lambda r: f"{r:g}", help="Log scale.")
-    optimizer = right.selectbox("Optimizer", OPTIMIZERS, key="optimizer")
+    learning_rate = left.select_slider("Learning rate", LEARNING_RATES, key="learning_rate", persist_state=KEEP,
+                                       format_func=lambda r: f"{r:g}", help="Log scale: each step about doubles it.")
+    optimizer = right.selectbox("Optimizer", OPTIMIZERS, key="optimizer", persist_state=KEEP)
     left, right = st.columns(2)
-    epochs = left.slider("Epochs", 1, 50, key="epochs")
-    batch_size = right.select_slider("Batch size", BATCH_SIZES, key="batch_size")
-    train_size = st.select_slider("Training images", TRAIN_SIZES, key="train_size", format_func=lambda n: f"{n:,}",
+    epochs = left.slider("Epochs", 1, 50, key="epochs", persist_state=KEEP,
+                         help="How many times the network sees every training image.")
+    batch_size = right.select_slider("Batch size", BATCH_SIZES, key="batch_size", persist_state=KEEP,
+                                     help="Images per weight update.")
+    train_size = st.select_slider("Training images", TRAIN_SIZES, key="train_size", persist_state=KEEP,
+                                  format_func=lambda n: f"{n:,}",
                                   help="6,000 trains in a few seconds; all 60,000 gives the best model.")
     return TrainConfig(hidden_units=tuple(units), dropouts=tuple(dropouts), conv_filters=conv_filters,
                        epochs=epochs, batch_size=batch_size, learning_rate=learning_rate, optimizer=optimizer,
                        train_size=train_size, schedule=st.session_state.schedule)
 
 
+def problem_with(config: TrainConfig) -> str | None:
+    """Why this config cannot be trained, or None."""
+    try:
+        config.validate()
+    except UserError as error:
+        return str(error)
+    if config.batch_size > config.train_size:
+        return "The batch size is larger than the training set: pick fewer per batch or more images."
+    return None
+
+
 def summary(config: TrainConfig) -> None:
-    st.metric("Parameters", f"{parameter_count(config):,}")
-    st.dataframe(pd.DataFrame(layer_table(config)), hide_index=True, use_container_width=True)
+    st.metric("Parameters", f"{parameter_count(config):,}", help="Weights and biases the network will learn.")
+    table = pd.DataFrame(layer_table(config)).rename(columns=str.capitalize)
+    st.dataframe(table, hide_index=True, width="stretch",
+                 column_config={"Parameters": st.column_config.NumberColumn(format="localized")})
 
 
-def start(config: TrainConfig, name: str) -> None:
+def start(config: TrainConfig, name: str) -> bool:
+    """Queue a run for this user; False with the reason kept for the page when it cannot start."""
     try:
         job_manager().submit(config, owner=user_id(), name=name.strip() or None)
     except UserError as error:
         st.session_state.start_error = str(error)
+        return False
+    return True
+
+
+def request_stop(run_id: int) -> None:
+    try:
+        job_manager().stop(run_id, user_id(), is_teacher())
+    except UserError as error:
+        st.session_state.stop_error = str(error)
+
+
+def my_runs(manager, registry) -> list:
+    """(live state, registry entry) of the runs this user started on this server, newest first.
+
+    A run deleted from the history is left out, although the job manager still remembers it.
+    """
+    saved = {run.id: run for run in registry.list_runs(owner=user_id())}
+    return [(live, saved[live.run_id]) for live in manager.runs_of(user_id()) if live.run_id in saved]
+
+
+def settings_line(run) -> str:
+    config = TrainConfig.from_dict(run.config)
+    return (f"{config.describe()} · {config.epochs} epochs · {config.train_size:,} images · "
+            f"batch {config.batch_size} · {config.optimizer} {config.learning_rate:g}")
 
 
 def live_panel() -> None:
-    """This user's latest run, refreshed every second while it is queued or running."""
-    manager = job_manager()
-    mine = manager.runs_of(user_id())
+    """This user's latest run, refreshed every second while any of their runs is queued or running."""
+    manager, registry = job_manager(), open_registry()
+    mine = my_runs(manager, registry)
     if not mine:
-        st.info("Press **Train** to start. The curves appear here, epoch by epoch.")
+        st.info("Press **Train** to start. The curves of training and test accuracy appear here, epoch by epoch. "
+                "You can leave the page while it trains: the run goes on.")
         return
-    run_id = mine[0].run_id
-    was_active = mine[0].status in ("queued", "running")
+    was_active = any(live.status in ACTIVE for live, _ in mine)
 
     @st.fragment(run_every=1.0 if was_active else None)
     def show() -> None:
-        live = manager.live(run_id)
-        name = open_registry().get(run_id).name
-        if live.status == "queued":
-            st.subheader(name)
-            st.info(f"Waiting for a free trainer: place {manager.queue_position(run_id) or 1} in the queue.")
-        elif live.status == "running":
-            event = live.progress
-            if event is None:
-                st.subheader(f"{name}: starting...")
-            else:
-                st.subheader(f"{name}: Epoch {event['epoch']}/{event['epochs']}")
-                eta = f", about {event['eta']:.0f} s left" if event["eta"] is not None else ""
-                st.progress(event["step"] / event["steps"],
-                            text=f"Batch {event['step']}/{event['steps']} of this epoch{eta}")
-        else:
-            st.subheader(name)
-            outcome(live)
-        if live.status in ("queued", "running"):
-            st.button("Stop", key=f"stop_{run_id}", on_click=manager.stop, args=(run_id, user_id(), is_teacher()), type="secondary",
-                      disabled=live.stop_requested)
-        if live.epochs:
-            left, right = st.columns(2)
-            total = live.epochs[-1]["epochs"]
-            left.altair_chart(epoch_curves(live.epochs, "accuracy", total), use_container_width=True)
-            right.altair_chart(epoch_curves(live.epochs, "loss", total), use_container_width=True)
-        if was_active and live.status not in ("queued", "running"):
-            st.rerun()  # the run ended: refresh the history below and stop polling
+        runs = my_runs(manager, registry)
+        if not runs:
+            return
+        live, run = runs[0]
+        focus(manager, live, run)
+        others = [(other, saved) for other, saved in runs[1:] if other.status in ACTIVE]
+        if others:
+            st.markdown("**Your other runs in progress**")
+            for other, saved in others:
+                compact(manager, other, saved)
+        if error := st.session_state.pop("stop_error", None):
+            st.error(error)
+        if was_active and not any(other.status in ACTIVE for other, _ in runs):
+            st.rerun()  # every run ended: refresh the history below and stop polling
 
     show()
 
 
-def outcome(live) -> None:
-    run = open_registry().get(live.run_id)
+def focus(manager, live, run) -> None:
+    """The run the panel follows: its state, Stop, and its training and test curves."""
+    head, button = st.columns([5, 1], vertical_alignment="bottom")
+    event = live.progress
+    if live.status == "queued":
+        head.subheader(f"{run.name}: queued")
+    elif live.status == "running" and event is not None:
+        head.subheader(f"{run.name}: Epoch {event['epoch']}/{event['epochs']}")
+    elif live.status == "running":
+        head.subheader(f"{run.name}: starting...")
+    else:
+        head.subheader(run.name)
+    if live.status in ACTIVE:
+        button.button("Stop", key=f"stop_{live.run_id}", on_click=request_stop, args=(live.run_id,),
+                      disabled=live.stop_requested, width="stretch",
+                      help="Ends the run now; the partly trained model is kept.")
+    st.caption(settings_line(run))
+    if live.status == "queued":
+        place = manager.queue_position(live.run_id)
+        st.info(f"Waiting for a free trainer: place {place or 1} in the queue. "
+                "It starts by itself; you can leave the page.")
+    elif live.status == "running":
+        if live.stop_requested:
+            st.warning("Stopping after the current batches; the model is kept...")
+        elif event is None:
+            st.progress(0.0, text="Loading the data and building the model...")
+        else:
+            eta = f" · about {event['eta']:.0f} s left" if event["eta"] is not None else ""
+            st.progress(min(event["step"] / event["steps"], 1.0),
+                        text=f"Epoch {event['epoch']}: batch {event['step']}/{event['steps']}{eta}")
+    else:
+        outcome(live, run)
+    if live.epochs or live.status == "running":
+        total = live.epochs[-1]["epochs"] if live.epochs else TrainConfig.from_dict(run.config).epochs
+        st.altair_chart(epoch_curves(live.epochs, "accuracy", total), width="stretch")
+        st.altair_chart(epoch_curves(live.epochs, "loss", total), width="stretch")
+
+
+def compact(manager, live, run) -> None:
+    text, button = st.columns([5, 1], vertical_alignment="center")
+    if live.status == "queued":
+        state = f"place {manager.queue_position(live.run_id) or 1} in the queue"
+    elif live.progress is not None:
+        state = f"Epoch {live.progress['epoch']}/{live.progress['epochs']}"
+    else:
+        state = "starting..."
+    text.markdown(f"{run.name}: {state}")
+    button.button("Stop", key=f"stop_{live.run_id}", on_click=request_stop, args=(live.run_id,),
+                  disabled=live.stop_requested, width="stretch")
+
+
+def outcome(live, run) -> None:
     accuracy = run.metrics.get("test_accuracy")
     if live.status == "finished":
         st.success(f"Finished: test accuracy {accuracy:.2%}, training accuracy {run.metrics['train_accuracy']:.2%}.")
     elif live.status == "stopped":
         kept = (f" The partly trained model is kept (test accuracy {accuracy:.2%})."
-                if run.model_path is not None else "")
+                if run.model_path is not None and accuracy is not None else "")
         st.warning(f"Stopped.{kept}")
     else:
         st.error(f"This run failed: {live.error or run.error}. Nothing else was lost; try other settings.")
+    if run.model_path is not None:
+        if st.button("Use for drawing and evaluation", key=f"use_{run.id}", type="primary"):
+            use_model(run.model_path)
+        if st.session_state.get("model_path") == str(run.model_path):
+            st.caption("Draw and Evaluate use this model now.")
+
+
+def teacher_panel() -> None:
+    """With the teacher's passcode: every queued or running run, whoever started it, with Stop."""
+    if not is_teacher():
+        return
+    active = open_registry().list_runs(statuses=ACTIVE)
+    with st.expander(f"Teacher: all runs in progress ({len(active)})"):
+        if not active:
+            st.caption("Nobody is training.")
+        for run in active:
+            text, button = st.columns([5, 1], vertical_alignment="center")
+            text.markdown(f"{run.name} ({run.status}): {settings_line(run)}")
+            button.button("Stop", key=f"teacher_stop_{run.id}", on_click=request_stop, args=(run.id,),
+                          width="stretch")
 
 
 def history_table(runs) -> None:
@@ -151,94 +261,126 @@ def history_table(runs) -> None:
         rows.append({
             "Run": run.name,
             "Model": config.describe(),
-            "Epochs": len(run.history),
-            "Training images": config.train_size,
-            "Training accuracy": train,
-            "Test accuracy": test,
-            "Gap (points)": (train - test) * 100 if test is not None and train is not None else None,
-            "Time (s)": run.seconds,
+            "Test accuracy": test * 100 if test is not None else None,
+            "Training accuracy": train * 100 if train is not None else None,
+            "Gap": (train - test) * 100 if test is not None and train is not None else None,
             "Status": run.status,
+            "Epochs": len(run.history),
+            "Images": config.train_size,
+            "Batch": config.batch_size,
+            "Optimizer": f"{config.optimizer} {config.learning_rate:g}",
+            "Time (s)": run.seconds,
         })
+    percent = "%.2f%%"
     st.dataframe(
-        pd.DataFrame(rows), hide_index=True, use_container_width=True,
+        pd.DataFrame(rows), hide_index=True, width="stretch",
         column_config={
-            "Training accuracy": st.column_config.NumberColumn(format="percent"),
-            "Test accuracy": st.column_config.NumberColumn(format="percent"),
-            "Gap (points)": st.column_config.NumberColumn(format="%.2f",
-                                                         help="Training minus test accuracy: overfitting."),
-            "Time (s)": st.column_config.NumberColumn(format="%.1f"),
-            "Training images": st.column_config.NumberColumn(format="localized"),
+            "Run": st.column_config.TextColumn(width="medium", pinned=True),
+            "Status": st.column_config.TextColumn(width="small"),
+            "Model": st.column_config.TextColumn(width="medium"),
+            "Epochs": st.column_config.NumberColumn(
+                width="small", help="Epochs trained (the last one of a stopped run may be partial)."),
+            "Images": st.column_config.NumberColumn(format="localized", width="small",
+                                                    help="Training images."),
+            "Batch": st.column_config.NumberColumn(width="small", help="Batch size."),
+            "Optimizer": st.column_config.TextColumn(width="small", help="Optimizer and learning rate."),
+            "Training accuracy": st.column_config.NumberColumn(format=percent),
+            "Test accuracy": st.column_config.NumberColumn(format=percent),
+            "Gap": st.column_config.NumberColumn(format="%.2f", width="small",
+                                                 help="Training minus test accuracy, in points: overfitting."),
+            "Time (s)": st.column_config.NumberColumn(format="%.1f", width="small"),
         },
     )
 
 
+def compare(runs) -> None:
+    """Overlay the curves of several runs. A run this user just finished is added to the picks by itself."""
+    with_curves = {run.id: run for run in runs if run.history}
+    if not with_curves:
+        return
+    state, ids = st.session_state, list(with_curves)
+    seen = state.get("compare_seen")
+    if seen is None or "compare" not in state:
+        state.compare = ids[:2]
+    else:
+        new_own = [i for i in ids if i not in seen and with_curves[i].owner == user_id()]
+        if new_own:
+            state.compare = (new_own + [i for i in state.compare if i in with_curves])[:COMPARE_AUTO]
+    state.compare_seen = set(ids) | (seen or set())
+    picked = st.multiselect("Compare runs", ids, format_func=lambda i: with_curves[i].name, key="compare",
+                            persist_state=KEEP, help="Overlay their accuracy curves on one chart.")
+    if picked:
+        st.altair_chart(compare_runs({with_curves[i].name: with_curves[i].history for i in picked}), width="stretch")
+
+
 def manage(runs) -> None:
-    by_name = {run.name: run for run in runs}
-    name = st.selectbox("Run", list(by_name), key="manage_run")
-    run = by_name[name]
+    by_id = {run.id: run for run in runs}
+    run_id = st.selectbox("Run", list(by_id), format_func=lambda i: by_id[i].name, key="manage_run")
+    run = by_id[run_id]
     registry = open_registry()
-    left, middle, right = st.columns(3)
-    if run.model_path is not None and left.button("Use for drawing and evaluation", type="primary"):
-        use_model(run.model_path)
-        st.toast(f"Draw and Evaluate now use {run.name}.")
-    if run.owner != user_id():
+    left, middle, right = st.columns(3, vertical_alignment="bottom")
+    if run.model_path is not None:
+        if left.button("Use for drawing and evaluation", type="primary", key="manage_use"):
+            use_model(run.model_path)
+            st.toast(f"Draw and Evaluate now use {run.name}.")
+    else:
+        left.caption("This run kept no model.")
+    if run.owner != user_id() and not is_teacher():
         middle.caption("Only whoever trained this run can rename or delete it.")
         return
     new_name = middle.text_input("New name", value=run.name, max_chars=64, key=f"rename_{run.id}")
-    if middle.button("Rename") and new_name != run.name:
+    if middle.button("Rename") and new_name.strip() != run.name:
         try:
             registry.rename(run.id, new_name)
             st.rerun()
         except UserError as error:
             middle.error(str(error))
     if right.button("Delete", help="Removes the run and its model for everyone."):
+        if run.model_path is not None and st.session_state.get("model_path") == str(run.model_path):
+            del st.session_state.model_path  # Draw and Evaluate go back to the default model
         registry.delete(run.id)
         st.rerun()
 
 
 use_app_navigation()
+teacher_login()
 st.title("Train")
 st.caption("Choose the network and its training, press **Train**, and watch training and test accuracy: "
            "when they drift apart, the network is memorising instead of learning.")
 if "preset" not in st.session_state:
     st.session_state.preset = "seed"
     apply_preset()
+if st.session_state.pop("clear_run_name", False):
+    st.session_state.run_name = ""
 
 settings, view = st.columns([2, 3], gap="large")
 with settings:
     config = controls()
-    problem = None
-    try:
-        config.validate()
-        if config.batch_size > config.train_size:
-            problem = "The batch size is larger than the training set: pick fewer per batch or more images."
-    except UserError as error:
-        problem = str(error)
-    name = st.text_input("Run name (optional)", max_chars=64, placeholder="e.g. dropout 0.5",
-                         help="Letters, digits, spaces, '-' and '_'.")
+    problem = problem_with(config)
+    name = st.text_input("Run name (optional)", max_chars=64, placeholder="e.g. dropout 0.5", key="run_name",
+                         help="Letters, digits, spaces, '-' and '_'. Without one the run is called 'Run N'.")
     if problem:
         st.error(problem)
-    st.button("Train", type="primary", disabled=problem is not None, on_click=start, args=(config, name),
-              use_container_width=True)
+    if st.button("Train", type="primary", disabled=problem is not None, width="stretch"):
+        if start(config, name):
+            st.session_state.clear_run_name = True
+            st.rerun()
     if error := st.session_state.pop("start_error", None):
         st.error(error)
-    with st.expander("Model summary", expanded=True):
-        summary(config)
 
 with view:
     live_panel()
+    teacher_panel()
+    with st.expander("Model summary: the network the controls describe", expanded=True):
+        summary(config)
 
 st.divider()
 st.header("Run history")
-finished = open_registry().list_runs(statuses=("finished", "stopped", "failed", "interrupted"))
+finished = open_registry().list_runs(statuses=ENDED)
 if not finished:
     st.caption("Finished runs appear here. Train the seed model, then the no-dropout preset, and compare them.")
 else:
     history_table(finished)
-    with_curves = {run.name: run for run in finished if run.history}
-    picked = st.multiselect("Compare runs", list(with_curves), default=list(with_curves)[:3],
-                            help="Overlay their accuracy curves on one chart.")
-    if picked:
-        st.altair_chart(compare_runs({n: with_curves[n].history for n in picked}), use_container_width=True)
+    compare(finished)
     with st.expander("Use, rename or delete a run"):
         manage(finished)

@@ -1,0 +1,170 @@
+"""The Train page in Chromium against a real server: train live, leave and come back, Stop, compare runs.
+
+These runs really train (small ones). Waits are generous: nothing here checks how fast training is.
+"""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import expect
+
+from helpers import assert_no_exception, open_page, screenshot, wait_for_app
+
+WAIT_MS = 60_000
+EPOCH = re.compile(r"Epoch (\d+)/(\d+)")
+
+
+def slider(page, label: str):
+    """The keyboard-operable thumb (a hidden range input) of the slider labelled ``label``."""
+    box = page.locator('[data-testid="stSlider"]').filter(has=page.get_by_text(label, exact=True))
+    return box.locator('input[type="range"]')
+
+
+def set_slider(page, label: str, first: str, right: int = 0) -> str:
+    """Press ``first`` ("Home" or "End") on the slider's thumb, then ArrowRight ``right`` times; returns the value shown."""
+    thumb = slider(page, label)
+    thumb.focus()
+    thumb.press(first)
+    for _ in range(right):
+        thumb.press("ArrowRight")
+    wait_for_app(page)
+    return slider(page, label).get_attribute("aria-valuetext")
+
+
+def choose(page, label: str, option: str) -> None:
+    """Pick ``option`` in the selectbox labelled ``label``."""
+    page.locator('[data-testid="stSelectbox"]').filter(has=page.get_by_text(label, exact=True)).click()
+    page.get_by_role("option", name=option, exact=True).click()
+    wait_for_app(page)
+
+
+def live_heading(page) -> str:
+    """The live panel's heading: "<run name>: Epoch k/N", "...: queued", or the run's name once it ended."""
+    return page.locator('[data-testid="stHeading"] h3').first.inner_text()
+
+
+def current_epoch(page) -> int:
+    match = EPOCH.search(live_heading(page))
+    return int(match.group(1)) if match else 0
+
+
+def start_run(page, name: str) -> None:
+    field = page.get_by_label("Run name (optional)", exact=True).and_(page.locator("input"))
+    field.fill(name)
+    field.press("Enter")
+    wait_for_app(page)
+    train = page.get_by_role("button", name="Train", exact=True)
+    expect(train).to_be_enabled()
+    train.click()
+    expect(page.locator('[data-testid="stHeading"] h3', has_text=name)).to_be_visible(timeout=WAIT_MS)
+
+
+def picked(multiselect) -> list[str]:
+    """The values chosen in a multiselect, from its chips."""
+    return [tag.get_attribute("aria-label") for tag in multiselect.locator("[data-tag]").all()]
+
+
+def history_row(page, name: str):
+    """The Run history row of run ``name``, from the accessible copy of the table (the grid is a canvas)."""
+    table = page.locator('[data-testid="stDataFrame"]').last
+    table.scroll_into_view_if_needed()
+    return table.locator('tr[role="row"]', has=page.locator("td", has_text=re.compile(f"^{re.escape(name)}$")))
+
+
+def whole_page_screenshot(page, name: str) -> None:
+    """Streamlit scrolls inside its own container, so a "full page" shot is one screen: make the screen tall."""
+    height = page.evaluate("document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+    page.set_viewport_size({"width": 1400, "height": min(max(height, 1000), 4000)})
+    try:
+        wait_for_app(page)
+        page.wait_for_timeout(500)  # charts re-lay themselves out for the new width
+        screenshot(page, name)
+    finally:
+        page.set_viewport_size({"width": 1400, "height": 1000})
+
+
+def test_train_live_leave_come_back_and_stop(page, app_server):
+    open_page(page, app_server, "/train")
+    assert_no_exception(page)
+    # A run long enough to leave the page and press Stop: all 60,000 images in batches of 32, 20 epochs.
+    assert set_slider(page, "Training images", "End") == "60,000"
+    assert set_slider(page, "Batch size", "Home", 1) == "32"
+    assert set_slider(page, "Epochs", "Home", 19) == "20"
+    start_run(page, "live run")
+
+    heading = page.locator('[data-testid="stHeading"] h3', has_text=re.compile(r"Epoch \d+/20"))
+    expect(heading).to_be_visible(timeout=WAIT_MS)
+    charts = page.locator('[data-testid="stVegaLiteChart"]')
+    expect(charts.first.locator("canvas, svg").first).to_be_visible(timeout=WAIT_MS)
+    expect(page.locator('[data-testid="stProgress"]')).to_be_visible()
+    expect(page.get_by_role("button", name="Stop", exact=True)).to_be_enabled()
+    # Wait for a couple of finished epochs, so the curves have points to show.
+    page.wait_for_function("""() => [...document.querySelectorAll('[data-testid="stHeading"] h3')]
+                               .some(h => /Epoch ([3-9]|1\\d|20)\\/20/.test(h.innerText))""", timeout=WAIT_MS * 2)
+    assert_no_exception(page)
+    screenshot(page, "train-during")
+    before = current_epoch(page)
+
+    nav = page.locator('[data-testid="stSidebarNav"]')
+    nav.locator("a", has_text="Draw").click()
+    page.wait_for_url(re.compile(r"/draw$"))
+    wait_for_app(page)
+    assert "draw" in page.locator("h1").first.inner_text().lower()
+    nav.locator("a", has_text="Train").click()
+    page.wait_for_url(re.compile(r"/train$"))
+    wait_for_app(page)
+    # The run went on without the page: a later epoch now, or already over.
+    expect(page.locator('[data-testid="stHeading"] h3', has_text="live run")).to_be_visible(timeout=WAIT_MS)
+    page.wait_for_function(f"""() => {{
+        const h = [...document.querySelectorAll('[data-testid="stHeading"] h3')].map(e => e.innerText).join(' ');
+        const m = h.match(/Epoch (\\d+)\\/20/);
+        return m ? Number(m[1]) > {before} : h.includes('live run');
+    }}""", timeout=WAIT_MS)
+    assert current_epoch(page) > before or "Epoch" not in live_heading(page)
+
+    page.get_by_role("button", name="Stop", exact=True).click()
+    expect(page.get_by_text(re.compile(r"^Stopped\."))).to_be_visible(timeout=10_000)
+    expect(page.get_by_role("button", name="Stop", exact=True)).to_have_count(0, timeout=10_000)
+    wait_for_app(page)
+    assert_no_exception(page)
+    row = history_row(page, "live run")
+    expect(row).to_have_count(1, timeout=WAIT_MS)
+    assert "stopped" in row.inner_text()
+    expect(page.get_by_text(re.compile(r"partly trained model is kept"))).to_be_visible()
+    whole_page_screenshot(page, "train-after")
+
+
+def test_train_two_quick_runs_and_compare_them(page, app_server):
+    open_page(page, app_server, "/train")
+    for preset, name in (("Seed notebook", "seed 1k"), ("No dropout", "no dropout 1k")):
+        choose(page, "Preset", preset)
+        assert set_slider(page, "Training images", "Home") == "1,000"
+        assert set_slider(page, "Epochs", "Home", 2) == "3"
+        start_run(page, name)
+        finished = page.get_by_text(re.compile(r"^Finished: test accuracy"))
+        expect(page.locator('[data-testid="stHeading"] h3', has_text=re.compile(f"^{name}$"))).to_be_visible(
+            timeout=WAIT_MS)
+        expect(finished).to_be_visible(timeout=WAIT_MS)
+        wait_for_app(page)
+        assert_no_exception(page)
+
+    picker = page.locator('[data-testid="stMultiSelect"]').filter(has=page.get_by_text("Compare runs"))
+    ours = ("seed 1k", "no dropout 1k")
+    # Exactly the two runs: remove any other pick, add either of ours that is missing.
+    for other in [name for name in picked(picker) if name not in ours]:
+        picker.get_by_role("button", name=f"Remove {other}", exact=True).click()
+        wait_for_app(page)
+    for name in ours:
+        if name not in picked(picker):
+            picker.get_by_role("combobox").click()
+            page.get_by_role("option", name=name, exact=True).click()
+            page.keyboard.press("Escape")
+            wait_for_app(page)
+    assert sorted(picked(picker)) == sorted(ours)
+
+    overlay = page.locator('[data-testid="stVegaLiteChart"]').last
+    expect(overlay.locator("canvas, svg").first).to_be_visible(timeout=WAIT_MS)
+    overlay.scroll_into_view_if_needed()
+    assert_no_exception(page)
+    screenshot(page, "train-compare")

@@ -1,0 +1,407 @@
+"""The Train page headless (Streamlit's AppTest): controls, presets, live summary, validation, history.
+
+No real model is trained here: the tests that start a run replace the training loop with a fake one
+that reports two epochs and then waits for Stop.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+import time
+import types
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit import config as st_config
+from streamlit.testing.v1 import AppTest
+
+from mnist_core.config import PRESETS, TrainConfig
+from mnist_core.registry import Registry
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+TRAIN_PAGE = str(PROJECT_DIR / "pages" / "train.py")
+
+
+@pytest.fixture(autouse=True)
+def fresh_studio(monkeypatch, tmp_path):
+    """Each test: its own run registry, no cached registry or job manager from an earlier test."""
+    monkeypatch.syspath_prepend(str(PROJECT_DIR))
+    monkeypatch.setenv("MNIST_STUDIO_HOME", str(tmp_path))
+    previous = st_config.get_option("client.showErrorDetails")
+    st_config.set_option("client.showErrorDetails", "full")
+    st.cache_resource.clear()
+    yield tmp_path
+    st.cache_resource.clear()
+    st_config.set_option("client.showErrorDetails", previous)
+
+
+def open_train() -> AppTest:
+    at = AppTest.from_file(TRAIN_PAGE, default_timeout=60).run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def run(at: AppTest) -> AppTest:
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def parameters(at: AppTest) -> str:
+    return next(m.value for m in at.metric if m.label == "Parameters")
+
+
+def train_button(at: AppTest):
+    return next(b for b in at.button if b.label == "Train")
+
+
+def errors(at: AppTest) -> list[str]:
+    return [e.value for e in at.error]
+
+
+def texts(at: AppTest) -> str:
+    parts = [*(h.value for h in at.subheader), *(a.value for a in at.warning), *(a.value for a in at.info),
+             *(a.value for a in at.success), *(a.value for a in at.error), *(m.value for m in at.markdown)]
+    return "\n".join(parts)
+
+
+# Controls
+
+
+def test_controls_exist_with_their_ranges():
+    at = open_train()
+    assert at.radio(key="architecture").options == ["MLP", "CNN"]
+    layers = at.slider(key="layers")
+    assert (layers.min, layers.max, layers.value) == (1, 4, 2)
+    for i in range(2):
+        dropout = at.slider(key=f"dropout_{i}")
+        assert (dropout.min, dropout.max, dropout.step) == (0.0, 0.8, 0.05)
+        assert "Dropout" in dropout.label
+        assert at.select_slider(key=f"units_{i}").options == ["16", "32", "64", "128", "256", "512", "1024"]
+    assert at.slider(key="dropout_0").value == 0.2
+    rates = at.select_slider(key="learning_rate").options
+    assert rates[0] == "0.0001" and rates[-1] == "0.1" and "0.001" in rates and len(rates) >= 8
+    assert at.selectbox(key="optimizer").options == ["adam", "sgd", "rmsprop"]
+    epochs = at.slider(key="epochs")
+    assert (epochs.min, epochs.max) == (1, 50)
+    assert "128" in at.select_slider(key="batch_size").options
+    sizes = at.select_slider(key="train_size").options
+    assert {"1,000", "6,000", "60,000"} <= set(sizes)
+    assert [b.label for b in at.button].count("Train") == 1
+    assert not train_button(at).disabled
+
+
+def test_one_units_and_one_dropout_control_per_hidden_layer():
+    at = open_train()
+    at.slider(key="layers").set_value(4)
+    run(at)
+    assert [s.key for s in at.select_slider if s.key.startswith("units_")] == [f"units_{i}" for i in range(4)]
+    assert [s.key for s in at.slider if s.key.startswith("dropout_")] == [f"dropout_{i}" for i in range(4)]
+    at.slider(key="layers").set_value(1)
+    run(at)
+    assert [s.key for s in at.slider if s.key.startswith("dropout_")] == ["dropout_0"]
+
+
+def test_a_hidden_layer_keeps_its_settings_while_hidden():
+    at = open_train()
+    at.select_slider(key="units_1").set_value(512)
+    at.slider(key="dropout_1").set_value(0.35)
+    run(at)
+    at.slider(key="layers").set_value(1)
+    run(at)
+    at.slider(key="layers").set_value(2)
+    run(at)
+    assert at.select_slider(key="units_1").value == 512
+    assert at.slider(key="dropout_1").value == pytest.approx(0.35)
+
+
+# Presets
+
+
+@pytest.mark.parametrize("preset", list(PRESETS))
+def test_each_preset_fills_the_controls(preset):
+    at = open_train()
+    if preset == "seed":  # the page opens on it: change something first, then choose it again
+        at.selectbox(key="preset").set_value("cnn")
+        run(at)
+    at.selectbox(key="preset").set_value(preset)
+    run(at)
+    config = PRESETS[preset]
+    assert at.radio(key="architecture").value == ("CNN" if config.conv_filters else "MLP")
+    assert at.slider(key="layers").value == len(config.hidden_units)
+    for i, (units, rate) in enumerate(zip(config.hidden_units, config.dropouts)):
+        assert at.select_slider(key=f"units_{i}").value == units
+        assert at.slider(key=f"dropout_{i}").value == pytest.approx(rate)
+    assert at.select_slider(key="learning_rate").value == config.learning_rate
+    assert at.selectbox(key="optimizer").value == config.optimizer
+    assert at.slider(key="epochs").value == config.epochs
+    assert at.select_slider(key="batch_size").value == config.batch_size
+    assert at.select_slider(key="train_size").value == config.train_size
+
+
+def test_no_dropout_preset_sets_every_dropout_to_zero():
+    at = open_train()
+    assert at.slider(key="dropout_0").value == 0.2
+    at.selectbox(key="preset").set_value("no-dropout")
+    run(at)
+    assert at.slider(key="dropout_0").value == 0.0
+    assert at.slider(key="dropout_1").value == 0.0
+
+
+def test_heavy_dropout_preset():
+    at = open_train()
+    at.selectbox(key="preset").set_value("heavy-dropout")
+    run(at)
+    assert at.slider(key="dropout_0").value == 0.5
+
+
+def test_cnn_preset_shows_the_convolution_controls():
+    at = open_train()
+    assert not [s for s in at.select_slider if s.key.startswith("filters_")]
+    at.selectbox(key="preset").set_value("cnn")
+    run(at)
+    assert at.radio(key="architecture").value == "CNN"
+    assert at.slider(key="conv_layers").value == 2
+    assert [at.select_slider(key=f"filters_{i}").value for i in range(2)] == [16, 32]
+    table = at.dataframe[0].value
+    assert table["Layer"].str.startswith("Conv2D").sum() == 2
+    # 16 filters: (9+1)*16=160; 32 filters: (9*16+1)*32=4,640; 7x7x32=1,568 -> 128: 200,832; 128 -> 10: 1,290
+    assert parameters(at) == "206,922"
+
+
+def test_mlp_hides_the_convolution_controls():
+    at = open_train()
+    at.selectbox(key="preset").set_value("cnn")
+    run(at)
+    at.radio(key="architecture").set_value("MLP")
+    run(at)
+    assert not [s for s in at.select_slider if s.key.startswith("filters_")]
+    assert not at.dataframe[0].value["Layer"].str.startswith("Conv2D").any()
+
+
+# Live summary
+
+
+def test_parameter_count_of_the_seed_and_after_changing_units():
+    at = open_train()
+    assert parameters(at) == "235,146"  # 784*256+256 + 256*128+128 + 128*10+10
+    at.select_slider(key="units_0").set_value(128)
+    run(at)
+    assert parameters(at) == "118,282"  # 784*128+128 + 128*128+128 + 128*10+10
+    at.slider(key="layers").set_value(1)
+    run(at)
+    assert parameters(at) == "101,770"  # 784*128+128 + 128*10+10
+
+
+def test_layer_table_follows_the_controls():
+    at = open_train()
+    table = at.dataframe[0].value
+    assert list(table.columns) == ["Layer", "Output shape", "Parameters"]
+    assert list(table["Layer"]) == ["Flatten", "Dense, relu", "Dropout 0.2", "Dense, relu", "Dense, softmax"]
+    assert list(table["Parameters"]) == [0, 200_960, 0, 32_896, 1_290]
+    at.slider(key="dropout_1").set_value(0.5)
+    run(at)
+    assert "Dropout 0.5" in list(at.dataframe[0].value["Layer"])
+
+
+# Bad input
+
+
+def test_a_batch_larger_than_the_training_set_disables_train():
+    at = open_train()
+    at.select_slider(key="train_size").set_value(1000)
+    at.select_slider(key="batch_size").set_value(1024)
+    run(at)
+    assert train_button(at).disabled
+    assert any("batch size is larger than the training set" in e for e in errors(at))
+    at.select_slider(key="batch_size").set_value(512)
+    run(at)
+    assert not train_button(at).disabled
+    assert not errors(at)
+
+
+def test_a_bad_run_name_shows_the_registrys_message_and_creates_no_run(fresh_studio):
+    at = open_train()
+    at.text_input(key="run_name").input("../x")
+    train_button(at).click()
+    run(at)
+    assert any("not allowed" in e and "letters, digits" in e for e in errors(at)), errors(at)
+    assert Registry(fresh_studio).list_runs() == []
+    assert at.text_input(key="run_name").value == "../x"  # kept, to be corrected
+
+
+def test_a_name_already_taken_shows_a_message_and_creates_no_run(fresh_studio):
+    Registry(fresh_studio).create_run(TrainConfig().to_dict(), name="seed", status="finished")
+    at = open_train()
+    at.text_input(key="run_name").input("Seed")
+    train_button(at).click()
+    run(at)
+    assert any("already exists" in e for e in errors(at)), errors(at)
+    assert len(Registry(fresh_studio).list_runs()) == 1
+
+
+# A run, with a fake training loop
+
+
+class FakeTraining:
+    """Stands in for mnist_core.trainer.train: two epoch records, then batches until Stop (or 30 s)."""
+
+    def __init__(self):
+        self.started = threading.Event()
+
+    def __call__(self, config, on_event=None, should_stop=None, data=None):
+        def event(kind, epoch, step, **extra):
+            on_event({"kind": kind, "epoch": epoch, "epochs": config.epochs, "step": step, "steps": 10,
+                      "loss": 0.5 / epoch, "accuracy": 0.8 + epoch / 100, "seconds": 1.0, "eta": 12.0, **extra})
+
+        history = []
+        for epoch in (1, 2):
+            event("batch", epoch, 10)
+            record = {"test_loss": 0.6 / epoch, "test_accuracy": 0.78 + epoch / 100, "complete": True}
+            event("epoch", epoch, 10, **record)
+            history.append(record)
+        event("batch", 3, 4)
+        self.started.set()
+        deadline = time.monotonic() + 30
+        while not should_stop() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        model = types.SimpleNamespace(save=lambda path: Path(path).write_bytes(b"fake model"))
+        metrics = {"test_accuracy": 0.8, "test_loss": 0.3, "train_accuracy": 0.82, "epochs_completed": 2}
+        return types.SimpleNamespace(model=model, history=history, metrics=metrics, stopped=should_stop())
+
+
+@pytest.fixture
+def fake_training(monkeypatch):
+    fake = FakeTraining()
+    module = types.ModuleType("mnist_core.trainer")
+    module.train = fake
+    monkeypatch.setitem(sys.modules, "mnist_core.trainer", module)  # runs.execute_run imports it when it starts
+    return fake
+
+
+def rerun_until(at: AppTest, condition, seconds: float = 30.0) -> AppTest:
+    deadline = time.monotonic() + seconds
+    while True:
+        run(at)
+        if condition(at):
+            return at
+        assert time.monotonic() < deadline, texts(at)
+        time.sleep(0.1)
+
+
+def test_train_shows_the_live_run_and_stop_keeps_the_model(fake_training, fresh_studio):
+    at = open_train()
+    at.select_slider(key="train_size").set_value(1000)
+    at.slider(key="epochs").set_value(5)
+    at.text_input(key="run_name").input("first try")
+    train_button(at).click()
+    run(at)
+    assert fake_training.started.wait(30)
+    rerun_until(at, lambda at: "Epoch 3/5" in texts(at))
+    assert "first try: Epoch 3/5" in [h.value for h in at.subheader]
+    assert at.text_input(key="run_name").value == ""  # ready for the next run's name
+    progress = at.get("progress")[0].proto
+    assert "batch 4/10" in progress.text and "12 s left" in progress.text
+    assert len(at.get("vega_lite_chart")) == 2  # accuracy and loss, live
+    [run_entry] = Registry(fresh_studio).list_runs()
+    assert run_entry.name == "first try" and run_entry.status == "running"
+
+    at.button(key=f"stop_{run_entry.id}").click()
+    run(at)
+    rerun_until(at, lambda at: any(w.value.startswith("Stopped") for w in at.warning))
+    stopped = Registry(fresh_studio).get(run_entry.id)
+    assert stopped.status == "stopped" and stopped.model_path is not None
+    assert not [b for b in at.button if b.label == "Stop"]
+    history = at.dataframe[1].value
+    assert list(history["Run"]) == ["first try"] and list(history["Status"]) == ["stopped"]
+
+    at.button(key=f"use_{run_entry.id}").click()
+    run(at)
+    assert at.session_state["model_path"] == str(stopped.model_path)
+
+
+def test_a_second_run_waits_in_the_queue(fake_training, fresh_studio):
+    at = open_train()
+    at.select_slider(key="train_size").set_value(1000)
+    train_button(at).click()
+    run(at)
+    assert fake_training.started.wait(30)
+    train_button(at).click()
+    run(at)
+    first, second = sorted(run.id for run in Registry(fresh_studio).list_runs())
+    assert "place 1 in the queue" in " ".join(i.value for i in at.info)
+    assert [h.value for h in at.subheader][0] == f"Run {second}: queued"
+    assert "Your other runs in progress" in texts(at)
+    at.button(key=f"stop_{second}").click()
+    run(at)
+    at.button(key=f"stop_{first}").click()
+    run(at)
+    rerun_until(at, lambda at: not [b for b in at.button if b.label == "Stop"])
+    statuses = {run.id: run.status for run in Registry(fresh_studio).list_runs()}
+    assert statuses == {first: "stopped", second: "stopped"}
+
+
+# Run history
+
+
+def add_finished_run(registry: Registry, name: str, dropout: float, owner: str | None = None) -> int:
+    config = TrainConfig(dropouts=(dropout, 0.0), epochs=3, train_size=1000)
+    run = registry.create_run(config.to_dict(), name=name, owner=owner, status="running")
+    for epoch in (1, 2, 3):
+        registry.append_epoch(run.id, {"epoch": epoch, "loss": 1 / epoch, "accuracy": 0.8 + epoch / 50,
+                                       "test_loss": 1.1 / epoch, "test_accuracy": 0.79 + epoch / 60,
+                                       "seconds": 1.0, "complete": True})
+    registry.set_metrics(run.id, {"test_accuracy": 0.84, "train_accuracy": 0.86})
+    registry.set_status(run.id, "finished")
+    return run.id
+
+
+def test_history_lists_finished_runs_and_compares_the_latest(fresh_studio):
+    registry = Registry(fresh_studio)
+    add_finished_run(registry, "seed small", 0.2)
+    add_finished_run(registry, "no dropout small", 0.0)
+    at = open_train()
+    history = at.dataframe[1].value
+    assert list(history["Run"]) == ["no dropout small", "seed small"]
+    assert list(history.columns) == ["Run", "Model", "Test accuracy", "Training accuracy", "Gap", "Status",
+                                     "Epochs", "Images", "Batch", "Optimizer", "Time (s)"]
+    assert history["Gap"].iloc[0] == pytest.approx(2.0)
+    assert history["Test accuracy"].iloc[0] == pytest.approx(84.0)
+    assert history["Optimizer"].iloc[0] == "adam 0.001"
+    assert history["Model"].iloc[0] == "MLP 256-128, dropout 0/0"
+    compare = at.multiselect(key="compare")
+    assert compare.options == ["no dropout small", "seed small"]
+    assert len(compare.value) == 2
+    spec = json.dumps(json.loads(at.get("vega_lite_chart")[-1].proto.spec))
+    assert "Training (dashed) and test (solid) accuracy" in spec
+
+
+def test_rename_and_delete_a_run(fresh_studio):
+    registry = Registry(fresh_studio)
+    at = open_train()
+    owner = at.session_state["user_id"]  # AppTest has no cookie: the page makes an id for the session
+    run_id = add_finished_run(registry, "old name", 0.2, owner=owner)
+    run(at)
+    at.text_input(key=f"rename_{run_id}").input("new name")
+    next(b for b in at.button if b.label == "Rename").click()
+    run(at)
+    assert registry.get(run_id).name == "new name"
+    assert list(at.dataframe[1].value["Run"]) == ["new name"]
+    at.text_input(key=f"rename_{run_id}").input("bad/name")
+    next(b for b in at.button if b.label == "Rename").click()
+    run(at)
+    assert any("not allowed" in e for e in errors(at))
+    next(b for b in at.button if b.label == "Delete").click()
+    run(at)
+    assert registry.list_runs() == []
+    assert "Finished runs appear here" in " ".join(c.value for c in at.caption)
+
+
+def test_someone_elses_run_cannot_be_renamed_or_deleted(fresh_studio):
+    add_finished_run(Registry(fresh_studio), "theirs", 0.2, owner="someone else")
+    at = open_train()
+    assert not [b for b in at.button if b.label in ("Rename", "Delete")]
+    assert "Only whoever trained this run" in " ".join(c.value for c in at.caption)
