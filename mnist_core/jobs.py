@@ -20,6 +20,8 @@ from mnist_core.errors import UserError
 from mnist_core.registry import Registry
 from mnist_core.runs import execute_run
 
+MAX_BATCH_POINTS = 600  # a long run's per-batch curve is thinned to every other point beyond this
+
 
 @dataclass
 class LiveRun:
@@ -30,6 +32,7 @@ class LiveRun:
     status: str = "queued"
     progress: dict | None = None  # the latest batch or epoch event
     epochs: list[dict] = field(default_factory=list)
+    batches: list[dict] = field(default_factory=list)  # per chunk of batches: "epochs" done so far, loss, accuracy
     error: str | None = None
     stop_requested: bool = False
 
@@ -121,8 +124,14 @@ class JobManager:
     def _train(self, live: LiveRun) -> None:
         def on_event(event: dict) -> None:
             live.progress = event
+            # New lists rather than appends, so a page reading them never sees them change under it.
             if event["kind"] == "epoch":
-                live.epochs = live.epochs + [event]  # a new list, so readers never see it change under them
+                live.epochs = live.epochs + [event]
+            elif "batch_loss" in event:
+                point = {"epochs": event["epoch"] - 1 + event["step"] / event["steps"],
+                         "loss": event["batch_loss"], "accuracy": event["batch_accuracy"]}
+                kept = live.batches if len(live.batches) < MAX_BATCH_POINTS else live.batches[::2]
+                live.batches = kept + [point]
 
         try:
             run = self._runner(self.registry, live.run_id, on_event=on_event,

@@ -55,7 +55,7 @@ def lesson_from_query(params: Mapping[str, str]) -> Lesson:
         "images": ("train_size", lambda text: _one(text, int, TRAIN_SIZES)),
     }
     for key, text in params.items():
-        if key in ("preset", "show"):
+        if key in ("preset", "show", "arch"):
             continue
         if key not in readers:
             notices.append(f"Ignored unknown setting {key!r}.")
@@ -65,6 +65,13 @@ def lesson_from_query(params: Mapping[str, str]) -> Lesson:
             config = config.replace(**{name: read(text)})
         except ValueError as error:
             notices.append(f"Ignored {key}={text!r}: {error}")
+    arch = params.get("arch")
+    if arch == "mlp":
+        config = config.replace(conv_filters=())
+    elif arch == "cnn" and not config.conv_filters:
+        config = config.replace(conv_filters=PRESETS["cnn"].conv_filters)
+    elif arch not in (None, "mlp", "cnn"):
+        notices.append(f"Ignored arch={arch!r}: choose mlp or cnn.")
     layers = len(config.hidden_units)
     if len(config.dropouts) != layers:
         if "dropout" in params and len(params["dropout"].split(",")) not in (1, layers):
@@ -91,6 +98,7 @@ def query_from_lesson(config: TrainConfig, preset: str, shown: tuple[str, ...] =
     """The query parameters of a link that reopens these settings."""
     params = {
         "preset": preset,
+        "arch": "cnn" if config.conv_filters else "mlp",
         "units": ",".join(str(u) for u in config.hidden_units),
         "dropout": ",".join(f"{d:g}" for d in config.dropouts),
         "lr": f"{config.learning_rate:g}",

@@ -90,12 +90,16 @@ def train(
             chunk_loss, chunk_correct = run_steps(x_epoch, y_epoch, tf.constant(np.stack(index)))
             chunk = _next_chunk(chunk, time.perf_counter() - call_started)
             done += len(index)
-            seen += sum(len(b) for b in index)
+            chunk_seen = sum(len(b) for b in index)
+            seen += chunk_seen
             loss_sum += float(chunk_loss)
             correct += float(chunk_correct)
             elapsed = time.perf_counter() - started
-            emit(_progress("batch", epoch, config.epochs, done, steps, loss_sum / seen, correct / seen,
-                           time.perf_counter() - epoch_started, elapsed))
+            event = _progress("batch", epoch, config.epochs, done, steps, loss_sum / seen, correct / seen,
+                              time.perf_counter() - epoch_started, elapsed)
+            # The batches of this chunk alone, for the per-batch curves (the above is the epoch so far).
+            emit({**event, "batch_loss": float(chunk_loss) / chunk_seen,
+                  "batch_accuracy": float(chunk_correct) / chunk_seen})
         if result.stopped and seen == 0:
             break
         test_loss, test_accuracy = evaluate_arrays(model, x_test, y_test)

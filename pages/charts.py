@@ -8,6 +8,7 @@ import pandas as pd
 
 SPLITS = {"accuracy": "Training", "test_accuracy": "Test", "loss": "Training", "test_loss": "Test"}
 SPLIT_COLORS = {"Training": "#3b5bdb", "Test": "#e8590c"}
+PER_BATCH = "Training, per batch"
 # Distinct hues for overlaid runs (Streamlit's own palette for Altair is shades of blue).
 RUN_COLORS = ["#3b5bdb", "#e8590c", "#2b8a3e", "#ae3ec9", "#f59f00", "#1098ad", "#c2255c", "#495057"]
 # Readable from the back of a classroom.
@@ -16,31 +17,55 @@ LEGEND = {"labelFontSize": 13, "titleFontSize": 13}
 TITLE = {"fontSize": 16, "anchor": "start"}
 
 
-def epoch_curves(epochs: list[dict], metric: str, total_epochs: int | None = None) -> alt.Chart:
-    """Training and test ``metric`` ("accuracy" or "loss") per epoch, for one run.
+def epoch_curves(epochs: list[dict], metric: str, total_epochs: int | None = None,
+                 batches: list[dict] = ()) -> alt.LayerChart:
+    """Training and test ``metric`` ("accuracy" or "loss") per epoch for one run, and, while it trains,
+    the training ``metric`` per batch (smoothed, thin) so the chart moves from the first second.
 
-    With no epochs yet it draws the empty axes (1 to ``total_epochs``), so the page does not jump
-    when the first point arrives.
+    The x axis runs from 0 to ``total_epochs`` from the start, so the page does not jump when the
+    first point arrives: epoch k's points sit at k, the batches of epoch k between k - 1 and k.
     """
     column = metric.capitalize()
     rows = [{"Epoch": e["epoch"], "Data": SPLITS[key], column: e[key]}
             for e in epochs for key in (metric, f"test_{metric}")]
     frame = pd.DataFrame(rows, columns=["Epoch", "Data", column])
-    x_scale = alt.Scale(domain=[1, max(total_epochs or 1, 2)])
-    return (
-        alt.Chart(frame, title=alt.Title(f"{column} per epoch", **TITLE))
-        .mark_line(point=True, strokeWidth=3)
-        .encode(
-            x=alt.X("Epoch:Q", scale=x_scale, axis=alt.Axis(tickMinStep=1, format="d", **AXIS)),
-            y=alt.Y(f"{column}:Q", scale=alt.Scale(zero=False),
-                    axis=alt.Axis(format=".1%" if metric == "accuracy" else ".3f", **AXIS)),
-            color=alt.Color("Data:N", title=None,
-                            scale=alt.Scale(domain=list(SPLIT_COLORS), range=list(SPLIT_COLORS.values())),
-                            legend=alt.Legend(orient="top", symbolType="stroke", symbolStrokeWidth=4, **LEGEND)),
-            tooltip=["Epoch:Q", "Data:N", alt.Tooltip(f"{column}:Q", format=".4f")],
-        )
-        .properties(height=280)
-    )
+    batch_frame = pd.DataFrame({"Epoch": [b["epochs"] for b in batches],
+                                column: smoothed([b[metric] for b in batches]),
+                                "Data": PER_BATCH}, columns=["Epoch", column, "Data"])
+    x = alt.X("Epoch:Q", scale=alt.Scale(domain=[0, max(total_epochs or 1, 1)]),
+              axis=alt.Axis(tickMinStep=1, format="d", **AXIS))
+    domain = _y_range(frame[column], batch_frame) or alt.Undefined
+    y = alt.Y(f"{column}:Q", scale=alt.Scale(zero=False, domain=domain),
+              axis=alt.Axis(format=".1%" if metric == "accuracy" else ".3f", **AXIS))
+    colors = {**SPLIT_COLORS, PER_BATCH: "#91a7ff"}
+    color = alt.Color("Data:N", title=None, scale=alt.Scale(domain=list(colors), range=list(colors.values())),
+                      legend=alt.Legend(orient="top", symbolType="stroke", symbolStrokeWidth=4, **LEGEND))
+    per_batch = alt.Chart(batch_frame).mark_line(strokeWidth=2, opacity=0.8, clip=True).encode(x=x, y=y, color=color)
+    per_epoch = alt.Chart(frame).mark_line(point=True, strokeWidth=3).encode(
+        x=x, y=y, color=color, tooltip=["Epoch:Q", "Data:N", alt.Tooltip(f"{column}:Q", format=".4f")])
+    return alt.layer(per_batch, per_epoch, title=alt.Title(f"{column} per epoch", **TITLE)).properties(height=280)
+
+
+def _y_range(epoch_values: pd.Series, batch_frame: pd.DataFrame) -> list[float] | None:
+    """Fit the per-epoch points and the batches after the first epoch: the steep first batches would
+    squash the gap between training and test, which is what the class is watching. Before the first
+    epoch ends, fit the batches."""
+    later = batch_frame[batch_frame["Epoch"] >= 1] if len(epoch_values) else batch_frame
+    values = pd.concat([epoch_values, later.iloc[:, 1]]).dropna()
+    if values.empty:
+        return None
+    low, high = float(values.min()), float(values.max())
+    pad = max((high - low) * 0.1, 0.002)
+    return [low - pad, high + pad]
+
+
+def smoothed(values: list[float], weight: float = 0.6) -> list[float]:
+    """An exponential moving average, as TensorBoard smooths its curves; bias-corrected at the start."""
+    out, average = [], 0.0
+    for i, value in enumerate(values, start=1):
+        average = weight * average + (1 - weight) * value
+        out.append(average / (1 - weight**i))
+    return out
 
 
 def compare_runs(histories: dict[str, list[dict]]) -> alt.Chart:
@@ -60,8 +85,7 @@ def compare_runs(histories: dict[str, list[dict]]) -> alt.Chart:
                                               symbolStrokeWidth=4, **LEGEND)),
             strokeDash=alt.StrokeDash("Data:N", title=None,
                                       scale=alt.Scale(domain=["Test", "Training"], range=[[1, 0], [6, 4]]),
-                                      legend=alt.Legend(orient="top", symbolType="stroke", symbolStrokeWidth=3,
-                                                        symbolSize=500, **LEGEND)),
+                                      legend=None),  # the title says which is which
             tooltip=["Run:N", "Epoch:Q", "Data:N", alt.Tooltip("Accuracy:Q", format=".2%")],
         )
         .properties(height=380)

@@ -5,18 +5,21 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from urllib.parse import urlencode
+
 from pages.charts import compare_runs, epoch_curves
+from mnist_core.codegen import keras_code
 from mnist_core.config import LIMITS, OPTIMIZERS, PRESET_LABELS, PRESETS, TrainConfig, layer_table, parameter_count
 from mnist_core.errors import UserError
+from mnist_core.lesson import (BATCH_SIZES, CONTROLS, FILTERS, LEARNING_RATES, TRAIN_SIZES, UNITS, lesson_from_query,
+                               query_from_lesson)
 from mnist_core.registry import ENDED
 from pages.resources import (is_teacher, job_manager, open_registry, teacher_login, use_app_navigation, use_model,
                              user_id)
 
-UNITS = [16, 32, 64, 128, 256, 512, 1024]
-FILTERS = [8, 16, 32, 64]
-LEARNING_RATES = [1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 1e-2, 2e-2, 5e-2, 1e-1]
-BATCH_SIZES = [16, 32, 64, 128, 256, 512, 1024]
-TRAIN_SIZES = [1_000, 3_000, 6_000, 12_000, 30_000, 60_000]
+CONTROL_LABELS = {"preset": "Preset", "architecture": "Architecture (MLP or CNN)", "layers": "Hidden layers and units",
+                  "dropout": "Dropout", "learning_rate": "Learning rate", "optimizer": "Optimizer",
+                  "epochs": "Epochs", "batch_size": "Batch size", "train_size": "Training images"}
 MAX_LAYERS = LIMITS["hidden_layers"][1]
 MAX_CONV_LAYERS = LIMITS["conv_layers"][1]
 ACTIVE = ("queued", "running")
@@ -49,45 +52,105 @@ def apply_preset() -> None:
     fill_controls(PRESETS[st.session_state.preset])
 
 
+def start_session() -> None:
+    """The first visit of this session: the settings of the link it came by, or the seed notebook's."""
+    lesson = lesson_from_query(st.query_params.to_dict())
+    st.session_state.preset = lesson.preset
+    fill_controls(lesson.config)
+    st.session_state.shown = lesson.shown
+    st.session_state.lesson_notices = lesson.notices
+
+
+def control(name: str, widget, label: str, *args, key: str, **kwargs):
+    """``widget`` if the lesson shows control ``name``, else the value it keeps while hidden."""
+    if name not in st.session_state.shown:
+        return st.session_state[key]
+    return widget(label, *args, key=key, persist_state=KEEP, **kwargs)
+
+
+def pair(first: str, second: str, widths=2):
+    """Two columns for two controls side by side, or the page itself when the lesson hides either."""
+    shown = st.session_state.shown
+    return st.columns(widths) if first in shown and second in shown else (st, st)
+
+
 def controls() -> TrainConfig:
-    """The hyperparameter widgets; returns the config they describe (not yet validated)."""
-    st.selectbox("Preset", list(PRESETS), format_func=PRESET_LABELS.get, key="preset", on_change=apply_preset,
-                 persist_state=KEEP, help="Fills in every control below; change any of them afterwards.")
-    st.radio("Architecture", ["MLP", "CNN"], key="architecture", horizontal=True, persist_state=KEEP,
-             help="MLP: dense layers only, as in the seed notebook. CNN: convolutions first, then dense layers.")
+    """The hyperparameter widgets a lesson shows; returns the config they describe (not yet validated)."""
+    control("preset", st.selectbox, "Preset", list(PRESETS), key="preset", format_func=PRESET_LABELS.get,
+            on_change=apply_preset, help="Fills in every control below; change any of them afterwards.")
+    control("architecture", st.radio, "Architecture", ["MLP", "CNN"], key="architecture", horizontal=True,
+            help="MLP: dense layers only, as in the seed notebook. CNN: convolutions first, then dense layers.")
     conv_filters = ()
     if st.session_state.architecture == "CNN":
-        conv_layers = st.slider("Convolution layers", 1, MAX_CONV_LAYERS, key="conv_layers", persist_state=KEEP,
-                                help="Each is a 3x3 convolution followed by a 2x2 max-pool.")
+        conv_layers = control("architecture", st.slider, "Convolution layers", 1, MAX_CONV_LAYERS,
+                              key="conv_layers", help="Each is a 3x3 convolution followed by a 2x2 max-pool.")
         cols = st.columns(conv_layers)
-        conv_filters = tuple(cols[i].select_slider(f"Filters {i + 1}", FILTERS, key=f"filters_{i}",
-                                                   persist_state=KEEP)
-                             for i in range(conv_layers))
-    layers = st.slider("Hidden layers", 1, MAX_LAYERS, key="layers", persist_state=KEEP,
-                       help="Dense layers between the input (or the convolutions) and the 10 outputs.")
+        conv_filters = tuple(control("architecture", cols[i].select_slider, f"Filters {i + 1}", FILTERS,
+                                     key=f"filters_{i}") for i in range(conv_layers))
+    layers = control("layers", st.slider, "Hidden layers", 1, MAX_LAYERS, key="layers",
+                     help="Dense layers between the input (or the convolutions) and the 10 outputs.")
     units, dropouts = [], []
     for i in range(layers):
-        left, right = st.columns([2, 3])
-        units.append(left.select_slider(f"Units in layer {i + 1}", UNITS, key=f"units_{i}", persist_state=KEEP))
-        dropouts.append(right.slider(f"**Dropout after layer {i + 1}**", 0.0, 0.8, step=0.05, key=f"dropout_{i}",
-                                     persist_state=KEEP,
-                                     help="Share of this layer's outputs switched off at random while training. "
-                                          "It fights overfitting."))
-    left, right = st.columns(2)
-    learning_rate = left.select_slider("Learning rate", LEARNING_RATES, key="learning_rate", persist_state=KEEP,
-                                       format_func=lambda r: f"{r:g}", help="Log scale: each step about doubles it.")
-    optimizer = right.selectbox("Optimizer", OPTIMIZERS, key="optimizer", persist_state=KEEP)
-    left, right = st.columns(2)
-    epochs = left.slider("Epochs", 1, 50, key="epochs", persist_state=KEEP,
-                         help="How many times the network sees every training image.")
-    batch_size = right.select_slider("Batch size", BATCH_SIZES, key="batch_size", persist_state=KEEP,
-                                     help="Images per weight update.")
-    train_size = st.select_slider("Training images", TRAIN_SIZES, key="train_size", persist_state=KEEP,
-                                  format_func=lambda n: f"{n:,}",
-                                  help="6,000 trains in a few seconds; all 60,000 gives the best model.")
+        left, right = pair("layers", "dropout", [2, 3])
+        units.append(control("layers", left.select_slider, f"Units in layer {i + 1}", UNITS, key=f"units_{i}"))
+        dropouts.append(control("dropout", right.slider, f"**Dropout after layer {i + 1}**", 0.0, 0.8, step=0.05,
+                                key=f"dropout_{i}",
+                                help="Share of this layer's outputs switched off at random while training. "
+                                     "It fights overfitting."))
+    left, right = pair("learning_rate", "optimizer")
+    learning_rate = control("learning_rate", left.select_slider, "Learning rate", LEARNING_RATES,
+                            key="learning_rate", format_func=lambda r: f"{r:g}",
+                            help="Log scale: each step about doubles it.")
+    optimizer = control("optimizer", right.selectbox, "Optimizer", OPTIMIZERS, key="optimizer")
+    left, right = pair("epochs", "batch_size")
+    epochs = control("epochs", left.slider, "Epochs", 1, 50, key="epochs",
+                     help="How many times the network sees every training image.")
+    batch_size = control("batch_size", right.select_slider, "Batch size", BATCH_SIZES, key="batch_size",
+                         help="Images per weight update.")
+    train_size = control("train_size", st.select_slider, "Training images", TRAIN_SIZES, key="train_size",
+                         format_func=lambda n: f"{n:,}",
+                         help="6,000 trains in a few seconds; all 60,000 gives the best model.")
     return TrainConfig(hidden_units=tuple(units), dropouts=tuple(dropouts), conv_filters=conv_filters,
                        epochs=epochs, batch_size=batch_size, learning_rate=learning_rate, optimizer=optimizer,
                        train_size=train_size, schedule=st.session_state.schedule)
+
+
+def lesson_notices() -> None:
+    """What a lesson link could not use."""
+    for notice in st.session_state.lesson_notices:
+        st.warning(f"This link had a setting the page cannot use, so it was left out. {notice}")
+
+
+def lesson_settings(config: TrainConfig) -> None:
+    """When a lesson hides controls: what they are set to, and a way back to every control."""
+    if tuple(st.session_state.shown) == CONTROLS:
+        return
+    st.caption(f"This lesson shows only some of the controls. The others are set to: {describe_settings(config)}.")
+    if st.button("Show all controls"):
+        st.session_state.shown = CONTROLS
+        st.rerun()
+
+
+def lesson_link(config: TrainConfig) -> None:
+    """Keep the settings in the address bar, and offer a link that opens them with chosen controls."""
+    state = st.session_state
+    st.query_params.from_dict(query_from_lesson(config, state.preset, tuple(state.shown)))
+    with st.popover("Copy lesson link", icon=":material/link:", width="stretch"):
+        st.markdown("A link that opens this page with these settings. Students see only the controls you pick.")
+        picked = st.multiselect("Controls the class sees", CONTROLS, default=list(state.shown),
+                                format_func=CONTROL_LABELS.get, key="lesson_controls")
+        shown = tuple(name for name in CONTROLS if name in picked) or CONTROLS
+        base = st.context.url or "/train"
+        st.code(f"{base}?{urlencode(query_from_lesson(config, state.preset, shown))}", language=None,
+                wrap_lines=True)
+        st.caption("Copy it with the icon at the right of the link.")
+
+
+def show_the_code(config: TrainConfig) -> None:
+    with st.expander("Show the code: these settings in Keras"):
+        st.caption("The same model and training as the app's, to copy into a notebook. It downloads MNIST, "
+                   "so it needs the internet.")
+        st.code(keras_code(config), language="python")
 
 
 def problem_with(config: TrainConfig) -> str | None:
@@ -135,7 +198,10 @@ def my_runs(manager, registry) -> list:
 
 
 def settings_line(run) -> str:
-    config = TrainConfig.from_dict(run.config)
+    return describe_settings(TrainConfig.from_dict(run.config))
+
+
+def describe_settings(config: TrainConfig) -> str:
     return (f"{config.describe()} · {config.epochs} epochs · {config.train_size:,} images · "
             f"batch {config.batch_size} · {config.optimizer} {config.learning_rate:g}")
 
@@ -204,8 +270,8 @@ def focus(manager, live, run) -> None:
         outcome(live, run)
     if live.epochs or live.status == "running":
         total = live.epochs[-1]["epochs"] if live.epochs else TrainConfig.from_dict(run.config).epochs
-        st.altair_chart(epoch_curves(live.epochs, "accuracy", total), width="stretch")
-        st.altair_chart(epoch_curves(live.epochs, "loss", total), width="stretch")
+        st.altair_chart(epoch_curves(live.epochs, "accuracy", total, live.batches), width="stretch")
+        st.altair_chart(epoch_curves(live.epochs, "loss", total, live.batches), width="stretch")
 
 
 def compact(manager, live, run) -> None:
@@ -347,15 +413,16 @@ teacher_login()
 st.title("Train")
 st.caption("Choose the network and its training, press **Train**, and watch training and test accuracy: "
            "when they drift apart, the network is memorising instead of learning.")
-if "preset" not in st.session_state:
-    st.session_state.preset = "seed"
-    apply_preset()
+if "shown" not in st.session_state:
+    start_session()
 if st.session_state.pop("clear_run_name", False):
     st.session_state.run_name = ""
 
 settings, view = st.columns([2, 3], gap="large")
 with settings:
+    lesson_notices()
     config = controls()
+    lesson_settings(config)
     problem = problem_with(config)
     name = st.text_input("Run name (optional)", max_chars=64, placeholder="e.g. dropout 0.5", key="run_name",
                          help="Letters, digits, spaces, '-' and '_'. Without one the run is called 'Run N'.")
@@ -367,6 +434,9 @@ with settings:
             st.rerun()
     if error := st.session_state.pop("start_error", None):
         st.error(error)
+    lesson_link(config)
+    if not problem:
+        show_the_code(config)
 
 with view:
     live_panel()

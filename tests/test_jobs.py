@@ -144,3 +144,13 @@ def test_only_the_owner_or_the_teacher_can_stop_a_run(registry):
     assert manager.queue_position(second) is None
     runner.release(first)
     wait_for(lambda: not manager.busy())
+
+
+def test_a_live_run_keeps_per_batch_points_for_the_curves(registry):
+    manager = JobManager(registry, max_parallel=1)
+    run_id = manager.submit(TINY.replace(epochs=2), owner="ann")
+    wait_for(lambda: manager.live(run_id).status == "finished")
+    points = manager.live(run_id).batches
+    assert points and all({"epochs", "loss", "accuracy"} == set(p) for p in points)
+    positions = [p["epochs"] for p in points]
+    assert positions == sorted(positions) and 0 < positions[0] and positions[-1] == 2.0

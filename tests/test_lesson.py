@@ -42,6 +42,7 @@ def test_a_dropout_lesson_link():
     ({"colour": "red"}, "Ignored unknown setting 'colour'"),
     ({"show": "dropout,secret"}, "Ignored unknown controls in show=: secret"),
     ({"dropout": "0.2,0.2,0.2"}, "one dropout rate per hidden layer"),
+    ({"arch": "rnn"}, "Ignored arch='rnn': choose mlp or cnn"),
 ])
 def test_odd_links_open_the_page_with_a_notice(params, notice):
     lesson = lesson_from_query(params)
@@ -57,3 +58,13 @@ def test_fewer_units_than_the_presets_dropouts_keeps_a_valid_config():
 def test_no_parameters_is_the_seed_with_every_control():
     lesson = lesson_from_query({})
     assert lesson.config == PRESETS["seed"] and lesson.shown == CONTROLS and not lesson.notices
+
+
+def test_the_cnn_preset_switched_to_an_mlp_stays_an_mlp():
+    config = PRESETS["cnn"].replace(conv_filters=())
+    assert lesson_from_query(query_from_lesson(config, "cnn")).config == config
+
+
+def test_an_mlp_preset_switched_to_a_cnn_gets_convolutions():
+    lesson = lesson_from_query({"preset": "seed", "arch": "cnn"})
+    assert lesson.config.conv_filters == PRESETS["cnn"].conv_filters and not lesson.notices

@@ -405,3 +405,59 @@ def test_someone_elses_run_cannot_be_renamed_or_deleted(fresh_studio):
     at = open_train()
     assert not [b for b in at.button if b.label in ("Rename", "Delete")]
     assert "Only whoever trained this run" in " ".join(c.value for c in at.caption)
+
+
+# Lesson links
+
+
+def open_link(**params) -> AppTest:
+    at = AppTest.from_file(TRAIN_PAGE, default_timeout=60)
+    for key, value in params.items():
+        at.query_params[key] = value
+    return run(at.run())
+
+
+def test_a_lesson_link_sets_the_controls_and_hides_the_others():
+    at = open_link(preset="seed", dropout="0.5", epochs="3", images="6000", show="dropout,epochs")
+    assert at.slider(key="dropout_0").value == 0.5 and at.slider(key="dropout_1").value == 0.0
+    assert at.slider(key="epochs").value == 3
+    shown = {w.key for w in [*at.slider, *at.select_slider, *at.selectbox, *at.radio] if w.key}
+    assert {"layers", "units_0", "learning_rate", "batch_size", "train_size", "preset", "architecture",
+            "optimizer"}.isdisjoint(shown), shown
+    assert any(c.value.startswith("This lesson shows only some of the controls.") for c in at.caption)
+    # The hidden controls still count: 6,000 images, the seed's layers.
+    assert parameters(at) == "235,146"
+    assert at.query_params["images"] == "6000" and at.query_params["show"] == "dropout,epochs"
+
+
+def test_show_all_controls_brings_every_control_back():
+    at = open_link(show="dropout")
+    next(b for b in at.button if b.label == "Show all controls").click()
+    run(at)
+    assert at.slider(key="layers").value == 2 and at.select_slider(key="train_size").value == 60_000
+    assert "show" not in at.query_params
+
+
+def test_an_odd_link_opens_a_working_page_with_a_notice():
+    at = open_link(dropout="7", epochs="many", colour="red")
+    notices = " ".join(w.value for w in at.warning)
+    assert "dropout='7'" in notices and "epochs='many'" in notices and "'colour'" in notices
+    assert at.slider(key="dropout_0").value == 0.2 and at.slider(key="epochs").value == 10
+    assert train_button(at).disabled is False
+
+
+def test_the_address_bar_follows_the_controls():
+    at = open_train()
+    at.slider(key="dropout_0").set_value(0.5)
+    run(at)
+    assert at.query_params["dropout"] == "0.5,0" and at.query_params["arch"] == "mlp"
+
+
+def test_the_code_shown_is_the_controls_in_keras():
+    at = open_train()
+    at.slider(key="dropout_0").set_value(0.35)
+    run(at)
+    code = next(c.value for c in at.code if "keras.Sequential" in c.value)
+    assert "layers.Dropout(0.35)" in code and "layers.Dense(256" in code
+    link = next(c.value for c in at.code if "?" in c.value and "preset=" in c.value)
+    assert "dropout=0.35%2C0" in link

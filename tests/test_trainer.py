@@ -22,6 +22,9 @@ def test_a_short_run_lowers_the_loss_and_reports_every_epoch():
     assert all({"test_loss", "test_accuracy", "eta", "seconds"} <= e.keys() for e in epoch_events)
     batch_events = [e for e in events if e["kind"] == "batch"]
     assert batch_events and all(0 < e["step"] <= e["steps"] for e in batch_events)
+    # Each batch event also carries its own chunk's loss and accuracy, for the per-batch curves.
+    assert all(e["batch_loss"] > 0 and 0 <= e["batch_accuracy"] <= 1 for e in batch_events)
+    assert batch_events[-1]["batch_loss"] < batch_events[0]["batch_loss"]
     assert epoch_events[-1]["eta"] == 0
 
 

@@ -9,34 +9,10 @@ import re
 
 from playwright.sync_api import expect
 
-from helpers import assert_no_exception, open_page, screenshot, wait_for_app
+from helpers import assert_no_exception, choose, open_page, screenshot, set_slider, wait_for_app
 
 WAIT_MS = 60_000
 EPOCH = re.compile(r"Epoch (\d+)/(\d+)")
-
-
-def slider(page, label: str):
-    """The keyboard-operable thumb (a hidden range input) of the slider labelled ``label``."""
-    box = page.locator('[data-testid="stSlider"]').filter(has=page.get_by_text(label, exact=True))
-    return box.locator('input[type="range"]')
-
-
-def set_slider(page, label: str, first: str, right: int = 0) -> str:
-    """Press ``first`` ("Home" or "End") on the slider's thumb, then ArrowRight ``right`` times; returns the value shown."""
-    thumb = slider(page, label)
-    thumb.focus()
-    thumb.press(first)
-    for _ in range(right):
-        thumb.press("ArrowRight")
-    wait_for_app(page)
-    return slider(page, label).get_attribute("aria-valuetext")
-
-
-def choose(page, label: str, option: str) -> None:
-    """Pick ``option`` in the selectbox labelled ``label``."""
-    page.locator('[data-testid="stSelectbox"]').filter(has=page.get_by_text(label, exact=True)).click()
-    page.get_by_role("option", name=option, exact=True).click()
-    wait_for_app(page)
 
 
 def live_heading(page) -> str:
