@@ -37,6 +37,25 @@ def use_app_navigation() -> None:
         st.rerun()
 
 
+def keep_keras_state() -> None:
+    """Stop Streamlit from calling ``keras.backend.clear_session()`` after every script run.
+
+    Streamlit does that for scripts that build a model on each run. This app builds models only in
+    its trainer thread and keeps loaded ones in ``st.cache_resource``, so the call only hurts: it
+    holds the GIL for a full garbage collection (about 0.1 s per run, for every student's every
+    click), empties TensorFlow's kernel cache (the next prediction takes 16 ms instead of 1.4 ms),
+    and resets Keras' global state under the trainer thread. The other half of that clean-up closes
+    pyplot figures; our charts draw on matplotlib ``Figure`` objects, never pyplot, so it has
+    nothing to do either.
+    """
+    from streamlit.runtime.scriptrunner import script_runner
+
+    script_runner._clean_problem_modules = lambda: None
+
+
+keep_keras_state()  # once per server: this module is imported, not re-run, on each page's run
+
+
 @st.cache_resource(show_spinner=False)
 def registry() -> Registry:
     return Registry()
