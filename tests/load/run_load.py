@@ -1,0 +1,960 @@
+"""The classroom load test: N students drawing on /draw at once, optionally while others train.
+
+Not a pytest test (no ``test_`` prefix, so the default ``pytest`` run never collects it). Run it by hand:
+
+    .venv/bin/python tests/load/run_load.py --sessions 10 [--trainers 1] [--duration 60]
+
+It starts its own Streamlit server (``MNIST_STUDIO_HOME`` = a throw-away folder, 127.0.0.1 only) and one
+headless Chromium, opens one browser context per student (own cookies = own Streamlit session), and has
+every student draw a digit, wait for "Prediction: N", check for errors, press Clear, think, and repeat.
+Trainer contexts press Train on /train (6,000 images, 5 epochs by default) again and again. The server's
+memory (VmRSS of its process tree) and CPU are sampled every second.
+
+It prints a summary and writes it as JSON to tests/artifacts/load/<timestamp>.json (the server's log goes
+next to it as <timestamp>-server.log). Results and how to read them: README, "Classroom load test".
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import contextlib
+import json
+import math
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+import urllib.request
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+ARTIFACTS_DIR = PROJECT_DIR / "tests" / "artifacts" / "load"
+CHROMIUM = os.environ.get("MNIST_STUDIO_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+STARTUP_TIMEOUT_S = 90
+PAGE_TIMEOUT_MS = 120_000  # the first visit imports TensorFlow and loads the model
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+# Strokes in canvas fractions (0..1); each digit is ONE stroke, so one mouse-up = one answer to wait for.
+DIGITS: dict[int, list[tuple[float, float]]] = {
+    1: [(0.50, 0.12), (0.50, 0.88)],
+    7: [(0.22, 0.18), (0.78, 0.18), (0.42, 0.88)],
+    0: [(0.5 + 0.24 * math.sin(2 * math.pi * i / 28), 0.5 - 0.36 * math.cos(2 * math.pi * i / 28))
+        for i in range(29)],
+    4: [(0.62, 0.88), (0.62, 0.12), (0.20, 0.62), (0.82, 0.62)],
+}
+
+# --- page-side helpers -------------------------------------------------------------------------------
+
+# Remembers when the pen last lifted (capture phase on window: runs before the canvas sees the event).
+_MARK_POINTER_JS = """
+() => {
+  if (!window.__loadMarked) {
+    window.__loadMarked = true;
+    for (const type of ['pointerup', 'mouseup'])
+      window.addEventListener(type, () => { window.__loadUp = performance.now(); }, true);
+    window.addEventListener('pointerdown', (e) => {
+      const t = e.composedPath()[0];
+      window.__loadDownOn = t && t.tagName ? `${t.tagName.toLowerCase()}.${t.className}` +
+        (t.__loadTag ? ' (tagged)' : '') : String(t);
+    }, true);
+  }
+  window.__loadUp = undefined;
+  window.__loadDownOn = undefined;
+}
+"""
+
+# Resolves (without polling) when the answer column says "Prediction: N" ('prediction') or
+# "Draw a digit" with no prediction ('empty'); null after timeoutMs.
+_WAIT_ANSWER_JS = """
+([kind, timeoutMs]) => new Promise((resolve) => {
+  const check = () => {
+    let prediction = null, empty = false;
+    for (const h of document.querySelectorAll('h2')) {
+      const text = h.textContent || '';
+      const m = /Prediction: (\\d)/.exec(text);
+      if (m) prediction = m[1];
+      if (text.includes('Draw a digit')) empty = true;
+    }
+    if (kind === 'prediction' && prediction !== null) return {digit: prediction};
+    if (kind === 'empty' && empty && prediction === null) return {digit: null};
+    return null;
+  };
+  const done = (value) => {
+    observer.disconnect(); clearTimeout(timer);
+    resolve(value && {...value, t: performance.now(), up: window.__loadUp ?? null});
+  };
+  const observer = new MutationObserver(() => { const v = check(); if (v) done(v); });
+  const timer = setTimeout(() => done(null), timeoutMs);
+  const first = check();
+  if (first) { done(first); return; }
+  observer.observe(document.body, {childList: true, subtree: true, characterData: true});
+})
+"""
+
+# Same rule as tests/browser/helpers.py: connected, script not running, no status widget, for 500 ms.
+_IDLE_JS = """
+() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  const idle = app !== null
+    && app.dataset.testConnectionState === 'CONNECTED'
+    && ['notRunning', 'compilationError'].includes(app.dataset.testScriptState)
+    && document.querySelector('[data-testid="stStatusWidget"]') === null;
+  if (!idle) { window.__loadIdleSince = undefined; return false; }
+  window.__loadIdleSince ??= performance.now();
+  return performance.now() - window.__loadIdleSince >= 500;
+}
+"""
+
+_STATE_JS = """
+() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  return app ? `connection=${app.dataset.testConnectionState} script=${app.dataset.testScriptState}` : 'no stApp';
+}
+"""
+
+# Exception boxes and "Traceback" text; also Streamlit's connection-error dialog.
+_ERRORS_JS = """
+() => {
+  const found = [];
+  for (const e of document.querySelectorAll('[data-testid="stException"]'))
+    found.push('stException: ' + (e.innerText || '').slice(0, 300).replace(/\\s+/g, ' '));
+  const body = document.body ? document.body.innerText : '';
+  if (body.includes('Traceback')) found.push('Traceback text on the page');
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (app && app.dataset.testConnectionState && app.dataset.testConnectionState !== 'CONNECTED')
+    found.push('connection state ' + app.dataset.testConnectionState);
+  return found;
+}
+"""
+
+
+# --- bookkeeping ------------------------------------------------------------------------------------
+
+@dataclass
+class Stats:
+    started: float = field(default_factory=time.monotonic)
+    drawings: int = 0
+    answered: int = 0
+    correct: int = 0
+    round_trips_ms: list[float] = field(default_factory=list)  # in the page: pen up -> "Prediction: N" shown
+    wall_round_trips_ms: list[float] = field(default_factory=list)  # the same seen by this script
+    clear_ms: list[float] = field(default_factory=list)  # "Clear" click -> "Draw a digit" shown
+    open_ms: list[float] = field(default_factory=list)  # goto /draw -> app idle
+    errors: list[dict] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+    training_started: int = 0
+    training_finished: int = 0
+    training_failed: int = 0
+    training_runs: list[dict] = field(default_factory=list)
+    screenshots: list = field(default_factory=list)  # [run stamp, paths...]
+    server_ms: list[float] = field(default_factory=list)  # drawing sent -> answer received, at the network
+    retargets: list[str] = field(default_factory=list)  # the canvas was moving or covered: waited and re-aimed
+    missed: list[str] = field(default_factory=list)  # the pen missed the canvas (layout moved mid-stroke)
+
+    def error(self, who: str, kind: str, message: str) -> None:
+        entry = {"t": round(time.monotonic() - self.started, 1), "who": who, "kind": kind,
+                 "message": message[:500]}
+        self.errors.append(entry)
+        print(f"  ERROR [{entry['t']:6.1f}s] {who} {kind}: {entry['message'][:200]}", flush=True)
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    k = (len(ordered) - 1) * q
+    low, high = math.floor(k), math.ceil(k)
+    return ordered[low] + (ordered[high] - ordered[low]) * (k - low)
+
+
+def rounded(value: float | None, digits: int = 0):
+    return None if value is None else round(value, digits)
+
+
+# --- processes --------------------------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def children_of(pid: int) -> list[int]:
+    kids = []
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with contextlib.suppress(OSError):
+                kids += [int(k) for k in Path(f"/proc/{pid}/task/{task}/children").read_text().split()]
+    except OSError:
+        pass
+    return kids
+
+
+def process_tree(pid: int) -> list[int]:
+    tree, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        tree.append(current)
+        todo += children_of(current)
+    return tree
+
+
+def rss_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def cpu_ticks(pid: int) -> int:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])  # utime + stime
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def thread_count(pid: int) -> int:
+    try:
+        return len(os.listdir(f"/proc/{pid}/task"))
+    except OSError:
+        return 0
+
+
+def machine_ticks() -> tuple[int, int]:
+    """(busy, total) jiffies of all cores since boot, from /proc/stat."""
+    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = values[3] + (values[4] if len(values) > 4 else 0)  # idle + iowait
+    return sum(values) - idle, sum(values)
+
+
+def loadavg() -> str:
+    return Path("/proc/loadavg").read_text().strip()
+
+
+class Sampler:
+    """Every second: the server tree's RSS and CPU, and this script's other children (driver + Chromium)."""
+
+    def __init__(self, server_pid: int):
+        self.server_pid = server_pid
+        self.samples: list[dict] = []
+        self._stop = asyncio.Event()
+        self._cpu_seen: dict[int, int] = {}  # per-pid ticks already counted, so dead children are not lost
+
+    def _tree_cpu(self, pids: list[int]) -> float:
+        total = 0
+        for pid in pids:
+            ticks = cpu_ticks(pid)
+            total += max(0, ticks - self._cpu_seen.get(pid, 0))  # a new process: all its time is new
+            self._cpu_seen[pid] = ticks
+        return total / CLK_TCK
+
+    async def run(self) -> None:
+        last = time.monotonic()
+        busy_last, total_last = machine_ticks()
+        server_tree = process_tree(self.server_pid)
+        for pid in process_tree(os.getpid()):
+            self._cpu_seen[pid] = cpu_ticks(pid)
+        while not self._stop.is_set():
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), timeout=1.0)
+            now = time.monotonic()
+            elapsed = max(now - last, 1e-3)
+            last = now
+            server_tree = process_tree(self.server_pid)
+            others = [p for p in process_tree(os.getpid()) if p not in server_tree and p != os.getpid()]
+            busy, total = machine_ticks()
+            machine_busy = (busy - busy_last) / max(total - total_last, 1) * (os.cpu_count() or 1)
+            busy_last, total_last = busy, total
+            self.samples.append({
+                "t": now,
+                "server_rss_mb": sum(rss_kb(p) for p in server_tree) / 1024,
+                "server_cpu": self._tree_cpu(server_tree) / elapsed,  # 1.0 = one core busy
+                "server_threads": sum(thread_count(p) for p in server_tree),
+                "client_rss_mb": sum(rss_kb(p) for p in others) / 1024,
+                "client_cpu": self._tree_cpu(others) / elapsed,
+                "machine_cpu": machine_busy,  # all processes on the machine, in cores
+                "load1": float(loadavg().split()[0]),
+            })
+
+    def stop(self) -> None:
+        self._stop.set()
+
+
+async def start_server(home: str, log_path: Path) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    command = [str(PROJECT_DIR / ".venv" / "bin" / "python"), "-m", "streamlit", "run", "app.py",
+               "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
+               "--browser.gatherUsageStats", "false"]
+    if not Path(command[0]).exists():
+        command[0] = sys.executable
+    env = {**os.environ, "MNIST_STUDIO_HOME": home, "PYTHONUNBUFFERED": "1",
+           "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2")}
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(command, cwd=PROJECT_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"Streamlit exited with code {process.returncode}; see {log_path}")
+        try:
+            body = await asyncio.to_thread(lambda: urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read())
+            if body.decode().strip() == "ok":
+                return process, url
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            stop_server(process)
+            raise RuntimeError(f"Streamlit not healthy after {STARTUP_TIMEOUT_S} s; see {log_path}")
+        await asyncio.sleep(0.3)
+
+
+def stop_server(process: subprocess.Popen) -> None:
+    if process.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)  # its own session: only the server and anything it started
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+
+
+# --- the browser side -------------------------------------------------------------------------------
+
+async def wait_idle(page, timeout_ms: float) -> None:
+    await page.wait_for_selector('[data-testid="stApp"]', timeout=timeout_ms)
+    await page.evaluate("window.__loadIdleSince = undefined")
+    await page.wait_for_function(_IDLE_JS, timeout=timeout_ms, polling=100)
+
+
+async def new_context(browser, stats: Stats, who: str):
+    context = await browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = await context.new_page()
+    page.on("pageerror", lambda error: stats.console_errors.append(f"{who}: {str(error)[:300]}"))
+    return context, page
+
+
+async def open_draw(page, url: str, stats: Stats) -> None:
+    t0 = time.monotonic()
+    await page.goto(url + "/draw", wait_until="domcontentloaded", timeout=PAGE_TIMEOUT_MS)
+    await wait_idle(page, PAGE_TIMEOUT_MS)
+    await page.wait_for_selector("canvas.upper-canvas", state="visible", timeout=PAGE_TIMEOUT_MS)
+    stats.open_ms.append((time.monotonic() - t0) * 1000)
+
+
+# Where (x, y) lands, through shadow roots: "canvas.upper-canvas" when the pen would touch the canvas.
+_TARGET_JS = """
+(points) => points.map(([x, y]) => {
+  let el = document.elementFromPoint(x, y);
+  while (el && el.shadowRoot) {
+    const inner = el.shadowRoot.elementFromPoint(x, y);
+    if (!inner || inner === el) break;
+    el = inner;
+  }
+  return el ? `${el.tagName.toLowerCase()}.${el.className}` : 'nothing';
+})
+"""
+
+# White pixels on the canvas the student sees (the drawing layer under fabric's upper canvas).
+_INK_JS = """
+(c) => {
+  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  let n = 0;
+  for (let i = 0; i < d.length; i += 4) if (d[i] > 128) n++;
+  return n;
+}
+"""
+
+# Waits up to ms for the stroke to show on the canvas; the number of ink pixels (0: none).
+_WAIT_INK_JS = """
+(c, ms) => new Promise((resolve) => {
+  const t0 = performance.now();
+  const look = () => {
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 0; i < d.length; i += 4) if (d[i] > 128) n++;
+    if (n > 0 || performance.now() - t0 > ms) resolve(n); else setTimeout(look, 50);
+  };
+  look();
+})
+"""
+
+_ARM_ANSWER_JS = "(arg) => { window.__loadAnswer = (" + _WAIT_ANSWER_JS.strip() + ")(arg); }"
+
+
+class Wire:
+    """The page's websocket traffic as Chromium's network stack sees it (CDP, with its own timestamps).
+
+    ``server_ms``: from the BackMsg carrying the drawing (it holds the canvas PNG) leaving the browser to
+    the ForwardMsg holding "Prediction: " arriving: the server's share of the round trip plus the
+    loopback, without the page's own rendering and scripting time.
+    """
+
+    def __init__(self):
+        self.sent = 0
+        self.received = 0
+        self.drawing_sent_at: float | None = None
+        self.answer_at: float | None = None
+        self._armed = False
+
+    async def attach(self, context, page) -> None:
+        cdp = await context.new_cdp_session(page)
+        cdp.on("Network.webSocketFrameSent", self._on_sent)
+        cdp.on("Network.webSocketFrameReceived", self._on_received)
+        await cdp.send("Network.enable")
+
+    def arm(self) -> None:
+        self.drawing_sent_at = self.answer_at = None
+        self._armed = True
+
+    @staticmethod
+    def _payload(params) -> bytes:
+        response = params.get("response", {})
+        data = response.get("payloadData", "")
+        if response.get("opcode") == 2:
+            with contextlib.suppress(ValueError):
+                return base64.b64decode(data)
+            return b""
+        return data.encode()
+
+    def _on_sent(self, params) -> None:
+        self.sent += 1
+        if self._armed and self.drawing_sent_at is None and b"data:image/png" in self._payload(params):
+            self.drawing_sent_at = params["timestamp"]
+
+    def _on_received(self, params) -> None:
+        self.received += 1
+        if self.drawing_sent_at is not None and self.answer_at is None and b"Prediction: " in self._payload(params):
+            self.answer_at = params["timestamp"]
+            self._armed = False
+
+    @property
+    def server_ms(self) -> float | None:
+        if self.drawing_sent_at is None or self.answer_at is None:
+            return None
+        return (self.answer_at - self.drawing_sent_at) * 1000
+
+
+def on_canvas(target: str) -> bool:
+    """True for fabric's drawing surface, e.g. "canvas.dc-canvas upper-canvas"."""
+    tag, _, classes = target.partition(".")
+    return tag == "canvas" and "upper-canvas" in classes.split()
+
+
+async def stroke_points(page, digit: int, rng: random.Random, stats: Stats):
+    """The stroke's points on the canvas as it is now; waits out layout shifts (the point must hit the canvas)."""
+    jitter_x, jitter_y, scale = rng.uniform(-0.05, 0.05), rng.uniform(-0.05, 0.05), rng.uniform(0.85, 1.0)
+    canvas = page.locator("canvas.upper-canvas").first
+    for attempt in range(20):
+        box = await canvas.bounding_box()
+        if box is not None and attempt == 0:
+            # Hover first, as a hand does: the canvas's toolbar is invisible (opacity 0) but still takes the
+            # pointer over the canvas's top-right band until the pointer hovers the canvas.
+            await page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+            await asyncio.sleep(0.3)
+            box = await canvas.bounding_box()
+        if box is not None:
+            points = [(box["x"] + box["width"] * (0.5 + (fx - 0.5) * scale + jitter_x),
+                       box["y"] + box["height"] * (0.5 + (fy - 0.5) * scale + jitter_y))
+                      for fx, fy in DIGITS[digit]]
+            targets = await page.evaluate(_TARGET_JS, points)
+            misses = [t for t in targets if not on_canvas(t)]
+            if not misses:
+                return points
+            stats.retargets.append(misses[0])
+        await asyncio.sleep(0.3)
+    raise RuntimeError(f"the canvas stayed covered or moving for 6 s (pen would land on {misses[0]})")
+
+
+async def draw(page, points, tag: str) -> None:
+    await page.locator("canvas.upper-canvas").first.evaluate("(c, tag) => { c.__loadTag = tag; }", tag)
+    await page.evaluate(_MARK_POINTER_JS)
+    await page.mouse.move(*points[0])
+    await page.mouse.down()
+    for (x0, y0), (x1, y1) in zip(points, points[1:]):
+        steps = max(2, int(math.hypot(x1 - x0, y1 - y0) / 12))  # about 12 px per move, like a hand
+        await page.mouse.move(x1, y1, steps=steps)
+    await page.mouse.up()
+
+
+async def diagnose(page, wire: Wire, sent_before: int, received_before: int, who: str, shots: list,
+                   tag: str = "") -> str:
+    """What the page looks like when an answer did not come: ink on the canvas? the same canvas? sent?"""
+    try:
+        ink = await page.locator("canvas.dc-canvas.lower-canvas").first.evaluate(_INK_JS)
+        same = await page.locator("canvas.upper-canvas").first.evaluate("(c, tag) => c.__loadTag === tag", tag)
+        down_on = await page.evaluate("window.__loadDownOn ?? null")
+    except Exception as error:
+        ink = same = down_on = f"unreadable ({type(error).__name__})"
+    text = (f"pen went down on {down_on}, ink pixels on canvas={ink}, same canvas element as drawn on={same}, "
+            f"ws frames sent since pen up={wire.sent - sent_before} (drawing sent: "
+            f"{wire.drawing_sent_at is not None}), received={wire.received - received_before}, "
+            f"{await app_state(page)}")
+    if len(shots) < 5:
+        path = ARTIFACTS_DIR / f"{shots[0]}-{who}-{len(shots)}.png"
+        with contextlib.suppress(Exception):
+            await page.screenshot(path=str(path), full_page=True)
+            shots.append(str(path.relative_to(PROJECT_DIR)))
+            text += f", screenshot {shots[-1]}"
+    return text
+
+
+async def page_errors(page) -> list[str]:
+    try:
+        return await page.evaluate(_ERRORS_JS)
+    except Exception as error:  # the page itself is gone
+        return [f"page not readable: {error}"]
+
+
+async def app_state(page) -> str:
+    try:
+        return await page.evaluate(_STATE_JS)
+    except Exception as error:
+        return f"unreadable ({type(error).__name__})"
+
+
+class Phase:
+    """Everyone opens their page first (the class arriving); the timed --duration starts when all are in."""
+
+    def __init__(self, expected: int):
+        self.expected = expected
+        self.arrived = 0
+        self.all_in = asyncio.Event()
+        self.go = asyncio.Event()
+        self.deadline = math.inf
+
+    def arrive(self) -> None:
+        self.arrived += 1
+        if self.arrived >= self.expected:
+            self.all_in.set()
+
+    def start(self, duration: float) -> float:
+        start = time.monotonic()
+        self.deadline = start + duration
+        self.go.set()
+        return start
+
+
+async def drawing_session(number: int, browser, url: str, stats: Stats, phase: Phase, args,
+                          opening: asyncio.Semaphore) -> None:
+    who = f"student-{number:02d}"
+    rng = random.Random(args.seed * 1000 + number)
+    context, page = await new_context(browser, stats, who)
+    wire = Wire()
+    timeout_ms = args.answer_timeout * 1000
+    try:
+        try:
+            await wire.attach(context, page)
+            async with opening:
+                await open_draw(page, url, stats)
+        except Exception as error:
+            stats.error(who, "open", f"/draw did not open: {type(error).__name__}: {error} ({await app_state(page)})")
+            return
+        finally:
+            phase.arrive()
+        await phase.go.wait()
+        await asyncio.sleep(rng.uniform(0, args.think_max))  # students do not all start on the same beat
+        ready_at, first = time.monotonic(), True
+        while time.monotonic() < phase.deadline:
+            digit = rng.choice(sorted(DIGITS))
+            try:
+                points = await stroke_points(page, digit, rng, stats)
+                sent_before, received_before = wire.sent, wire.received
+                tag = f"{who}-{stats.drawings}"
+                since_ready = time.monotonic() - ready_at
+                await page.evaluate(_ARM_ANSWER_JS, ["prediction", timeout_ms + 10_000])
+                wire.arm()
+                await draw(page, points, tag)
+                stats.drawings += 1
+                t_up = time.monotonic()
+                ink = await page.locator("canvas.dc-canvas.lower-canvas").first.evaluate(_WAIT_INK_JS, 3000)
+                if ink == 0:
+                    down_on = await page.evaluate("window.__loadDownOn ?? null")
+                    if down_on and "(tagged)" in down_on:  # the pen touched the canvas, yet no line
+                        why = await diagnose(page, wire, sent_before, received_before, who, stats.screenshots, tag)
+                        stats.error(who, "stroke-lost", f"drew {digit} on the canvas {since_ready:.1f} s after it "
+                                                        f"was ready ({'first drawing' if first else 'after Clear'}) "
+                                                        f"and no line stayed: {why}")
+                    else:
+                        stats.missed.append(f"{who}: pen went down on {down_on}")
+                    result = None
+                else:
+                    result = await page.evaluate("window.__loadAnswer")
+                    wall_ms = (time.monotonic() - t_up) * 1000
+                    if result is None:
+                        why = await diagnose(page, wire, sent_before, received_before, who, stats.screenshots, tag)
+                        stats.error(who, "timeout", f"no 'Prediction: N' {args.answer_timeout:.0f} s after the pen "
+                                                    f"lifted (drew {digit} {since_ready:.1f} s after the canvas was "
+                                                    f"ready, {'first drawing' if first else 'after Clear'}; {why})")
+                    else:
+                        stats.answered += 1
+                        stats.correct += int(result["digit"]) == digit
+                        stats.wall_round_trips_ms.append(wall_ms)
+                        stats.round_trips_ms.append(result["t"] - result["up"] if result["up"] is not None
+                                                    else wall_ms)
+                        for _ in range(20):  # the CDP event may trail the page by a moment
+                            if wire.server_ms is not None:
+                                stats.server_ms.append(wire.server_ms)
+                                break
+                            await asyncio.sleep(0.05)
+                try:
+                    await wait_idle(page, timeout_ms)
+                except Exception:
+                    stats.error(who, "stuck", f"script still running {args.answer_timeout:.0f} s after the "
+                                              f"answer ({await app_state(page)})")
+                for message in await page_errors(page):
+                    stats.error(who, "app", message)
+
+                t_clear = time.monotonic()
+                await page.get_by_role("button", name="Clear", exact=True).click(timeout=timeout_ms)
+                cleared = await page.evaluate(_WAIT_ANSWER_JS, ["empty", timeout_ms])
+                if cleared is None:
+                    stats.error(who, "timeout", f"no 'Draw a digit' {args.answer_timeout:.0f} s after Clear "
+                                                f"({await app_state(page)})")
+                else:
+                    stats.clear_ms.append((time.monotonic() - t_clear) * 1000)
+                await wait_idle(page, timeout_ms)
+                await page.wait_for_selector("canvas.upper-canvas", state="visible", timeout=timeout_ms)
+                ready_at, first = time.monotonic(), False
+                for message in await page_errors(page):
+                    stats.error(who, "app", message)
+            except Exception as error:
+                if time.monotonic() >= phase.deadline:
+                    break
+                stats.error(who, "harness", f"{type(error).__name__}: {str(error).splitlines()[0][:300]} "
+                                            f"({await app_state(page)})")
+                with contextlib.suppress(Exception):  # start over on a fresh page, as a student would
+                    await open_draw(page, url, stats)
+                ready_at, first = time.monotonic(), True
+                continue
+            await asyncio.sleep(min(rng.uniform(args.think_min, args.think_max),
+                                    max(0.0, phase.deadline - time.monotonic())))
+    finally:
+        with contextlib.suppress(Exception):
+            await context.close()
+
+
+async def set_slider(page, label: str, first: str, right: int) -> str | None:
+    box = page.locator('[data-testid="stSlider"]').filter(has=page.get_by_text(label, exact=True))
+    thumb = box.locator('input[type="range"]')
+    await thumb.focus()
+    await thumb.press(first)
+    for _ in range(right):
+        await thumb.press("ArrowRight")
+    await wait_idle(page, PAGE_TIMEOUT_MS)
+    return await thumb.get_attribute("aria-valuetext")
+
+
+TRAIN_SIZES = [1_000, 3_000, 6_000, 12_000, 30_000, 60_000]  # the select_slider's options in pages/train.py
+
+
+async def training_session(number: int, browser, url: str, stats: Stats, phase: Phase, args,
+                           opening: asyncio.Semaphore) -> None:
+    """Press Train again and again until the deadline; the last run may still be going then."""
+    who = f"trainer-{number}"
+    context, page = await new_context(browser, stats, who)
+    try:
+        try:
+            async with opening:
+                await page.goto(url + "/train", wait_until="domcontentloaded", timeout=PAGE_TIMEOUT_MS)
+                await wait_idle(page, PAGE_TIMEOUT_MS)
+                shown = await set_slider(page, "Training images", "Home", TRAIN_SIZES.index(args.train_size))
+                epochs = await set_slider(page, "Epochs", "Home", args.epochs - 1)
+            print(f"  {who}: Training images {shown}, epochs {epochs}", flush=True)
+        finally:
+            phase.arrive()
+        await phase.go.wait()
+        deadline = phase.deadline
+        run = 0
+        while time.monotonic() < deadline:
+            run += 1
+            name = f"load {number}-{run}"
+            field_ = page.get_by_label("Run name (optional)", exact=True).and_(page.locator("input"))
+            await field_.fill(name)
+            await field_.press("Enter")
+            await wait_idle(page, PAGE_TIMEOUT_MS)
+            t0 = time.monotonic()
+            await page.get_by_role("button", name="Train", exact=True).click()
+            heading = page.locator('[data-testid="stHeading"] h3', has_text=name)
+            await heading.first.wait_for(timeout=PAGE_TIMEOUT_MS)
+            stats.training_started += 1
+            record = {"who": who, "name": name, "status": "running", "seconds": None}
+            stats.training_runs.append(record)
+            # Ended: the live panel's heading is the bare run name and an outcome box is shown.
+            ended = page.locator('[data-testid="stHeading"] h3', has_text=re.compile(f"^{re.escape(name)}$"))
+            remaining = deadline - time.monotonic() + args.training_grace
+            try:
+                await ended.first.wait_for(timeout=max(1.0, remaining) * 1000)
+            except Exception:
+                record["status"] = "unfinished at the end"
+                break
+            await wait_idle(page, PAGE_TIMEOUT_MS)
+            record["seconds"] = round(time.monotonic() - t0, 1)
+            body = await page.locator("body").inner_text()
+            if "Finished: test accuracy" in body:
+                stats.training_finished += 1
+                record["status"] = "finished"
+                accuracy = re.search(r"Finished: test accuracy ([\d.]+%)", body)
+                record["test_accuracy"] = accuracy.group(1) if accuracy else None
+            else:
+                stats.training_failed += 1
+                record["status"] = "failed or stopped"
+                stats.error(who, "training", f"run {name!r} ended without 'Finished': {body[:300]!r}")
+            for message in await page_errors(page):
+                stats.error(who, "app", message)
+    except Exception as error:
+        if time.monotonic() < phase.deadline:
+            stats.error(who, "harness", f"{type(error).__name__}: {str(error).splitlines()[0][:300]} "
+                                        f"({await app_state(page)})")
+    finally:
+        with contextlib.suppress(Exception):
+            await context.close()
+
+
+# --- the whole run ----------------------------------------------------------------------------------
+
+def server_log_problems(log_path: Path, limit: int = 8) -> dict:
+    text = log_path.read_text(errors="replace") if log_path.exists() else ""
+    lines = text.splitlines()
+    interesting = [line for line in lines
+                   if re.search(r"Traceback|Error|Exception|WARNING|Killed|Task exception", line)]
+    return {"tracebacks": text.count("Traceback"), "lines_flagged": len(interesting),
+            "first": interesting[:limit]}
+
+
+async def run(args) -> dict:
+    from playwright.async_api import async_playwright
+
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    ARTIFACTS_DIR.mkdir(parents=True, exist_ok=True)
+    log_path = ARTIFACTS_DIR / f"{stamp}-server.log"
+    home = tempfile.mkdtemp(prefix="mnist-studio-load-")
+    stats = Stats()
+    stats.screenshots.append(stamp)
+    load_at_start = loadavg()
+    print(f"load average at start: {load_at_start}", flush=True)
+    server, url = await start_server(home, log_path)
+    print(f"server {url} (pid {server.pid}), log {log_path}", flush=True)
+    sampler = Sampler(server.pid)
+    sampler_task = asyncio.create_task(sampler.run())
+    warmup_ms = None
+    arrival_s = None
+    window = {}
+    try:
+        async with async_playwright() as playwright:
+            browser = await playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            try:
+                # The teacher opens the app first: TensorFlow is imported and the model loaded once.
+                t0 = time.monotonic()
+                context, page = await new_context(browser, stats, "warm-up")
+                await open_draw(page, url, stats)
+                await context.close()
+                warmup_ms = (time.monotonic() - t0) * 1000
+                stats.open_ms.clear()
+                print(f"warm-up (first /draw, model load): {warmup_ms / 1000:.1f} s", flush=True)
+
+                # The class arrives: every student opens /draw (at most --open-concurrency pages loading
+                # at once), trainers set up /train. Then everyone works for --duration seconds.
+                phase, opening = Phase(args.sessions + args.trainers), asyncio.Semaphore(args.open_concurrency)
+                arrival = time.monotonic()
+                tasks = [asyncio.create_task(training_session(i + 1, browser, url, stats, phase, args, opening))
+                         for i in range(args.trainers)]
+                tasks += [asyncio.create_task(drawing_session(i + 1, browser, url, stats, phase, args, opening))
+                          for i in range(args.sessions)]
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(phase.all_in.wait(), timeout=args.arrival_timeout)
+                arrival_s = time.monotonic() - arrival
+                print(f"all {phase.arrived}/{phase.expected} sessions in after {arrival_s:.1f} s; "
+                      f"load average {loadavg()}; {args.duration:.0f} s of load starts", flush=True)
+                stats.started = start = phase.start(args.duration)
+                hard_stop = args.duration + args.training_grace + 2 * args.answer_timeout + 60
+                done, pending = await asyncio.wait(tasks, timeout=hard_stop)
+                for task in pending:
+                    stats.error("harness", "hard-stop", "a session did not end in time; cancelled")
+                    task.cancel()
+                await asyncio.gather(*pending, return_exceptions=True)
+                for task in done:
+                    if task.exception() is not None:
+                        stats.error("harness", "crash", "".join(traceback.format_exception(task.exception()))[-500:])
+                window = {"start": start, "end": time.monotonic()}
+            finally:
+                await browser.close()
+    finally:
+        sampler.stop()
+        await sampler_task
+        stop_server(server)
+        shutil.rmtree(home, ignore_errors=True)
+
+    during = [s for s in sampler.samples if window and window["start"] <= s["t"] <= window["end"]] or sampler.samples
+    peak = max((s["server_rss_mb"] for s in sampler.samples), default=None)
+    elapsed = (window["end"] - window["start"]) if window else None
+    summary = {
+        "timestamp": stamp,
+        "machine": {"cores": os.cpu_count(),
+                    "ram_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1)},
+        "load_average_at_start": load_at_start,
+        "load_average_at_end": loadavg(),
+        "settings": {"sessions": args.sessions, "trainers": args.trainers, "duration_s": args.duration,
+                     "think_s": [args.think_min, args.think_max], "open_concurrency": args.open_concurrency,
+                     "train_size": args.train_size, "epochs": args.epochs, "seed": args.seed},
+        "sessions": args.sessions,
+        "warmup_s": rounded(warmup_ms / 1000 if warmup_ms else None, 1),
+        "arrival_s": rounded(arrival_s, 1),
+        "elapsed_s": rounded(elapsed, 1),
+        "drawings": stats.drawings,
+        "answered": stats.answered,
+        "drawings_per_min": rounded(stats.answered / elapsed * 60 if elapsed else None, 1),
+        "recognised_as_drawn": stats.correct,
+        "errors": len(stats.errors),
+        "errors_by_kind": {kind: sum(e["kind"] == kind for e in stats.errors)
+                           for kind in sorted({e["kind"] for e in stats.errors})},
+        "first_errors": stats.errors[:8],
+        "screenshots": stats.screenshots[1:],
+        "browser_page_errors": len(stats.console_errors),
+        "first_browser_page_errors": stats.console_errors[:5],
+        "round_trip_ms": {"p50": rounded(percentile(stats.round_trips_ms, 0.5)),
+                          "p95": rounded(percentile(stats.round_trips_ms, 0.95)),
+                          "max": rounded(max(stats.round_trips_ms, default=None)),
+                          "mean": rounded(statistics.fmean(stats.round_trips_ms) if stats.round_trips_ms else None)},
+        "server_round_trip_ms": {"p50": rounded(percentile(stats.server_ms, 0.5)),
+                                 "p95": rounded(percentile(stats.server_ms, 0.95)),
+                                 "max": rounded(max(stats.server_ms, default=None)),
+                                 "n": len(stats.server_ms)},
+        "canvas_retargets": len(stats.retargets),
+        "first_canvas_retargets": stats.retargets[:5],
+        "missed_strokes": len(stats.missed),
+        "first_missed_strokes": stats.missed[:5],
+        "round_trip_seen_by_script_ms": {"p50": rounded(percentile(stats.wall_round_trips_ms, 0.5)),
+                                         "p95": rounded(percentile(stats.wall_round_trips_ms, 0.95)),
+                                         "max": rounded(max(stats.wall_round_trips_ms, default=None))},
+        "clear_ms": {"p50": rounded(percentile(stats.clear_ms, 0.5)),
+                     "p95": rounded(percentile(stats.clear_ms, 0.95)),
+                     "max": rounded(max(stats.clear_ms, default=None))},
+        "open_draw_ms": {"p50": rounded(percentile(stats.open_ms, 0.5)),
+                         "max": rounded(max(stats.open_ms, default=None))},
+        "server_peak_rss_mb": rounded(peak),
+        "server_rss_at_end_of_load_mb": rounded(during[-1]["server_rss_mb"] if during else None),
+        "server_cpu_cores_mean": rounded(statistics.fmean(s["server_cpu"] for s in during) if during else None, 2),
+        "server_cpu_cores_max": rounded(max((s["server_cpu"] for s in during), default=None), 2),
+        "server_cpu_s_per_drawing": rounded(sum(s["server_cpu"] for s in during) / stats.answered
+                                            if during and stats.answered else None, 3),
+        "server_threads_max": max((s["server_threads"] for s in during), default=None),
+        "client_cpu_cores_mean": rounded(statistics.fmean(s["client_cpu"] for s in during) if during else None, 2),
+        "client_peak_rss_mb": rounded(max((s["client_rss_mb"] for s in during), default=None)),
+        "machine_cpu_cores_mean": rounded(statistics.fmean(s["machine_cpu"] for s in during) if during else None, 2),
+        "other_processes_cpu_cores_mean": rounded(statistics.fmean(
+            max(0.0, s["machine_cpu"] - s["server_cpu"] - s["client_cpu"]) for s in during) if during else None, 2),
+        "load1_max": max((s["load1"] for s in during), default=None),
+        "training_runs_started": stats.training_started,
+        "training_runs_finished": stats.training_finished,
+        "training_runs_failed": stats.training_failed,
+        "training_runs": stats.training_runs,
+        "server_log": {"path": str(log_path.relative_to(PROJECT_DIR)), **server_log_problems(log_path)},
+        "samples": [{k: (round(v - window.get("start", 0), 1) if k == "t" else round(v, 2)) for k, v in s.items()}
+                    for s in sampler.samples],
+    }
+    out = ARTIFACTS_DIR / f"{stamp}.json"
+    out.write_text(json.dumps(summary, indent=1))
+    summary["json"] = str(out.relative_to(PROJECT_DIR))
+    return summary
+
+
+def print_summary(s: dict) -> None:
+    rt, seen, clear = s["round_trip_ms"], s["round_trip_seen_by_script_ms"], s["clear_ms"]
+    print("\n=== MNIST Studio load test ===")
+    print(f"machine            {s['machine']['cores']} cores, {s['machine']['ram_gb']} GB RAM")
+    print(f"load average       start {s['load_average_at_start']}  |  end {s['load_average_at_end']}  "
+          f"|  1-min max during run {s['load1_max']}")
+    print(f"sessions           {s['sessions']} drawing, {s['settings']['trainers']} training, "
+          f"{s['elapsed_s']} s (warm-up {s['warmup_s']} s, all sessions in after {s['arrival_s']} s)")
+    print(f"drawings           {s['drawings']} drawn, {s['answered']} answered "
+          f"({s['drawings_per_min']}/min), {s['recognised_as_drawn']} read as the digit drawn")
+    print(f"errors             {s['errors']} {s['errors_by_kind'] or ''}")
+    for e in s["first_errors"][:5]:
+        print(f"                   [{e['t']}s] {e['who']} {e['kind']}: {e['message'][:160]}")
+    for path in s["screenshots"]:
+        print(f"                   screenshot {path}")
+    print(f"browser JS errors  {s['browser_page_errors']}")
+    print(f"round trip (ms)    p50 {rt['p50']}  p95 {rt['p95']}  max {rt['max']}   pen up -> 'Prediction: N' in the page")
+    sv = s["server_round_trip_ms"]
+    print(f"  at the network   p50 {sv['p50']}  p95 {sv['p95']}  max {sv['max']}   drawing sent -> answer received "
+          f"(server + loopback, n={sv['n']})")
+    print(f"  seen by script   p50 {seen['p50']}  p95 {seen['p95']}  max {seen['max']}")
+    print(f"canvas             {s['canvas_retargets']} re-aims (canvas moving/covered), "
+          f"{s['missed_strokes']} strokes that missed it {s['first_missed_strokes'][:2]}")
+    print(f"Clear (ms)         p50 {clear['p50']}  p95 {clear['p95']}  max {clear['max']}")
+    print(f"open /draw (ms)    p50 {s['open_draw_ms']['p50']}  max {s['open_draw_ms']['max']}")
+    print(f"server             peak RSS {s['server_peak_rss_mb']} MB, CPU mean {s['server_cpu_cores_mean']} "
+          f"/ max {s['server_cpu_cores_max']} cores, threads max {s['server_threads_max']}, "
+          f"{s['server_cpu_s_per_drawing']} CPU-s per answered drawing (incl. its Clear)")
+    print(f"load generator     Chromium + driver CPU mean {s['client_cpu_cores_mean']} cores, "
+          f"peak RSS {s['client_peak_rss_mb']} MB")
+    print(f"whole machine      CPU mean {s['machine_cpu_cores_mean']} of {s['machine']['cores']} cores busy, "
+          f"{s['other_processes_cpu_cores_mean']} of them by processes outside this test")
+    print(f"training runs      {s['training_runs_started']} started, {s['training_runs_finished']} finished, "
+          f"{s['training_runs_failed']} failed/stopped")
+    log = s["server_log"]
+    print(f"server log         {log['path']}: {log['tracebacks']} tracebacks, {log['lines_flagged']} lines flagged")
+    for line in log["first"][:4]:
+        print(f"                   {line[:160]}")
+    print(f"JSON               {s['json']}")
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument("--sessions", type=int, default=10, help="students drawing at once")
+    parser.add_argument("--trainers", type=int, default=0, choices=range(0, 3),
+                        help="extra sessions pressing Train on /train, again and again")
+    parser.add_argument("--duration", type=float, default=60, help="seconds of load (after the warm-up)")
+    parser.add_argument("--open-concurrency", type=int, default=4,
+                        help="pages loading at once while the class arrives (Chromium shares the server's cores)")
+    parser.add_argument("--arrival-timeout", type=float, default=300,
+                        help="seconds for every session to open its page before the timed load starts anyway")
+    parser.add_argument("--think-min", type=float, default=0.5)
+    parser.add_argument("--think-max", type=float, default=2.0)
+    parser.add_argument("--answer-timeout", type=float, default=30,
+                        help="seconds to wait for an answer before counting an error")
+    parser.add_argument("--train-size", type=int, default=6_000, choices=TRAIN_SIZES)
+    parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--training-grace", type=float, default=30,
+                        help="seconds after --duration a training run may take to finish and still count")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    if args.sessions < 1 or args.duration <= 0 or not 1 <= args.epochs <= 50:
+        parser.error("--sessions must be >= 1, --duration > 0, --epochs 1-50")
+    if not os.path.isfile(CHROMIUM):
+        parser.error(f"Chromium not found at {CHROMIUM} (set MNIST_STUDIO_CHROMIUM)")
+    return args
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    summary = asyncio.run(run(args))
+    print_summary(summary)
+    return 0 if summary["errors"] == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
