@@ -39,7 +39,8 @@ def clear() -> None:
     st.session_state.canvas_number += 1  # a new key gives an empty canvas
 
 
-def answer(predictor, prepared) -> None:
+def answer(predictor, prepared) -> int:
+    """The model's answer, how sure it is, and all ten probabilities; returns the digit."""
     probabilities = predictor.probabilities(prepared.image)
     ranked = probabilities.argsort()[::-1]
     top, second = int(ranked[0]), int(ranked[1])
@@ -52,6 +53,7 @@ def answer(predictor, prepared) -> None:
     else:
         st.caption(f"{probabilities[top]:.1%} sure.")
     st.altair_chart(probability_bars(probabilities), width="stretch")
+    return top
 
 
 def model_view(predictor, prepared) -> None:
@@ -78,9 +80,11 @@ def upload():
     return prepared
 
 
-def save_drawing(prepared, raw) -> None:
+def save_drawing(prepared, raw, suggested: int) -> None:
+    """Keep the drawing with the digit it really is; the model's answer is offered first."""
     left, right = st.columns([1, 2])
-    label = left.selectbox("Label", list(range(10)), key="save_label", label_visibility="collapsed")
+    # No key: a new answer makes a new widget, so the offered label follows the latest drawing.
+    label = left.selectbox("Label", list(range(10)), index=suggested, label_visibility="collapsed")
     if right.button("Save as label", help="Adds this drawing to the class's own test set, "
                                           "which the Evaluate page can score models on."):
         png = None
@@ -117,6 +121,6 @@ elif predictor is not None:
     with seen_col:
         model_view(predictor, prepared)
     with answer_col:
-        answer(predictor, prepared)
-        save_drawing(prepared, raw if uploaded is None else None)
+        predicted = answer(predictor, prepared)
+        save_drawing(prepared, raw if uploaded is None else None, predicted)
 st.sidebar.caption(f"Answering: {label}")

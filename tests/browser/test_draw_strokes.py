@@ -51,3 +51,21 @@ def test_mouse_drawn_holdout_digits_are_read_and_clear_empties_the_canvas(page, 
         f"{label} read as {predicted} ({style})" for label, predicted, style in answers if label != predicted)
     print(report)
     assert right >= MUST_READ, report
+
+
+def test_save_as_label_offers_the_models_answer_and_keeps_the_drawing(page, app_server):
+    from mnist_core.registry import Registry
+
+    registry = Registry()  # the server's run store: tests/conftest.py gives both the same MNIST_STUDIO_HOME
+    before = registry.drawing_count()
+    open_page(page, app_server, "/draw")
+    digit = holdout_sample()[3]  # a 3
+    draw_strokes(page, digit["strokes"])
+    predicted = read_prediction(page)
+    assert page.get_by_role("combobox", name="Label").input_value() == str(predicted)
+    page.get_by_role("button", name="Save as label", exact=True).click()
+    page.get_by_text(f"Saved as {predicted}. Thank you!").wait_for()
+    assert_no_exception(page)
+    assert registry.drawing_count() == before + 1
+    images, labels = registry.drawings()
+    assert labels[-1] == predicted and images[-1].shape == (28, 28) and images[-1].max() > 0
