@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from mnist_core.config import TrainConfig
 from mnist_core.errors import RegistryError
+from mnist_core.models import build_model
 from mnist_core.paths import PROJECT_DIR
 from mnist_core.registry import Registry
 
@@ -76,3 +77,29 @@ def test_with_a_damaged_run_store_the_train_page_explains_and_draw_still_works(b
     draw = AppTest.from_file(str(PAGES / "draw.py"), default_timeout=60).run()
     assert not draw.exception
     assert any("Draw a digit" in m.value for m in draw.markdown)
+
+
+@pytest.mark.parametrize("page", ["draw.py", "evaluate.py"])
+def test_a_damaged_model_file_of_a_run_is_explained_and_the_page_still_works(tmp_path, monkeypatch, page):
+    monkeypatch.setenv("MNIST_STUDIO_HOME", str(tmp_path))
+    st.cache_resource.clear()
+    registry = Registry(tmp_path)
+    run = registry.create_run(TrainConfig(epochs=1).to_dict(), name="damaged")
+    registry.save_model(run.id, build_model(TrainConfig(hidden_units=(8,), dropouts=(0.0,))))
+    registry.set_status(run.id, "finished")
+    registry.get(run.id).model_path.write_bytes(b"PK\x03\x04 not a model any more")
+    try:
+        at = AppTest.from_file(str(PAGES / page), default_timeout=60)
+        at.session_state["model_path"] = str(registry.get(run.id).model_path)  # as "Use for drawing" sets it
+        at.run()
+        assert not at.exception, [e.message for e in at.exception]
+        assert any("This model cannot be used" in e.value and "Pick another one" in e.value for e in at.error)
+        at.sidebar.selectbox[0].set_value("Default model (shipped with the app)").run()  # the rest still works
+        assert not at.exception
+        if page == "draw.py":
+            assert not at.error and any("Draw a digit" in m.value for m in at.markdown)
+        else:  # Evaluate works; only its "Compare with" tab, which offers the damaged run, still explains
+            assert any(m.label == "Test accuracy" for m in at.metric)
+            assert len(at.error) <= 1
+    finally:
+        st.cache_resource.clear()
