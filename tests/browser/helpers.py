@@ -18,7 +18,7 @@ APP_TIMEOUT_MS = 60_000
 # Streamlit's status widget ("Running...") only appears after a short delay, so its absence alone
 # proves nothing; stApp's data-test-script-state attribute is set as soon as a run starts. The
 # quiet period absorbs the moment between a click and the rerun it requests.
-_IDLE_JS = """
+IDLE_JS = """
 () => {
   const app = document.querySelector('[data-testid="stApp"]');
   const idle = app !== null
@@ -36,7 +36,7 @@ def wait_for_app(page, timeout: float = APP_TIMEOUT_MS) -> None:
     """Wait until the Streamlit script has finished running (after a load, click or widget change)."""
     page.wait_for_selector('[data-testid="stApp"]', timeout=timeout)
     page.evaluate("window.__mnistIdleSince = undefined")
-    page.wait_for_function(_IDLE_JS, timeout=timeout, polling=100)
+    page.wait_for_function(IDLE_JS, timeout=timeout, polling=100)
 
 
 def open_page(page, app_server, path: str = "/") -> None:

@@ -39,6 +39,9 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "browser"))
+from helpers import IDLE_JS  # noqa: E402  (the same "the app is idle" rule as the browser tests)
+
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 ARTIFACTS_DIR = PROJECT_DIR / "tests" / "artifacts" / "load"
 CHROMIUM = os.environ.get("MNIST_STUDIO_CHROMIUM", "/usr/bin/chromium")
@@ -105,19 +108,6 @@ _WAIT_ANSWER_JS = """
 })
 """
 
-# Same rule as tests/browser/helpers.py: connected, script not running, no status widget, for 500 ms.
-_IDLE_JS = """
-() => {
-  const app = document.querySelector('[data-testid="stApp"]');
-  const idle = app !== null
-    && app.dataset.testConnectionState === 'CONNECTED'
-    && ['notRunning', 'compilationError'].includes(app.dataset.testScriptState)
-    && document.querySelector('[data-testid="stStatusWidget"]') === null;
-  if (!idle) { window.__loadIdleSince = undefined; return false; }
-  window.__loadIdleSince ??= performance.now();
-  return performance.now() - window.__loadIdleSince >= 500;
-}
-"""
 
 _STATE_JS = """
 () => {
@@ -345,7 +335,7 @@ def stop_server(process: subprocess.Popen) -> None:
 async def wait_idle(page, timeout_ms: float) -> None:
     await page.wait_for_selector('[data-testid="stApp"]', timeout=timeout_ms)
     await page.evaluate("window.__loadIdleSince = undefined")
-    await page.wait_for_function(_IDLE_JS, timeout=timeout_ms, polling=100)
+    await page.wait_for_function(IDLE_JS, timeout=timeout_ms, polling=100)
 
 
 async def new_context(browser, stats: Stats, who: str):
