@@ -134,7 +134,9 @@ def lesson_settings(config: TrainConfig) -> None:
 def lesson_link(config: TrainConfig) -> None:
     """Keep the settings in the address bar, and offer a link that opens them with chosen controls."""
     state = st.session_state
-    st.query_params.from_dict(query_from_lesson(config, state.preset, tuple(state.shown)))
+    address = query_from_lesson(config, state.preset, tuple(state.shown))
+    if st.query_params.to_dict() != address:  # each write is a message to the browser: only on a change
+        st.query_params.from_dict(address)
     with st.popover("Copy lesson link", icon=":material/link:", width="stretch"):
         st.markdown("A link that opens this page with these settings. Students see only the controls you pick.")
         picked = st.multiselect("Controls the class sees", CONTROLS, default=list(state.shown),
