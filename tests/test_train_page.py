@@ -19,6 +19,7 @@ from streamlit import config as st_config
 from streamlit.testing.v1 import AppTest
 
 from mnist_core.config import PRESETS, TrainConfig
+from mnist_core.lesson import BATCH_SIZES, FILTERS, LEARNING_RATES, TRAIN_SIZES, UNITS
 from mnist_core.registry import Registry
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -221,6 +222,35 @@ def test_a_batch_larger_than_the_training_set_disables_train():
     run(at)
     assert not train_button(at).disabled
     assert not errors(at)
+
+
+@pytest.mark.parametrize("end", ["smallest", "largest"])
+def test_every_control_at_its_extreme_gives_a_trainable_network_or_a_message(end):
+    """Each slider at its end, MLP and CNN: the page never fails, and the summary follows."""
+    at = open_train()
+    pick = (lambda options: options[0]) if end == "smallest" else (lambda options: options[-1])
+    at.slider(key="layers").set_value(1 if end == "smallest" else 4)
+    run(at)
+    for i in range(len([s for s in at.slider if (s.key or "").startswith("dropout_")])):
+        at.select_slider(key=f"units_{i}").set_value(pick(UNITS))
+        at.slider(key=f"dropout_{i}").set_value(0.0 if end == "smallest" else 0.8)
+    for key, options in (("learning_rate", LEARNING_RATES), ("batch_size", BATCH_SIZES), ("train_size", TRAIN_SIZES)):
+        at.select_slider(key=key).set_value(pick(options))
+    at.slider(key="epochs").set_value(1 if end == "smallest" else 50)
+    run(at)
+    if end == "smallest":  # 1 layer of 16 units, batch 16, 1,000 images, 1 epoch
+        assert parameters(at) == f"{784 * 16 + 16 + 16 * 10 + 10:,}" and not train_button(at).disabled
+    else:  # 4 layers of 1,024 units, dropout 0.8, batch 1,024, all 60,000 images, 50 epochs
+        assert parameters(at) == f"{784 * 1024 + 1024 + 3 * (1024 * 1024 + 1024) + 1024 * 10 + 10:,}"
+        assert not train_button(at).disabled
+    at.radio(key="architecture").set_value("CNN")
+    run(at)
+    at.slider(key="conv_layers").set_value(1 if end == "smallest" else 3)
+    run(at)
+    for i in range(1 if end == "smallest" else 3):
+        at.select_slider(key=f"filters_{i}").set_value(pick(FILTERS))
+    run(at)
+    assert parameters(at) != "0" and not errors(at)
 
 
 def test_a_bad_run_name_shows_the_registrys_message_and_creates_no_run(fresh_studio):
