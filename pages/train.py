@@ -170,7 +170,8 @@ def summary(config: TrainConfig) -> None:
     st.metric("Parameters", f"{parameter_count(config):,}", help="Weights and biases the network will learn.")
     table = pd.DataFrame(layer_table(config)).rename(columns=str.capitalize)
     st.dataframe(table, hide_index=True, width="stretch",
-                 column_config={"Parameters": st.column_config.NumberColumn(format="localized")})
+                 column_config={"Parameters": st.column_config.NumberColumn(format="localized"),
+                                "Output shape": st.column_config.TextColumn("Outputs")})  # short: fits a tablet
 
 
 def start(config: TrainConfig, name: str) -> bool:
