@@ -23,6 +23,17 @@ left, middle, right = st.columns(3)
 left.page_link("pages/train.py", label="Start training", icon=":material/monitoring:")
 middle.page_link("pages/draw.py", label="Draw a digit", icon=":material/draw:")
 right.page_link("pages/evaluate.py", label="See where it goes wrong", icon=":material/search:")
+with st.expander("For teachers"):
+    st.markdown(
+        """
+- On the Train page, **Copy lesson link** gives a link with your settings that shows only the controls
+  you pick (only the dropout slider, for a dropout lesson). Students open it on laptops or tablets.
+- **Show the code** under the Train button is the Keras code for the current settings, to copy into a notebook.
+- Each student sees their own runs and everybody's finished ones. One run trains at a time; the others wait
+  in a queue. Start the server with `MNIST_STUDIO_TEACHER_PASSCODE` set to stop or delete anyone's run.
+- On Draw, **Save as label** collects the class's drawings; Evaluate scores models on them.
+"""
+    )
 st.caption(
     "Data: the MNIST database of handwritten digits by Yann LeCun and Corinna Cortes, "
     "licensed CC BY-SA 3.0. Everything runs on this machine, offline."
