@@ -42,7 +42,8 @@ CREATE TABLE IF NOT EXISTS runs (
     finished_at REAL,
     history TEXT NOT NULL DEFAULT '[]',
     metrics TEXT NOT NULL DEFAULT '{}',
-    error TEXT
+    error TEXT,
+    pid INTEGER
 );
 CREATE TABLE IF NOT EXISTS drawings (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -109,6 +110,8 @@ class Registry:
         with self._connect() as db:
             db.execute("PRAGMA journal_mode = WAL")  # stored in the file: later connections use it too
             db.executescript(SCHEMA)
+            if "pid" not in {column[1] for column in db.execute("PRAGMA table_info(runs)")}:
+                db.execute("ALTER TABLE runs ADD COLUMN pid INTEGER")  # a store made before runs kept their pid
 
     @contextmanager
     def _connect(self):
@@ -142,8 +145,8 @@ class Registry:
         with self._connect() as db:
             try:
                 cursor = db.execute(
-                    "INSERT INTO runs (name, config, status, owner, created_at) VALUES (?, ?, ?, ?, ?)",
-                    (name or f".new-{time.time_ns()}", json.dumps(config), status, owner, time.time()),
+                    "INSERT INTO runs (name, config, status, owner, created_at, pid) VALUES (?, ?, ?, ?, ?, ?)",
+                    (name or f".new-{time.time_ns()}", json.dumps(config), status, owner, time.time(), os.getpid()),
                 )
             except sqlite3.IntegrityError:
                 raise RegistryError(f"A run called {name!r} already exists: choose another name.") from None
@@ -220,18 +223,24 @@ class Registry:
         self.model_path(run_id).unlink(missing_ok=True)
 
     def mark_interrupted(self) -> int:
-        """At start-up: runs left queued or running by a server that died are interrupted; stray
-        temporary model files are removed. Returns how many runs changed."""
+        """At start-up: runs left queued or running by a process that has died (a server or a CLI
+        run killed mid-way) are interrupted, and its temporary model files are removed. Runs of a
+        process still alive, such as the app training while a teacher uses the CLI, are left alone.
+        Returns how many runs changed."""
         for partial in self.models_dir.glob(f"{_TEMP_PREFIX}*"):
-            partial.unlink(missing_ok=True)
+            parts = partial.name[len(_TEMP_PREFIX):].split("-")  # <run>-<pid>-<time>.keras
+            if len(parts) < 2 or not parts[1].isdigit() or not _alive(int(parts[1])):
+                partial.unlink(missing_ok=True)
         with self._connect() as db:
-            cursor = db.execute(
+            unfinished = db.execute("SELECT id, pid FROM runs WHERE status IN ('queued', 'running')").fetchall()
+            gone = [run_id for run_id, pid in unfinished if not _alive(pid)]
+            db.executemany(
                 "UPDATE runs SET status = 'interrupted', finished_at = ?,"
                 " error = COALESCE(error, 'The server stopped while this run was queued or training.')"
-                " WHERE status IN ('queued', 'running')",
-                (time.time(),),
+                " WHERE id = ?",
+                [(time.time(), run_id) for run_id in gone],
             )
-            return cursor.rowcount
+            return len(gone)
 
     # Models
 
@@ -294,6 +303,19 @@ class Registry:
             history=json.loads(row[8]), metrics=json.loads(row[9]), error=row[10],
             model_path=path if path.exists() else None,
         )
+
+
+def _alive(pid: int | None) -> bool:
+    """Whether process ``pid`` still runs on this machine (the run store is local to it)."""
+    if pid is None:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # somebody else's process
+        return True
+    return True
 
 
 def _check_status(status: str) -> None:

@@ -1,5 +1,6 @@
 """The run registry: runs, model files and drawings, each test in its own throw-away folder."""
 
+import os
 import sqlite3
 import threading
 
@@ -138,11 +139,31 @@ def test_a_failed_save_leaves_nothing_half_written(registry, monkeypatch, error,
     assert registry.get(run.id).model_path is None
 
 
-def test_mark_interrupted_ends_unfinished_runs_and_clears_temporary_files(registry):
+def dead_pid() -> int:
+    """The pid of a process that has just ended."""
+    import subprocess
+
+    process = subprocess.Popen(["true"])
+    process.wait()
+    return process.pid
+
+
+def left_by(registry, run_id: int, pid: int) -> None:
+    """Make a run look as if process ``pid`` had started it."""
+    import sqlite3
+
+    with sqlite3.connect(registry.database) as db:
+        db.execute("UPDATE runs SET pid = ? WHERE id = ?", (pid, run_id))
+
+
+def test_mark_interrupted_ends_the_runs_of_a_dead_process_and_clears_its_temporary_files(registry):
+    gone = dead_pid()
     running = registry.create_run({}, status="running")
     queued = registry.create_run({})
     finished = registry.create_run({}, status="finished")
-    stray = registry.models_dir / f".partial-{running.id}-123-456.keras"
+    for run in (running, queued, finished):
+        left_by(registry, run.id, gone)
+    stray = registry.models_dir / f".partial-{running.id}-{gone}-456.keras"
     stray.write_bytes(b"half")
     assert registry.mark_interrupted() == 2
     assert {registry.get(r.id).status for r in (running, queued)} == {"interrupted"}
@@ -150,6 +171,29 @@ def test_mark_interrupted_ends_unfinished_runs_and_clears_temporary_files(regist
     assert registry.get(finished.id).status == "finished"
     assert leftovers(registry) == []
     assert registry.mark_interrupted() == 0
+
+
+def test_mark_interrupted_leaves_the_runs_of_a_live_process_alone(registry):
+    """The CLI starting while the app trains (or the other way round) must not end the other's runs."""
+    training = registry.create_run({}, status="running")  # this test's own, live, process
+    saving = registry.models_dir / f".partial-{training.id}-{os.getpid()}-789.keras"
+    saving.write_bytes(b"being written")
+    assert registry.mark_interrupted() == 0
+    assert registry.get(training.id).status == "running" and saving.exists()
+
+
+def test_a_store_from_before_runs_kept_their_pid_is_upgraded(tmp_path):
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "registry.sqlite3") as db:
+        db.execute("CREATE TABLE runs (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL UNIQUE COLLATE NOCASE,"
+                   " config TEXT NOT NULL, status TEXT NOT NULL, owner TEXT, created_at REAL NOT NULL,"
+                   " started_at REAL, finished_at REAL, history TEXT NOT NULL DEFAULT '[]',"
+                   " metrics TEXT NOT NULL DEFAULT '{}', error TEXT)")
+        db.execute("INSERT INTO runs (name, config, status, created_at) VALUES ('old', '{}', 'running', 0)")
+    registry = Registry(tmp_path)
+    assert registry.mark_interrupted() == 1 and registry.find("old").status == "interrupted"
+    assert registry.create_run({}, name="new").name == "new"
 
 
 def test_a_corrupted_database_says_what_to_do(tmp_path):
