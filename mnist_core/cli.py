@@ -160,6 +160,8 @@ def _train(args) -> int:
     name = validate_run_name(args.name) if args.name is not None else None
     if args.save_to and not args.save_to.endswith(".keras"):
         raise UserError(f"argument --save-to: must end with .keras (got {args.save_to!r})")
+    if args.save_to and not _writable_folder(args.save_to):  # found out now, not after the whole training
+        raise UserError(f"argument --save-to: the folder of {args.save_to!r} does not exist or cannot be written")
     registry = Registry()
     registry.mark_interrupted()
     run = registry.create_run(config.to_dict(), name=name, owner="cli")
@@ -174,7 +176,11 @@ def _train(args) -> int:
     if args.save_to:
         import shutil
 
-        shutil.copyfile(run.model_path, args.save_to)
+        try:
+            shutil.copyfile(run.model_path, args.save_to)
+        except OSError as error:
+            raise UserError(f"The model was trained and kept as run {run.name!r}, but could not be copied to "
+                            f"{args.save_to} ({error.strerror or error}).") from None
     summary = {
         "run": run.name,
         "params": parameter_count(config),
@@ -289,6 +295,14 @@ def _bench(args) -> int:
     if args.json:
         print(json.dumps(result))
     return 0
+
+
+def _writable_folder(path: str) -> bool:
+    import os
+    from pathlib import Path
+
+    folder = Path(path).expanduser().resolve().parent
+    return folder.is_dir() and os.access(folder, os.W_OK)
 
 
 class _StopOnInterrupt:

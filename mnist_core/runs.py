@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Callable
 
 from mnist_core.config import TrainConfig
+from mnist_core.errors import UserError
 from mnist_core.registry import Registry, Run
 
 
@@ -48,4 +49,7 @@ def _describe(error: BaseException) -> str:
         return "Interrupted from the keyboard."
     if isinstance(error, MemoryError):
         return "The machine ran out of memory: try a smaller model, batch size or training set."
-    return f"{type(error).__name__}: {error}"
+    if isinstance(error, UserError):
+        return str(error)
+    first_line = (str(error).strip().splitlines() or [""])[0][:200]  # the whole story is in the server log
+    return f"{type(error).__name__}: {first_line}" if first_line else type(error).__name__

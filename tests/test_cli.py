@@ -42,6 +42,8 @@ def error_lines(result):
     (["train", "--name", "x" * 65], "is not allowed: use letters, digits, spaces, '-' and '_', at most 64"),
     (["train", "--name", "naïve"], "is not allowed"),
     (["train", "--save-to", "model.h5"], "argument --save-to: must end with .keras"),
+    (["train", "--save-to", "/no/such/folder/m.keras"], "argument --save-to: the folder of '/no/such/folder/m.keras' "
+                                                         "does not exist or cannot be written"),
     (["train", "--batch-size", "-5"], "argument --batch-size: must be a whole number from 1 to 60,000 (got '-5')"),
     (["train", "--train-size", "99"], "argument --train-size: must be a whole number from 100 to 60,000"),
     (["train", "--epochs", ""], "argument --epochs: must be a whole number from 1 to 100 (got '')"),
