@@ -57,13 +57,18 @@ def study_table(rows: list[dict]) -> "pandas.DataFrame":
     return frame[COLUMNS]
 
 
+def run_prefix(study_name: str) -> str:
+    """What every run name of this study starts with, e.g. ``Study dropout``."""
+    return _clean(f"Study {study_name}")
+
+
 def run_name(study_name: str, label: str, number: int) -> str:
     """A registry-safe run name such as ``Study dropout - Dropout 05 - 3``.
 
     Only letters, digits, spaces, '-' and '_' are kept and the label is
     shortened so the whole name fits in 64 characters.
     """
-    head, tail = _clean(f"Study {study_name}"), f" - {number}"
+    head, tail = run_prefix(study_name), f" - {number}"
     room = NAME_LIMIT - len(head) - len(" - ") - len(tail)
     body = _clean(label)[: max(room, 0)].strip()
     return f"{head} - {body}{tail}" if body else f"{head}{tail}"

@@ -8,15 +8,14 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from mnist_core.data import load_mnist
 from mnist_core.evaluation import activations, compare, evaluate, first_layer_pictures
-from mnist_core.study import STUDIES, free_study_number, run_name, study_table, variant_label
+from mnist_core.errors import UserError
+from mnist_core.study import STUDIES, free_study_number, run_name, run_prefix, study_table, variant_label
 from pages.charts import confusion_figure, digit_grid, gap_against_dropout, weight_pictures
-from pages.resources import choose_model, evaluation_of, job_manager, load_predictor, model_choices, open_registry, \
-    use_app_navigation, user_id
+from pages.resources import (choose_model, evaluation_of, job_manager, load_predictor, mnist, model_choices,
+                             open_registry, registry, use_app_navigation, user_id)
 
 ANY = "Any"
-STUDY_PREFIX = "Study dropout"
 
 
 def headline(result) -> None:
@@ -81,7 +80,7 @@ def per_digit_tab(result) -> None:
 
 
 def dataset_tab() -> None:
-    data = load_mnist()
+    data = mnist()
     split = st.radio("Images from", ["Training set", "Test set"], horizontal=True)
     images, labels = (data.x_train, data.y_train) if split == "Training set" else (data.x_test, data.y_test)
     if st.button("Show other images"):
@@ -115,7 +114,7 @@ def learned_tab(predictor, result) -> None:
     else:
         st.markdown("**The first convolution's filters**: 3x3 patterns it looks for everywhere in the image.")
     st.pyplot(weight_pictures(pictures), width="content")
-    data = load_mnist()
+    data = mnist()
     index = st.number_input("Test image number", 0, len(data.y_test) - 1, 0,
                             help="See what each layer makes of one test image.")
     image = data.x_test[index]
@@ -130,7 +129,11 @@ def learned_tab(predictor, result) -> None:
 
 
 def drawings_tab(predictor) -> None:
-    images, labels = open_registry().drawings()
+    try:
+        images, labels = registry().drawings()
+    except UserError as error:  # only this tab needs the run store: the other tabs still show
+        st.error(f"The class's drawings cannot be read: {error}")
+        return
     if len(labels) == 0:
         st.caption("No drawings saved yet. On the Draw page, draw a digit and press **Save as label**: "
                    "the class builds its own test set.")
@@ -141,16 +144,26 @@ def drawings_tab(predictor) -> None:
     gallery(result.mistakes(), result, images)
 
 
+def queue_study() -> None:
+    """Queue every variant of the dropout study; if one cannot be queued, say how far it got."""
+    manager, queued = job_manager(), 0
+    try:
+        stamp = free_study_number("dropout", [run.name for run in open_registry().list_runs()])
+        for variant, config in STUDIES["dropout"]:
+            manager.submit(config, owner=user_id(), name=run_name("dropout", variant, stamp))
+            queued += 1
+    except UserError as error:
+        st.error(f"Queued {queued} of {len(STUDIES['dropout'])} study runs, then: {error}")
+        return
+    st.toast(f"Queued {queued} runs. Watch them on the Train page, or wait here.")
+
+
 def study_tab() -> None:
     st.markdown("The seed notebook's ablations: the same MLP with more or less dropout and with 1, 2 or 3 dense "
                 "layers. Each variant trains on the Train page's queue; the table fills in as they finish.")
     if st.button("Run the dropout study", type="primary"):
-        manager = job_manager()
-        stamp = free_study_number("dropout", [run.name for run in open_registry().list_runs()])
-        for variant, config in STUDIES["dropout"]:
-            manager.submit(config, owner=user_id(), name=run_name("dropout", variant, stamp))
-        st.toast("Queued 7 runs. Watch them on the Train page, or wait here.")
-    runs = [r for r in open_registry().list_runs() if r.name.startswith(STUDY_PREFIX)]
+        queue_study()
+    runs = [r for r in open_registry().list_runs() if r.name.startswith(run_prefix("dropout"))]
     done = [r for r in runs if r.status in ("finished", "stopped") and r.metrics]
     waiting = len(runs) - len(done)
     if waiting:
@@ -174,7 +187,7 @@ label, predictor = choose_model()
 if predictor is None:
     st.stop()
 result = evaluation_of(predictor)
-images = load_mnist().x_test
+images = mnist().x_test
 headline(result)
 if predictor.path is not None and predictor.path.exists():
     st.sidebar.download_button("Download this model (.keras)", predictor.path.read_bytes(), predictor.path.name)

@@ -118,13 +118,13 @@ def model_choices() -> dict[str, Path]:
     return choices
 
 
-def choose_model(where=st.sidebar) -> tuple[str, object | None]:
+def choose_model() -> tuple[str, object | None]:
     """A model picker shared by Draw and Evaluate; returns the label and the loaded Predictor (or None)."""
     choices = model_choices()
     labels = list(choices)
     wanted = st.session_state.get("model_path")
     index = next((i for i, label in enumerate(labels) if str(choices[label]) == wanted), 0)
-    label = where.selectbox("Model", labels, index=index, help="Train a model on the Train page to add it here.")
+    label = st.sidebar.selectbox("Model", labels, index=index, help="Train a model on the Train page to add it here.")
     path = choices[label]
     st.session_state.model_path = str(path)
     return label, load_predictor(path)
@@ -135,9 +135,24 @@ def use_model(path: Path) -> None:
     st.session_state.model_path = str(path)
 
 
+def mnist():
+    """The MNIST data, or a plain message and the end of this page if a data file is missing or damaged."""
+    from mnist_core.data import load_mnist
+
+    try:
+        return load_mnist()
+    except UserError as error:
+        st.error(f"The MNIST data cannot be read. {error}")
+        st.stop()
+
+
 def evaluation_of(predictor):
     """The model's results on the 10,000 test images, computed once per model per server."""
-    return _evaluate(str(predictor.path), predictor.path.stat().st_mtime)
+    try:
+        return _evaluate(str(predictor.path), predictor.path.stat().st_mtime)
+    except (OSError, UserError) as error:
+        st.error(f"This model cannot be tested: {error}")
+        st.stop()
 
 
 @st.cache_resource(max_entries=6, show_spinner="Testing the model on 10,000 images...")

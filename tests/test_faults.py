@@ -103,3 +103,24 @@ def test_a_damaged_model_file_of_a_run_is_explained_and_the_page_still_works(tmp
             assert len(at.error) <= 1
     finally:
         st.cache_resource.clear()
+
+
+def test_damaged_mnist_files_are_explained_on_evaluate_and_draw_still_works(tmp_path, monkeypatch):
+    import mnist_core.data
+    from mnist_core.errors import DataError
+
+    def damaged(*args, **kwargs):
+        raise DataError("t10k-images-idx3-ubyte.gz does not match its SHA-256: restore it with "
+                        "`git checkout -- data/mnist`.")
+
+    monkeypatch.setenv("MNIST_STUDIO_HOME", str(tmp_path))
+    monkeypatch.setattr(mnist_core.data, "load_mnist", damaged)
+    st.cache_resource.clear()
+    try:
+        evaluate = AppTest.from_file(str(PAGES / "evaluate.py"), default_timeout=60).run()
+        assert not evaluate.exception, [e.message for e in evaluate.exception]
+        assert any("cannot be tested" in e.value and "git checkout -- data/mnist" in e.value for e in evaluate.error)
+        draw = AppTest.from_file(str(PAGES / "draw.py"), default_timeout=60).run()
+        assert not draw.exception and any("Draw a digit" in m.value for m in draw.markdown)
+    finally:
+        st.cache_resource.clear()
