@@ -299,7 +299,7 @@ def outcome(live, run) -> None:
                 if run.model_path is not None and accuracy is not None else "")
         st.warning(f"Stopped.{kept}")
     else:
-        st.error(f"This run failed: {live.error or run.error}. Nothing else was lost; try other settings.")
+        st.error(f"This run failed: {run.error or live.error}. Other runs and models are not affected.")
     if run.model_path is not None:
         if st.button("Use for drawing and evaluation", key=f"use_{run.id}", type="primary"):
             use_model(run.model_path)
@@ -404,11 +404,13 @@ def manage(runs) -> None:
             st.rerun()
         except UserError as error:
             middle.error(str(error))
-    if right.button("Delete", help="Removes the run and its model for everyone."):
-        if run.model_path is not None and st.session_state.get("model_path") == str(run.model_path):
-            del st.session_state.model_path  # Draw and Evaluate go back to the default model
-        registry.delete(run.id)
-        st.rerun()
+    with right.popover("Delete", help="Removes the run and its model for everyone."):
+        st.markdown(f"Delete **{run.name}** and its model for everyone? This cannot be undone.")
+        if st.button("Yes, delete it", type="primary"):
+            if run.model_path is not None and st.session_state.get("model_path") == str(run.model_path):
+                del st.session_state.model_path  # Draw and Evaluate go back to the default model
+            registry.delete(run.id)
+            st.rerun()
 
 
 use_app_navigation()

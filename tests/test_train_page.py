@@ -424,7 +424,7 @@ def test_rename_and_delete_a_run(fresh_studio):
     next(b for b in at.button if b.label == "Rename").click()
     run(at)
     assert any("not allowed" in e for e in errors(at))
-    next(b for b in at.button if b.label == "Delete").click()
+    next(b for b in at.button if b.label == "Yes, delete it").click()  # inside the Delete confirmation
     run(at)
     assert registry.list_runs() == []
     assert "Finished runs appear here" in " ".join(c.value for c in at.caption)
@@ -433,7 +433,7 @@ def test_rename_and_delete_a_run(fresh_studio):
 def test_someone_elses_run_cannot_be_renamed_or_deleted(fresh_studio):
     add_finished_run(Registry(fresh_studio), "theirs", 0.2, owner="someone else")
     at = open_train()
-    assert not [b for b in at.button if b.label in ("Rename", "Delete")]
+    assert not [b for b in at.button if b.label in ("Rename", "Delete", "Yes, delete it")]
     assert "Only whoever trained this run" in " ".join(c.value for c in at.caption)
 
 
