@@ -105,7 +105,7 @@ class JobManager:
             return self._waiting.index(run_id) + 1 if run_id in self._waiting else None
 
     def runs_of(self, owner: str) -> list[LiveRun]:
-        """The runs this session started on this server, newest first."""
+        """The runs this user (``owner``, the same in all their tabs) started on this server, newest first."""
         return sorted((r for r in self._live.values() if r.owner == owner), key=lambda r: -r.run_id)
 
     def busy(self) -> bool:

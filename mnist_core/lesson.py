@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Mapping
 
-from mnist_core.config import PRESETS, TrainConfig
+from mnist_core.config import OPTIMIZERS, PRESETS, TrainConfig
 from mnist_core.errors import ConfigError
 
 # The values the Train page's controls offer; a link can only choose among them.
@@ -21,7 +21,6 @@ BATCH_SIZES = (16, 32, 64, 128, 256, 512, 1024)
 TRAIN_SIZES = (1_000, 3_000, 6_000, 12_000, 30_000, 60_000)
 DROPOUT_STEPS = tuple(round(0.05 * i, 2) for i in range(17))  # 0 to 0.8
 EPOCHS = tuple(range(1, 51))
-OPTIMIZER_NAMES = ("adam", "sgd", "rmsprop")
 
 # Controls a link can show or hide, by the name used in ``show=``.
 CONTROLS = ("preset", "architecture", "layers", "dropout", "learning_rate", "optimizer", "epochs",
@@ -49,7 +48,7 @@ def lesson_from_query(params: Mapping[str, str]) -> Lesson:
         "dropout": ("dropouts", lambda text: _list(text, float, DROPOUT_STEPS, 4)),
         "filters": ("conv_filters", lambda text: _list(text, int, FILTERS, 3)),
         "lr": ("learning_rate", lambda text: _one(text, float, LEARNING_RATES)),
-        "optimizer": ("optimizer", lambda text: _one(text, str, OPTIMIZER_NAMES)),
+        "optimizer": ("optimizer", lambda text: _one(text, str, tuple(OPTIMIZERS))),
         "epochs": ("epochs", lambda text: _one(text, int, EPOCHS)),
         "batch": ("batch_size", lambda text: _one(text, int, BATCH_SIZES)),
         "images": ("train_size", lambda text: _one(text, int, TRAIN_SIZES)),

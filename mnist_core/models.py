@@ -18,9 +18,10 @@ def build_model(config: TrainConfig) -> keras.Model:
     Flatten, Dense(256, relu), Dropout(0.2), Dense(128, relu), Dense(10, softmax).
 
     Every layer is named here rather than by Keras' automatic counter: that counter is
-    global state which Streamlit resets (``keras.backend.clear_session()``) after each
-    script run, from another thread, so a model being built in the app's trainer thread
-    could otherwise get two layers called "dense" and fail.
+    global state which any ``keras.backend.clear_session()`` resets, from whatever thread
+    calls it (Streamlit calls it after each script run unless the app turns that off, as
+    ``pages/resources.py`` does), and a model being built in another thread could then get
+    two layers called "dense" and fail.
     """
     config.validate()
     keras.utils.set_random_seed(config.seed)

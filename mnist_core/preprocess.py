@@ -70,11 +70,6 @@ def prepare_canvas(rgba: np.ndarray | None) -> Prepared | None:
     return prepare_digit(canvas_to_grey(rgba))
 
 
-def to_model_input(image28: np.ndarray) -> np.ndarray:
-    """A prepared 28x28 image as a batch of one, scaled to [0, 1] like the training data."""
-    return np.asarray(image28, np.float32)[None] / 255.0
-
-
 def decode_upload(data: bytes, filename: str = "") -> np.ndarray:
     """A PNG or JPEG photo of a digit to bright ink on dark, checked before it is decoded.
 

@@ -55,7 +55,10 @@ def train(
     Events are dicts with ``kind`` "batch" (several a second) or "epoch", and
     ``epoch``, ``epochs``, ``step``, ``steps``, ``loss``, ``accuracy``,
     ``seconds`` (since the epoch began) and ``eta`` (seconds left in the run);
-    epoch events add ``test_loss`` and ``test_accuracy``.
+    ``loss`` and ``accuracy`` are over the epoch so far. Batch events add ``batch_loss``
+    and ``batch_accuracy`` (the latest chunk of batches alone, for per-batch curves);
+    epoch events add ``test_loss``, ``test_accuracy`` and ``complete`` (False when Stop
+    cut the epoch short).
     """
     config.validate()
     emit = on_event or (lambda event: None)

@@ -1,4 +1,5 @@
-"""Charts the pages share, drawn with Altair (it comes with Streamlit). Not a page."""
+"""Charts the pages share: curves and bars in Altair (it comes with Streamlit), the confusion matrix and
+weight pictures on matplotlib Figures (never pyplot, whose global state the sessions would share). Not a page."""
 
 from __future__ import annotations
 

@@ -17,7 +17,6 @@ from mnist_core.preprocess import (
     decode_upload,
     prepare_canvas,
     prepare_digit,
-    to_model_input,
 )
 
 MNIST_TEST_IMAGES = Path(__file__).resolve().parents[1] / "data" / "mnist" / "t10k-images-idx3-ubyte.gz"
@@ -138,11 +137,6 @@ def test_canvas_to_grey_multiplies_the_brightest_channel_by_alpha():
     grey = canvas_to_grey(rgba)
     assert grey.dtype == np.float32 and grey.shape == (1, 4)
     assert grey[0] == pytest.approx([255, 128, 0, 0])
-
-
-def test_model_input_is_one_float_image_in_0_1():
-    batch = to_model_input(np.full((28, 28), 255, np.uint8))
-    assert batch.shape == (1, 28, 28) and batch.dtype == np.float32 and batch.max() == 1.0
 
 
 def mnist_test_digits(count):
