@@ -19,15 +19,14 @@ import contextlib
 import os
 import platform
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
+from mnist_core.app_server import running_app
 from mnist_core.config import PRESETS, TrainConfig
 from mnist_core.paths import DEFAULT_MODEL, PROJECT_DIR
 
@@ -259,7 +258,7 @@ def server_cold_start() -> dict:
                                                      args=["--no-sandbox", "--disable-gpu"])
                 try:
                     with _app_server(home) as server:
-                        health = server.wait_healthy()
+                        health = server.wait_healthy(SERVER_TIMEOUT_S)
                         page = browser.new_page()
                         page.goto(f"{server.url}/draw", wait_until="domcontentloaded",
                                   timeout=SERVER_TIMEOUT_S * 1000)
@@ -272,7 +271,7 @@ def server_cold_start() -> dict:
                     "measured": f"launch of `streamlit run app.py` until Chromium shows \"{DRAW_READY_TEXT}\" "
                                 "on /draw (default model loaded)"}
         with _app_server(home) as server:
-            health = server.wait_healthy()
+            health = server.wait_healthy(SERVER_TIMEOUT_S)
             model_seconds = _fresh_process_model_seconds()
             rss = _rss_mb(server.pid)
         return {"method": "health+subprocess", "health_seconds": health, "model_seconds": model_seconds,
@@ -282,54 +281,8 @@ def server_cold_start() -> dict:
                             "memory before any page was loaded"}
 
 
-class _Server:
-    def __init__(self, process: subprocess.Popen, url: str, started: float, log_path: Path):
-        self.process, self.url, self.started, self.log_path = process, url, started, log_path
-
-    @property
-    def pid(self) -> int:
-        return self.process.pid
-
-    def seconds(self) -> float:
-        return time.perf_counter() - self.started
-
-    def wait_healthy(self) -> float:
-        deadline = self.started + SERVER_TIMEOUT_S
-        while True:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"The app server exited with code {self.process.returncode}:\n{self._log_tail()}")
-            with contextlib.suppress(OSError):
-                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as response:
-                    if response.read().decode().strip() == "ok":
-                        return self.seconds()
-            if time.perf_counter() > deadline:
-                raise RuntimeError(f"The app server was not healthy after {SERVER_TIMEOUT_S} s:\n{self._log_tail()}")
-            time.sleep(0.05)
-
-    def _log_tail(self) -> str:
-        return self.log_path.read_text(errors="replace")[-3000:] if self.log_path.exists() else ""
-
-
-@contextlib.contextmanager
 def _app_server(home: str):
-    port = _free_port()
-    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-               "--server.port", str(port), "--server.address", "127.0.0.1",
-               "--browser.gatherUsageStats", "false"]
-    env = {**os.environ, "MNIST_STUDIO_HOME": home, "PYTHONUNBUFFERED": "1"}
-    log_path = Path(home) / "server.log"
-    with open(log_path, "w") as log:
-        started = time.perf_counter()
-        process = subprocess.Popen(command, cwd=PROJECT_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        yield _Server(process, f"http://127.0.0.1:{port}", started, log_path)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    return running_app(Path(home) / "server.log", env={"MNIST_STUDIO_HOME": home})
 
 
 def _fresh_process_model_seconds() -> float:
@@ -351,12 +304,6 @@ def _chromium() -> str | None:
     if override:
         return override if os.path.isfile(override) else None
     return "/usr/bin/chromium" if os.path.isfile("/usr/bin/chromium") else shutil.which("chromium")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _rss_mb(pid: int) -> float | None:

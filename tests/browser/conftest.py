@@ -11,19 +11,13 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+import mnist_core.app_server
 from helpers import ARTIFACTS_DIR
 
-PROJECT_DIR = Path(__file__).resolve().parents[2]
 SERVER_LOG = ARTIFACTS_DIR / "streamlit-server.log"
 STARTUP_TIMEOUT_S = 60
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -45,55 +39,15 @@ def _unavailable(message: str):
     pytest.skip(message)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _log_tail(chars: int = 4000) -> str:
-    return SERVER_LOG.read_text(errors="replace")[-chars:] if SERVER_LOG.exists() else "(no log)"
-
-
-@dataclass
-class AppServer:
-    url: str
-    pid: int
-
-
 @contextlib.contextmanager
 def running_app(log_path: Path = SERVER_LOG):
-    """`streamlit run app.py` on a free port, against the session's throw-away MNIST_STUDIO_HOME."""
-    port = _free_port()
-    ARTIFACTS_DIR.mkdir(parents=True, exist_ok=True)
-    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-               "--server.headless", "true", "--server.address", "127.0.0.1"]
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}  # MNIST_STUDIO_HOME comes from tests/conftest.py
-    with open(log_path, "w") as log:
-        process = subprocess.Popen(command, cwd=PROJECT_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + STARTUP_TIMEOUT_S
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"Streamlit exited with code {process.returncode}:\n{_log_tail()}", pytrace=False)
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                    if response.read().decode().strip() == "ok":
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"Streamlit not healthy after {STARTUP_TIMEOUT_S} s:\n{_log_tail()}", pytrace=False)
-            time.sleep(0.3)
-        yield AppServer(url=url, pid=process.pid)
-    finally:
-        process.terminate()
+    """The app on a free port, against the session's throw-away MNIST_STUDIO_HOME (set in tests/conftest.py)."""
+    with mnist_core.app_server.running_app(log_path) as server:
         try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+            server.wait_healthy(STARTUP_TIMEOUT_S)
+        except RuntimeError as error:
+            pytest.fail(str(error), pytrace=False)
+        yield server
 
 
 @pytest.fixture(scope="session")

@@ -26,21 +26,19 @@ import os
 import random
 import re
 import shutil
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 import traceback
-import urllib.request
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "browser"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from helpers import IDLE_JS  # noqa: E402  (the same "the app is idle" rule as the browser tests)
+from mnist_core.app_server import AppServer, start_app  # noqa: E402
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 ARTIFACTS_DIR = PROJECT_DIR / "tests" / "artifacts" / "load"
@@ -177,12 +175,6 @@ def rounded(value: float | None, digits: int = 0):
 
 # --- processes --------------------------------------------------------------------------------------
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def children_of(pid: int) -> list[int]:
     kids = []
     try:
@@ -288,46 +280,15 @@ class Sampler:
         self._stop.set()
 
 
-async def start_server(home: str, log_path: Path) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    command = [str(PROJECT_DIR / ".venv" / "bin" / "python"), "-m", "streamlit", "run", "app.py",
-               "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
-               "--browser.gatherUsageStats", "false"]
-    if not Path(command[0]).exists():
-        command[0] = sys.executable
-    env = {**os.environ, "MNIST_STUDIO_HOME": home, "PYTHONUNBUFFERED": "1",
-           "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2")}
-    with open(log_path, "w") as log:
-        process = subprocess.Popen(command, cwd=PROJECT_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + STARTUP_TIMEOUT_S
-    while True:
-        if process.poll() is not None:
-            raise RuntimeError(f"Streamlit exited with code {process.returncode}; see {log_path}")
-        try:
-            body = await asyncio.to_thread(lambda: urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read())
-            if body.decode().strip() == "ok":
-                return process, url
-        except OSError:
-            pass
-        if time.monotonic() > deadline:
-            stop_server(process)
-            raise RuntimeError(f"Streamlit not healthy after {STARTUP_TIMEOUT_S} s; see {log_path}")
-        await asyncio.sleep(0.3)
-
-
-def stop_server(process: subprocess.Popen) -> None:
-    if process.poll() is not None:
-        return
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGTERM)  # its own session: only the server and anything it started
+async def start_server(home: str, log_path: Path) -> AppServer:
+    server = start_app(log_path, env={"MNIST_STUDIO_HOME": home,
+                                      "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2")})
     try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)
+        await asyncio.to_thread(server.wait_healthy, STARTUP_TIMEOUT_S)
+    except RuntimeError:
+        server.stop()
+        raise
+    return server
 
 
 # --- the browser side -------------------------------------------------------------------------------
@@ -744,7 +705,8 @@ async def run(args) -> dict:
     stats.screenshots.append(stamp)
     load_at_start = loadavg()
     print(f"load average at start: {load_at_start}", flush=True)
-    server, url = await start_server(home, log_path)
+    server = await start_server(home, log_path)
+    url = server.url
     print(f"server {url} (pid {server.pid}), log {log_path}", flush=True)
     sampler = Sampler(server.pid)
     sampler_task = asyncio.create_task(sampler.run())
@@ -793,7 +755,7 @@ async def run(args) -> dict:
     finally:
         sampler.stop()
         await sampler_task
-        stop_server(server)
+        server.stop()
         shutil.rmtree(home, ignore_errors=True)
 
     during = [s for s in sampler.samples if window and window["start"] <= s["t"] <= window["end"]] or sampler.samples
