@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import pandas as pd
 import streamlit as st
-
-from urllib.parse import urlencode
 
 from pages.charts import compare_runs, epoch_curves
 from mnist_core.codegen import keras_code
 from mnist_core.config import LIMITS, OPTIMIZERS, PRESET_LABELS, PRESETS, TrainConfig, layer_table, parameter_count
 from mnist_core.errors import UserError
-from mnist_core.lesson import (BATCH_SIZES, CONTROLS, FILTERS, LEARNING_RATES, TRAIN_SIZES, UNITS, lesson_from_query,
-                               query_from_lesson)
+from mnist_core.lesson import (BATCH_SIZES, CONTROLS, DROPOUT_STEPS, EPOCHS, FILTERS, LEARNING_RATES, TRAIN_SIZES,
+                               UNITS, lesson_from_query, query_from_lesson)
 from mnist_core.registry import ENDED
 from pages.resources import (is_teacher, job_manager, open_registry, teacher_login, use_app_navigation, use_model,
                              user_id)
@@ -33,7 +33,7 @@ def fill_controls(config: TrainConfig) -> None:
     state = st.session_state
     state.architecture = "CNN" if config.conv_filters else "MLP"
     state.conv_layers = max(1, len(config.conv_filters))
-    filters = config.conv_filters or (16, 32)
+    filters = config.conv_filters or PRESETS["cnn"].conv_filters
     for i in range(MAX_CONV_LAYERS):
         state[f"filters_{i}"] = filters[i] if i < len(filters) else 32
     state.layers = len(config.hidden_units)
@@ -93,7 +93,8 @@ def controls() -> TrainConfig:
     for i in range(layers):
         left, right = pair("layers", "dropout", [2, 3])
         units.append(control("layers", left.select_slider, f"Units in layer {i + 1}", UNITS, key=f"units_{i}"))
-        dropouts.append(control("dropout", right.slider, f"**Dropout after layer {i + 1}**", 0.0, 0.8, step=0.05,
+        dropouts.append(control("dropout", right.slider, f"**Dropout after layer {i + 1}**", DROPOUT_STEPS[0],
+                                DROPOUT_STEPS[-1], step=DROPOUT_STEPS[1],
                                 key=f"dropout_{i}",
                                 help="Share of this layer's outputs switched off at random while training. "
                                      "It fights overfitting."))
@@ -103,7 +104,7 @@ def controls() -> TrainConfig:
                             help="Log scale: each step about doubles it.")
     optimizer = control("optimizer", right.selectbox, "Optimizer", OPTIMIZERS, key="optimizer")
     left, right = pair("epochs", "batch_size")
-    epochs = control("epochs", left.slider, "Epochs", 1, 50, key="epochs",
+    epochs = control("epochs", left.slider, "Epochs", EPOCHS[0], EPOCHS[-1], key="epochs",
                      help="How many times the network sees every training image.")
     batch_size = control("batch_size", right.select_slider, "Batch size", BATCH_SIZES, key="batch_size",
                          help="Images per weight update.")
