@@ -35,7 +35,7 @@ def epoch_curves(epochs: list[dict], metric: str, total_epochs: int | None = Non
                                 "Data": PER_BATCH}, columns=["Epoch", column, "Data"])
     x = alt.X("Epoch:Q", scale=alt.Scale(domain=[0, max(total_epochs or 1, 1)]),
               axis=alt.Axis(tickMinStep=1, format="d", **AXIS))
-    domain = _y_range(frame[column], batch_frame) or alt.Undefined
+    domain = _y_range(frame, batch_frame, column) or alt.Undefined
     y = alt.Y(f"{column}:Q", scale=alt.Scale(zero=False, domain=domain),
               axis=alt.Axis(format=".1%" if metric == "accuracy" else ".3f", **AXIS))
     colors = {**SPLIT_COLORS, PER_BATCH: "#91a7ff"}
@@ -47,12 +47,12 @@ def epoch_curves(epochs: list[dict], metric: str, total_epochs: int | None = Non
     return alt.layer(per_batch, per_epoch, title=alt.Title(f"{column} per epoch", **TITLE)).properties(height=280)
 
 
-def _y_range(epoch_values: pd.Series, batch_frame: pd.DataFrame) -> list[float] | None:
+def _y_range(epoch_frame: pd.DataFrame, batch_frame: pd.DataFrame, column: str) -> list[float] | None:
     """Fit the per-epoch points and the batches after the first epoch: the steep first batches would
     squash the gap between training and test, which is what the class is watching. Before the first
     epoch ends, fit the batches."""
-    later = batch_frame[batch_frame["Epoch"] >= 1] if len(epoch_values) else batch_frame
-    values = pd.concat([epoch_values, later.iloc[:, 1]]).dropna()
+    later = batch_frame[batch_frame["Epoch"] >= 1] if len(epoch_frame) else batch_frame
+    values = pd.concat([epoch_frame[column], later[column]]).dropna()
     if values.empty:
         return None
     low, high = float(values.min()), float(values.max())
