@@ -17,13 +17,13 @@ UNSURE_BELOW = 0.6  # a top probability under this is shown as a guess, not an a
 MOSTLY_INK = 0.5
 
 
-def canvas():
+def canvas(stroke_width: int):
     """The drawing surface; returns (raw RGBA array or None)."""
     from streamlit_drawable_canvas import st_canvas  # raises outside a Streamlit runtime
 
     st.session_state.setdefault("canvas_number", 0)
     result = st_canvas(
-        stroke_width=st.session_state.get("stroke_width", 18),
+        stroke_width=stroke_width,
         stroke_color="#FFFFFF",
         background_color="#000000",
         height=CANVAS_SIZE,
@@ -103,12 +103,13 @@ use_app_navigation()
 st.title("Draw")
 st.caption("Draw one digit, 0 to 9, with the mouse or a finger. Lift the pen and the model answers.")
 label, predictor = choose_model()
-st.sidebar.slider("Stroke width", 8, 40, 18, key="stroke_width", help="Thick strokes look most like MNIST.")
+stroke_width = st.sidebar.slider("Stroke width", 8, 40, 18, key="stroke_width",
+                                 help="Thick strokes look most like MNIST.")
 
 draw_col, seen_col, answer_col = st.columns([4, 3, 4], gap="medium")
 upload_area = st.container()  # below the answer, so a phone shows canvas, picture and answer first
 with draw_col:
-    raw = canvas()
+    raw = canvas(stroke_width)
     st.button("Clear", on_click=clear)
 with upload_area:
     uploaded = upload()
