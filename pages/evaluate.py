@@ -12,8 +12,8 @@ from mnist_core.evaluation import activations, compare, evaluate, first_layer_pi
 from mnist_core.errors import UserError
 from mnist_core.study import STUDIES, free_study_number, run_name, run_prefix, study_table, variant_label
 from pages.charts import confusion_figure, digit_grid, gap_against_dropout, weight_pictures
-from pages.resources import (choose_model, evaluation_of, job_manager, load_predictor, mnist, model_choices,
-                             open_registry, registry, use_app_navigation, user_id)
+from pages.resources import (choose_model, evaluation_of, is_teacher, job_manager, load_predictor, mnist,
+                             model_choices, open_registry, registry, use_app_navigation, user_id)
 
 ANY = "Any"
 
@@ -145,17 +145,16 @@ def drawings_tab(predictor) -> None:
 
 
 def queue_study() -> None:
-    """Queue every variant of the dropout study; if one cannot be queued, say how far it got."""
-    manager, queued = job_manager(), 0
+    """Queue every variant of the dropout study as one request (all of it, or none with the reason)."""
+    variants = STUDIES["dropout"]
     try:
         stamp = free_study_number("dropout", [run.name for run in open_registry().list_runs()])
-        for variant, config in STUDIES["dropout"]:
-            manager.submit(config, owner=user_id(), name=run_name("dropout", variant, stamp))
-            queued += 1
+        job_manager().submit_group([(config, run_name("dropout", variant, stamp)) for variant, config in variants],
+                                   owner=user_id(), teacher=is_teacher())
     except UserError as error:
-        st.error(f"Queued {queued} of {len(STUDIES['dropout'])} study runs, then: {error}")
+        st.error(f"The study was not queued. {error}")
         return
-    st.toast(f"Queued {queued} runs. Watch them on the Train page, or wait here.")
+    st.toast(f"Queued {len(variants)} runs. Watch them on the Train page, or wait here.")
 
 
 def study_tab() -> None:

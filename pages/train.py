@@ -178,7 +178,7 @@ def summary(config: TrainConfig) -> None:
 def start(config: TrainConfig, name: str) -> bool:
     """Queue a run for this user; False with the reason kept for the page when it cannot start."""
     try:
-        job_manager().submit(config, owner=user_id(), name=name.strip() or None)
+        job_manager().submit(config, owner=user_id(), name=name.strip() or None, teacher=is_teacher())
     except UserError as error:
         st.session_state.start_error = str(error)
         return False

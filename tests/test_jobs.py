@@ -154,3 +154,42 @@ def test_a_live_run_keeps_per_batch_points_for_the_curves(registry):
     assert points and all({"epochs", "loss", "accuracy"} == set(p) for p in points)
     positions = [p["epochs"] for p in points]
     assert positions == sorted(positions) and 0 < positions[0] and positions[-1] == 2.0
+
+
+def test_a_student_may_have_two_runs_waiting_or_training_and_gets_a_plain_reason_for_a_third(registry):
+    runner = GatedRunner()
+    manager = JobManager(registry, max_parallel=1, runner=runner)
+    first, second = manager.submit(TINY, owner="ann"), manager.submit(TINY, owner="ann")
+    before = len(registry.list_runs())
+    with pytest.raises(UserError, match="already have 2 runs waiting or training.*Wait for one to finish, or stop one"):
+        manager.submit(TINY, owner="ann")
+    assert len(registry.list_runs()) == before  # nothing recorded for the refused run
+    other = manager.submit(TINY, owner="bob")  # another student is not held back by ann's share
+    teacher_runs = [manager.submit(TINY, owner="teacher", teacher=True) for _ in range(3)]  # no limit
+    manager.stop(second, "ann")  # a stopped run frees its place at once
+    again = manager.submit(TINY, owner="ann")
+    for run_id in (first, other, again, *teacher_runs):
+        runner.release(run_id)
+    wait_for(lambda: not manager.busy())
+    assert registry.get(again).status == "finished"
+
+
+def test_a_study_is_one_request_queued_whole_only_when_the_student_has_nothing_else_waiting(registry):
+    runner = GatedRunner()
+    manager = JobManager(registry, max_parallel=1, runner=runner)
+    study = [(TINY, f"Study - {n}") for n in range(7)]
+    single = manager.submit(TINY, owner="ann")
+    with pytest.raises(UserError, match="A study queues 7 runs at once, so it starts only when you have none"):
+        manager.submit_group(study, owner="ann")
+    assert len(registry.list_runs()) == 1  # all or nothing
+    runner.release(single)
+    wait_for(lambda: manager.active_count("ann") == 0)
+    ids = manager.submit_group(study, owner="ann")
+    wait_for(lambda: ids[0] in runner.started)
+    assert [manager.queue_position(i) for i in ids[1:]] == list(range(1, 7))
+    with pytest.raises(UserError, match="already have 7 runs waiting or training"):
+        manager.submit(TINY, owner="ann")
+    for run_id in ids:
+        runner.release(run_id)
+    wait_for(lambda: not manager.busy())
+    assert [registry.get(i).status for i in ids] == ["finished"] * 7
