@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import os
+import threading
+import time
 import uuid
 from pathlib import Path
 
@@ -20,6 +23,9 @@ from mnist_core.paths import DEFAULT_MODEL
 from mnist_core.registry import Registry
 
 DEFAULT_LABEL = "Default model (shipped with the app)"
+# A browser may try the teacher's passcode this many times a minute: enough for typos, far too few to guess.
+PASSCODE_TRIES = 5
+PASSCODE_WINDOW_S = 60
 
 
 def use_app_navigation() -> None:
@@ -92,14 +98,31 @@ def open_registry() -> Registry:
 
 
 def user_id() -> str:
-    """Stable across this browser's tabs and reloads (from its XSRF cookie), so a run stays yours
-    when you close the tab and come back; a random id per session when there is no cookie."""
-    cookie = st.context.cookies.get("_streamlit_xsrf") if st.context.cookies else None
-    if cookie:
-        return hashlib.sha256(cookie.encode()).hexdigest()[:16]
+    """Who this browser is: the same in all its tabs, reloads and typed addresses, for the life of its cookie.
+
+    Streamlit's XSRF cookie holds a random token per browser, but Streamlit re-masks it with a fresh
+    random mask on every page load, so the cookie's text changes while the token does not. The id is
+    a hash of the unmasked token (the token itself is a secret and is never stored). Without the
+    cookie (XSRF protection off), each session gets a random id of its own.
+    """
+    token = xsrf_token(st.context.cookies.get("_streamlit_xsrf") if st.context.cookies else None)
+    if token:
+        return hashlib.sha256(b"mnist-studio-user:" + token).hexdigest()[:16]
     if "user_id" not in st.session_state:
         st.session_state.user_id = uuid.uuid4().hex[:16]
     return st.session_state.user_id
+
+
+def xsrf_token(cookie: str | None) -> bytes | None:
+    """The token inside an XSRF cookie of Tornado's version 2 form ``2|mask|masked_token|timestamp``."""
+    try:
+        version, mask, masked, _ = (cookie or "").strip("\"'").split("|")
+        mask_bytes, masked_bytes = bytes.fromhex(mask), bytes.fromhex(masked)
+    except ValueError:
+        return None
+    if version != "2" or len(mask_bytes) != 4 or not masked_bytes:
+        return None
+    return bytes(byte ^ mask_bytes[i % 4] for i, byte in enumerate(masked_bytes))
 
 
 def model_choices() -> dict[str, Path]:
@@ -178,12 +201,19 @@ def teacher_passcode() -> str | None:
     return os.environ.get("MNIST_STUDIO_TEACHER_PASSCODE") or None
 
 
+@st.cache_resource
+def _teacher_browsers() -> dict[str, object]:
+    """Per server: browsers signed in as the teacher, and recent wrong passcodes per browser."""
+    return {"signed_in": set(), "failures": {}, "lock": threading.Lock()}
+
+
 def is_teacher() -> bool:
-    return bool(teacher_passcode()) and st.session_state.get("teacher", False)
+    """The teacher stays signed in across this browser's reloads and tabs, until "Turn off"."""
+    return bool(teacher_passcode()) and user_id() in _teacher_browsers()["signed_in"]
 
 
 def teacher_login() -> None:
-    """A sidebar box for the teacher's passcode; with it, this session may stop or delete any run."""
+    """A sidebar box for the teacher's passcode; with it, this browser may stop or delete any run."""
     passcode = teacher_passcode()
     if passcode is None:
         return
@@ -191,12 +221,34 @@ def teacher_login() -> None:
         if is_teacher():
             st.caption("On: you can stop and delete any run.")
             if st.button("Turn off"):
-                st.session_state.teacher = False
+                _teacher_browsers()["signed_in"].discard(user_id())
                 st.rerun()
             return
         typed = st.text_input("Passcode", type="password")
         if typed:
-            if hmac.compare_digest(typed.encode(), passcode.encode()):
-                st.session_state.teacher = True
+            wait = passcode_wait()
+            if wait:
+                st.error(f"Too many wrong passcodes. Try again in {wait} s.")
+            elif hmac.compare_digest(typed.encode(), passcode.encode()):
+                _teacher_browsers()["signed_in"].add(user_id())
                 st.rerun()
-            st.error("That is not the passcode.")
+            else:
+                record_wrong_passcode()
+                st.error("That is not the passcode.")
+
+
+def passcode_wait() -> int:
+    """Seconds this browser must wait before its next passcode try (0 when it may try now)."""
+    state = _teacher_browsers()
+    with state["lock"]:
+        recent = [t for t in state["failures"].get(user_id(), []) if time.monotonic() - t < PASSCODE_WINDOW_S]
+        state["failures"][user_id()] = recent
+    if len(recent) < PASSCODE_TRIES:
+        return 0
+    return max(1, math.ceil(PASSCODE_WINDOW_S - (time.monotonic() - recent[0])))
+
+
+def record_wrong_passcode() -> None:
+    state = _teacher_browsers()
+    with state["lock"]:
+        state["failures"].setdefault(user_id(), []).append(time.monotonic())
