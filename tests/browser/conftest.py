@@ -40,9 +40,9 @@ def _unavailable(message: str):
 
 
 @contextlib.contextmanager
-def running_app(log_path: Path = SERVER_LOG):
+def running_app(log_path: Path = SERVER_LOG, env: dict[str, str] | None = None):
     """The app on a free port, against the session's throw-away MNIST_STUDIO_HOME (set in tests/conftest.py)."""
-    with mnist_core.app_server.running_app(log_path) as server:
+    with mnist_core.app_server.running_app(log_path, env) as server:
         try:
             server.wait_healthy(STARTUP_TIMEOUT_S)
         except RuntimeError as error:

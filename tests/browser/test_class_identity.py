@@ -1,0 +1,103 @@
+"""A class in Chromium: a student's run stays theirs across a reload, a second tab and a typed address;
+another browser sees no Stop for it; the teacher stays signed in across a reload.
+
+The server here has a teacher passcode (the shared test server has none).
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from conftest import running_app
+from helpers import ARTIFACTS_DIR, assert_no_exception, open_page, screenshot, wait_for_app
+
+WAIT_MS = 90_000
+PASSCODE = "owl-42"
+LONG_RUN = "/train?preset=seed&epochs=40"  # the issue's own steps: long enough to reload mid-run
+
+
+@pytest.fixture(scope="module")
+def class_server():
+    with running_app(ARTIFACTS_DIR / "streamlit-class-server.log",
+                     env={"MNIST_STUDIO_TEACHER_PASSCODE": PASSCODE}) as server:
+        yield server
+
+
+def stop_button(page):
+    return page.get_by_role("button", name="Stop", exact=True)
+
+
+def expect_live_run(page) -> None:
+    """The run's live panel: its epoch heading and Stop."""
+    expect(page.locator('[data-testid="stHeading"] h3', has_text=re.compile(r"Epoch \d+/40"))).to_be_visible(
+        timeout=WAIT_MS)
+    expect(stop_button(page)).to_be_visible(timeout=WAIT_MS)
+
+
+def test_a_run_stays_its_students_across_reload_second_tab_and_typed_address(browser, class_server):
+    student = browser.new_context(viewport={"width": 1400, "height": 1000})
+    other = browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        page = student.new_page()
+        open_page(page, class_server, LONG_RUN)
+        page.get_by_role("button", name="Train", exact=True).click()
+        expect_live_run(page)
+
+        page.reload(wait_until="domcontentloaded")
+        wait_for_app(page)
+        expect_live_run(page)
+        assert_no_exception(page)
+
+        second_tab = student.new_page()
+        open_page(second_tab, class_server, "/train")
+        expect_live_run(second_tab)
+
+        open_page(page, class_server, "/draw")  # a typed address: a full page load, a new Streamlit session
+        open_page(page, class_server, "/train")
+        expect_live_run(page)
+
+        stranger = other.new_page()
+        open_page(stranger, class_server, "/train")
+        expect(stranger.get_by_text("Press Train to start", exact=False)).to_be_visible(timeout=WAIT_MS)
+        assert stop_button(stranger).count() == 0
+        screenshot(page, "class-run-after-typed-address")
+
+        second_tab.close()
+        stop_button(page).click()
+        expect(page.get_by_text(re.compile(r"^Stopped\."))).to_be_visible(timeout=WAIT_MS)
+    finally:
+        student.close()
+        other.close()
+
+
+def sign_in_as_teacher(page) -> None:
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    sidebar.get_by_text("Teacher controls").click()
+    box = sidebar.get_by_label("Passcode").and_(page.locator("input"))
+    box.fill(PASSCODE)
+    box.press("Enter")
+    wait_for_app(page)
+
+
+def test_the_teacher_stays_signed_in_across_a_reload_and_a_new_tab(browser, class_server):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        page = context.new_page()
+        open_page(page, class_server, "/train")
+        sign_in_as_teacher(page)
+        signed_in = page.get_by_text("On: you can stop and delete any run.")
+        expect(signed_in).to_be_visible(timeout=WAIT_MS)
+        page.reload(wait_until="domcontentloaded")
+        wait_for_app(page)
+        page.locator('[data-testid="stSidebar"]').get_by_text("Teacher controls").click()
+        expect(signed_in).to_be_visible(timeout=WAIT_MS)
+        tab = context.new_page()
+        open_page(tab, class_server, "/train")
+        tab.locator('[data-testid="stSidebar"]').get_by_text("Teacher controls").click()
+        expect(tab.get_by_text("On: you can stop and delete any run.")).to_be_visible(timeout=WAIT_MS)
+        assert_no_exception(page)
+    finally:
+        context.close()
