@@ -22,7 +22,9 @@ FIT = 20
 SIZE = 28
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_UPLOAD_SIDE = 4096
-_SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_SIGNATURES = (PNG_SIGNATURE, b"\xff\xd8\xff")
+MAX_PIXEL_RATIO = 4  # a canvas picture may be this many device pixels per CSS pixel, and no more
 _TOO_MANY_PIXELS = f"The image has too many pixels: use a photo of at most {MAX_UPLOAD_SIDE}x{MAX_UPLOAD_SIDE}."
 
 
@@ -68,6 +70,29 @@ def prepare_canvas(rgba: np.ndarray | None) -> Prepared | None:
     if rgba is None:
         return None
     return prepare_digit(canvas_to_grey(rgba))
+
+
+def decode_canvas(data: bytes | None, width: int, height: int) -> np.ndarray | None:
+    """The canvas's PNG (as the browser sent it) to an RGBA array, checked before anything is decoded.
+
+    The browser is not trusted: anyone with the developer tools can send any PNG. Its header must say
+    it is the canvas's own size, times a device pixel ratio of 1 to ``MAX_PIXEL_RATIO``, or it is
+    refused unread. (A small PNG can claim 12,000 x 12,000 pixels and take gigabytes to decode.)
+    """
+    if data is None:
+        return None
+    if not data.startswith(PNG_SIGNATURE) or data[12:16] != b"IHDR" or len(data) < 24:
+        raise UserError("The drawing did not arrive as a picture of the canvas.")
+    sent_width, sent_height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    ratio = sent_width / width
+    if not (1 <= ratio <= MAX_PIXEL_RATIO and abs(sent_height - height * ratio) <= ratio):
+        raise UserError(f"The drawing arrived as {sent_width}x{sent_height} pixels, which is not the "
+                        f"canvas's size ({width}x{height}).")
+    try:
+        image = Image.open(io.BytesIO(data), formats=("PNG",))
+        return np.asarray(image.convert("RGBA"))
+    except Exception:  # Pillow raises many kinds for a damaged file
+        raise UserError("The drawing arrived damaged.") from None
 
 
 def decode_upload(data: bytes, filename: str = "") -> np.ndarray:

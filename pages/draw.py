@@ -11,28 +11,16 @@ from mnist_core.errors import UserError
 from mnist_core.preprocess import MAX_UPLOAD_BYTES, decode_upload, prepare_canvas, prepare_digit
 from pages.charts import pixels, probability_bars, saliency_overlay
 from pages.resources import choose_model, open_registry, use_app_navigation, user_id
+from ui.canvas import CANVAS_SIZE, drawing_canvas
 
-CANVAS_SIZE = 280
 UNSURE_BELOW = 0.6  # a top probability under this is shown as a guess, not an answer
 MOSTLY_INK = 0.5
 
 
 def canvas(stroke_width: int):
-    """The drawing surface; returns (raw RGBA array or None)."""
-    from streamlit_drawable_canvas import st_canvas  # raises outside a Streamlit runtime
-
+    """The drawing surface; returns its picture (RGBA array) or None."""
     st.session_state.setdefault("canvas_number", 0)
-    result = st_canvas(
-        stroke_width=stroke_width,
-        stroke_color="#FFFFFF",
-        background_color="#000000",
-        height=CANVAS_SIZE,
-        width=CANVAS_SIZE,
-        drawing_mode="freedraw",
-        return_image_data=True,
-        key=f"canvas_{st.session_state.canvas_number}",
-    )
-    return result.image_data
+    return drawing_canvas(stroke_width, key=f"canvas_{st.session_state.canvas_number}")
 
 
 def clear() -> None:
@@ -106,7 +94,10 @@ label, predictor = choose_model()
 stroke_width = st.sidebar.slider("Stroke width", 8, 40, 18, key="stroke_width",
                                  help="Thick strokes look most like MNIST.")
 
-draw_col, seen_col, answer_col = st.columns([4, 3, 4], gap="medium")
+# Side by side where they fit, one under another where they do not (a tablet, a phone): the canvas
+# always gets its full width, so no part of it is cut off, and the answer comes right after it.
+row = st.container(horizontal=True, gap="small")
+draw_col, answer_col, seen_col = (row.container(width=width) for width in (CANVAS_SIZE, 320, CANVAS_SIZE))
 upload_area = st.container()  # below the answer, so a phone shows canvas, picture and answer first
 with draw_col:
     raw = canvas(stroke_width)

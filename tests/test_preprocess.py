@@ -14,6 +14,7 @@ from mnist_core.errors import UserError
 from mnist_core.preprocess import (
     MAX_UPLOAD_BYTES,
     canvas_to_grey,
+    decode_canvas,
     decode_upload,
     prepare_canvas,
     prepare_digit,
@@ -246,3 +247,46 @@ def test_a_decompression_bomb_is_refused(width, height):
 def test_an_image_within_the_pixel_limit_is_decoded_and_a_lying_header_is_damage():
     with pytest.raises(UserError, match="could not be read"):
         decode_upload(png_declaring(4096, 4096), "liar.png")
+
+
+# The canvas's picture, checked before it is decoded
+
+
+def canvas_png(width: int, height: int) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGBA", (width, height), (0, 0, 0, 255)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("ratio", [1, 1.5, 2, 4])
+def test_a_canvas_picture_at_a_sane_pixel_ratio_is_decoded(ratio):
+    side = round(280 * ratio)
+    assert decode_canvas(canvas_png(side, side), 280, 280).shape == (side, side, 4)
+
+
+def test_no_picture_yet_is_none():
+    assert decode_canvas(None, 280, 280) is None
+
+
+@pytest.mark.parametrize("width,height", [(12_000, 12_000), (1121, 1121), (279, 279), (280, 560), (560, 280)])
+def test_a_picture_that_is_not_the_canvas_size_is_refused_before_decoding(width, height, monkeypatch):
+    def never(*args, **kwargs):
+        raise AssertionError("decoded before its size was checked")
+
+    data = canvas_png(280, 280)
+    data = data[:16] + width.to_bytes(4, "big") + height.to_bytes(4, "big") + data[24:]  # a lying header
+    monkeypatch.setattr(Image, "open", never)
+    with pytest.raises(UserError, match=f"arrived as {width}x{height} pixels, which is not the canvas's size"):
+        decode_canvas(data, 280, 280)
+
+
+@pytest.mark.parametrize("data", [b"", b"GIF89a" + b"\0" * 40, b"\x89PNG\r\n\x1a\n" + b"\0" * 30])
+def test_something_that_is_not_a_png_is_refused(data):
+    with pytest.raises(UserError, match="did not arrive as a picture of the canvas"):
+        decode_canvas(data, 280, 280)
+
+
+def test_a_damaged_png_of_the_right_size_is_refused():
+    data = canvas_png(280, 280)
+    with pytest.raises(UserError, match="arrived damaged"):
+        decode_canvas(data[:40] + b"\0" * 20, 280, 280)

@@ -23,7 +23,6 @@ from helpers import wait_for_app  # noqa: E402
 from mnist_core.drawn_digits import load_drawn_digits  # noqa: E402
 
 CANVAS_SIZE = 280
-TOOLBAR_SLIDE_MS = 400  # .dc-toolbar: top moves from -1rem to -2.65rem 0.1 s after hover, over 0.1 s
 SEND_DELAY_S = 0.35  # the canvas sends its drawing to the app 200 ms after the pen lifts
 PREDICTION = re.compile(r"Prediction: (\d)")
 
@@ -43,10 +42,6 @@ def draw_strokes(page, strokes) -> None:
     canvas.scroll_into_view_if_needed()
     box = canvas.bounding_box()
     scale_x, scale_y = box["width"] / CANVAS_SIZE, box["height"] / CANVAS_SIZE
-    # The canvas's toolbar lies, invisible, over the top-right of the canvas until the pointer has hovered
-    # over the canvas for a moment (then it slides up, out of the way): a hand reaches the canvas first.
-    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, steps=5)
-    page.wait_for_timeout(TOOLBAR_SLIDE_MS)
     for stroke in strokes:
         points = [(box["x"] + x * scale_x, box["y"] + y * scale_y) for x, y in stroke]
         page.mouse.move(*points[0], steps=5)

@@ -1,0 +1,68 @@
+"""The drawing canvas: streamlit-drawable-canvas, with its toolbar kept off the drawing area and its
+picture checked before it is decoded.
+
+The component (0.13) hides its toolbar (undo, redo, reset) over the top-right band of the canvas
+until the pointer hovers there. A press that arrives with no hover first (a finger, a pen, a mouse
+that jumps straight to where it starts) lands on the invisible toolbar and draws nothing. The
+component draws in a shadow root that page styles cannot reach, so a small script adds one style
+rule to it: the toolbar sits just above the canvas, and takes clicks only while it is shown.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import streamlit as st
+
+from mnist_core.errors import UserError
+from mnist_core.preprocess import decode_canvas
+
+CANVAS_SIZE = 280
+
+TOOLBAR_STYLE = """
+.dc-toolbar { top: auto !important; bottom: 100% !important; pointer-events: none; }
+.dc-root:hover > .dc-toolbar, .dc-toolbar:focus-within, .dc-toolbar[data-pinned="true"] { pointer-events: auto; }
+"""
+
+_TOOLBAR_OFF_THE_CANVAS = f"""<script>
+(() => {{
+  if (window.__mnistToolbarStyle) return;
+  window.__mnistToolbarStyle = true;
+  const addStyle = () => {{
+    for (const host of document.querySelectorAll('[data-testid^="stBidiComponent"]')) {{
+      const root = host.shadowRoot;
+      if (root && !root.querySelector('style[data-mnist-toolbar]')) {{
+        const style = document.createElement('style');
+        style.dataset.mnistToolbar = '';
+        style.textContent = {json.dumps(TOOLBAR_STYLE)};
+        root.appendChild(style);
+      }}
+    }}
+  }};
+  addStyle();
+  setInterval(addStyle, 100);  // a new canvas (after Clear) gets its shadow root a moment after it mounts
+}})();
+</script>"""
+
+
+def drawing_canvas(stroke_width: int, key: str) -> np.ndarray | None:
+    """The drawing surface; returns its picture as an RGBA array, or None (nothing drawn, or refused)."""
+    from streamlit_drawable_canvas import st_canvas  # raises outside a Streamlit runtime
+
+    st.html(_TOOLBAR_OFF_THE_CANVAS, unsafe_allow_javascript=True)
+    result = st_canvas(
+        stroke_width=stroke_width,
+        stroke_color="#FFFFFF",
+        background_color="#000000",
+        height=CANVAS_SIZE,
+        width=CANVAS_SIZE,
+        drawing_mode="freedraw",
+        return_image_data=True,
+        key=key,
+    )
+    try:
+        return decode_canvas(result.image_bytes, CANVAS_SIZE, CANVAS_SIZE)
+    except UserError as error:
+        st.warning(f"{error} Press **Clear** and draw again.")
+        return None
