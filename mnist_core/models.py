@@ -20,7 +20,7 @@ def build_model(config: TrainConfig) -> keras.Model:
     Every layer is named here rather than by Keras' automatic counter: that counter is
     global state which any ``keras.backend.clear_session()`` resets, from whatever thread
     calls it (Streamlit calls it after each script run unless the app turns that off, as
-    ``pages/resources.py`` does), and a model being built in another thread could then get
+    ``ui/streamlit_patches.py`` does), and a model being built in another thread could then get
     two layers called "dense" and fail.
     """
     config.validate()

@@ -9,9 +9,10 @@ from PIL import Image
 
 from mnist_core.errors import UserError
 from mnist_core.preprocess import MAX_UPLOAD_BYTES, decode_upload, prepare_canvas, prepare_digit
-from pages.charts import pixels, probability_bars, saliency_overlay
-from pages.resources import choose_model, open_registry, use_app_navigation, user_id
+from ui.charts import pixels, probability_bars, saliency_overlay
 from ui.canvas import CANVAS_SIZE, drawing_canvas
+from ui.resources import choose_model, open_registry, user_id
+from ui.streamlit_patches import use_app_navigation
 
 UNSURE_BELOW = 0.6  # a top probability under this is shown as a guess, not an answer
 MOSTLY_INK = 0.5

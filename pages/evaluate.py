@@ -11,9 +11,10 @@ import streamlit as st
 from mnist_core.evaluation import activations, compare, evaluate, first_layer_pictures
 from mnist_core.errors import UserError
 from mnist_core.study import STUDIES, free_study_number, run_name, run_prefix, study_table, variant_label
-from pages.charts import confusion_figure, digit_grid, gap_against_dropout, weight_pictures
-from pages.resources import (choose_model, evaluation_of, is_teacher, job_manager, load_predictor, mnist,
-                             model_choices, open_registry, registry, use_app_navigation, user_id)
+from ui.charts import confusion_figure, digit_grid, gap_against_dropout, weight_pictures
+from ui.resources import (choose_model, evaluation_of, is_teacher, job_manager, load_predictor, mnist,
+                          model_choices, open_registry, registry, user_id)
+from ui.streamlit_patches import use_app_navigation
 
 ANY = "Any"
 

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from pages.resources import use_app_navigation
+from ui.streamlit_patches import use_app_navigation
 
 use_app_navigation()
 st.title("MNIST Studio")

@@ -7,15 +7,15 @@ from urllib.parse import urlencode
 import pandas as pd
 import streamlit as st
 
-from pages.charts import compare_runs, epoch_curves
+from ui.charts import compare_runs, epoch_curves
 from mnist_core.codegen import keras_code
 from mnist_core.config import LIMITS, OPTIMIZERS, PRESET_LABELS, PRESETS, TrainConfig, layer_table, parameter_count
 from mnist_core.errors import UserError
 from mnist_core.lesson import (BATCH_SIZES, CONTROLS, DROPOUT_STEPS, EPOCHS, FILTERS, LEARNING_RATES, TRAIN_SIZES,
                                UNITS, lesson_from_query, query_from_lesson)
 from mnist_core.registry import ENDED
-from pages.resources import (is_teacher, job_manager, open_registry, teacher_login, use_app_navigation, use_model,
-                             user_id)
+from ui.resources import is_teacher, job_manager, open_registry, teacher_login, use_model, user_id
+from ui.streamlit_patches import use_app_navigation
 
 CONTROL_LABELS = {"preset": "Preset", "architecture": "Architecture (MLP or CNN)", "layers": "Hidden layers and units",
                   "dropout": "Dropout", "learning_rate": "Learning rate", "optimizer": "Optimizer",

@@ -52,15 +52,3 @@ def test_switch_page_from_app(path, name):
     at.switch_page(path).run()
     assert not at.exception, errors(at)
     assert name.lower() in titles(at).lower()
-
-
-def test_script_runs_leave_keras_state_alone():
-    """Streamlit's clean-up after each run would reset Keras under the trainer thread; the app turns it off."""
-    import keras
-    from streamlit.runtime.scriptrunner import script_runner
-
-    import pages.resources  # noqa: F401  (importing it is what turns the clean-up off)
-
-    first = keras.layers.Dense(1)
-    script_runner._clean_problem_modules()
-    assert keras.layers.Dense(1).name != first.name

@@ -1,6 +1,6 @@
 """What the pages share: one registry, one job manager and loaded models per server; who this user is.
 
-Not a page (app.py does not list it): the pages import it. Everything
+The pages import it. Everything
 expensive is created once per server with ``st.cache_resource``, never per
 session, so thirty students cost one model in memory, not thirty.
 """
@@ -21,45 +21,14 @@ import streamlit as st
 from mnist_core.errors import UserError
 from mnist_core.paths import DEFAULT_MODEL
 from mnist_core.registry import Registry
+from ui.streamlit_patches import keep_keras_state
+
+keep_keras_state()  # once per server: this module is imported, not re-run, on each page's run
 
 DEFAULT_LABEL = "Default model (shipped with the app)"
 # A browser may try the teacher's passcode this many times a minute: enough for typos, far too few to guess.
 PASSCODE_TRIES = 5
 PASSCODE_WINDOW_S = 60
-
-
-def use_app_navigation() -> None:
-    """Make a deep link such as /draw open inside app.py's navigation.
-
-    Streamlit treats a folder named ``pages/`` as its old multipage layout (every file a page,
-    app.py not run) until app.py has called ``st.navigation`` once in this server. A student
-    whose first visit to a fresh server is a link to /draw would get that layout, with helper
-    modules listed as pages. Leaving that mode and rerunning runs app.py for the same page.
-    """
-    from streamlit.runtime.pages_manager import PagesManager
-
-    if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
-        st.rerun()
-
-
-def keep_keras_state() -> None:
-    """Stop Streamlit from calling ``keras.backend.clear_session()`` after every script run.
-
-    Streamlit does that for scripts that build a model on each run. This app builds models only in
-    its trainer thread and keeps loaded ones in ``st.cache_resource``, so the call only hurts: it
-    holds the GIL for a full garbage collection (about 0.1 s per run, for every student's every
-    click), empties TensorFlow's kernel cache (the next prediction takes 16 ms instead of 1.4 ms),
-    and resets Keras' global state under the trainer thread. The other half of that clean-up closes
-    pyplot figures; our charts draw on matplotlib ``Figure`` objects, never pyplot, so it has
-    nothing to do either.
-    """
-    from streamlit.runtime.scriptrunner import script_runner
-
-    script_runner._clean_problem_modules = lambda: None
-
-
-keep_keras_state()  # once per server: this module is imported, not re-run, on each page's run
 
 
 @st.cache_resource(show_spinner=False)
