@@ -81,7 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="dropout after the first hidden layer (as in the seed), or one rate per layer, e.g. 0.2,0.2")
     train.add_argument("--batch-size", type=_whole(*LIMITS["batch_size"]))
     train.add_argument("--learning-rate", type=_number(0, 10, low_open=True))
-    train.add_argument("--optimizer", choices=OPTIMIZERS)
+    train.add_argument("--optimizer", choices=list(OPTIMIZERS))
     train.add_argument("--train-size", type=_whole(*LIMITS["train_size"]),
                        help="how many training images to use (default: all 60,000)")
     train.add_argument("--augment", action="store_true", help="train on shifted, rotated, scaled, distorted digits")

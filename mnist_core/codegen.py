@@ -6,7 +6,7 @@ and checks that it builds the same architecture as the app.
 
 from __future__ import annotations
 
-from mnist_core.config import TrainConfig
+from mnist_core.config import OPTIMIZERS, TrainConfig
 
 
 def keras_code(config: TrainConfig) -> str:
@@ -24,7 +24,7 @@ def keras_code(config: TrainConfig) -> str:
             layers.append(f"    layers.Dropout({rate:g}),")
     layers.append('    layers.Dense(10, activation="softmax"),')
 
-    optimizer = {"adam": "Adam", "sgd": "SGD", "rmsprop": "RMSprop"}[config.optimizer]
+    optimizer = OPTIMIZERS[config.optimizer]
     subset = ""
     if config.train_size < 60_000:
         subset = f"x_train, y_train = x_train[:{config.train_size}], y_train[:{config.train_size}]\n"

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from mnist_core.errors import ConfigError
 
-OPTIMIZERS = ("adam", "sgd", "rmsprop")
+OPTIMIZERS = {"adam": "Adam", "sgd": "SGD", "rmsprop": "RMSprop"}  # name: its Keras class
 SCHEDULES = ("constant", "cosine")
 TRAIN_SET_SIZE = 60_000
 LIMITS = {

@@ -17,7 +17,7 @@ from typing import Protocol
 
 from mnist_core.config import TrainConfig
 from mnist_core.errors import UserError
-from mnist_core.registry import Registry
+from mnist_core.registry import ACTIVE, Registry
 from mnist_core.runs import execute_run
 
 MAX_BATCH_POINTS = 600  # a long run's per-batch curve is thinned to every other point beyond this
@@ -50,9 +50,6 @@ class JobRunner(Protocol):
     def live(self, run_id: int) -> "LiveRun | None": ...
     def queue_position(self, run_id: int) -> int | None: ...
     def runs_of(self, owner: str) -> list["LiveRun"]: ...
-
-
-ACTIVE = ("queued", "running")
 
 
 def _runs(count: int) -> str:

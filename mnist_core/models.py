@@ -7,7 +7,7 @@ from pathlib import Path
 import keras
 from keras import layers
 
-from mnist_core.config import TrainConfig
+from mnist_core.config import OPTIMIZERS, TrainConfig
 from mnist_core.errors import ModelFileError
 
 
@@ -52,8 +52,7 @@ def make_optimizer(config: TrainConfig, total_steps: int) -> keras.optimizers.Op
             warmup_target=rate,
             warmup_steps=warmup,
         )
-    optimizers = {"adam": keras.optimizers.Adam, "sgd": keras.optimizers.SGD, "rmsprop": keras.optimizers.RMSprop}
-    return optimizers[config.optimizer](learning_rate=rate)
+    return getattr(keras.optimizers, OPTIMIZERS[config.optimizer])(learning_rate=rate)
 
 
 def load_model(path: Path | str) -> keras.Model:

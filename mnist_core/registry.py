@@ -24,8 +24,11 @@ import numpy as np
 from mnist_core.errors import RegistryError
 from mnist_core.paths import studio_home
 
-STATUSES = ("queued", "running", "finished", "stopped", "failed", "interrupted")
+# A run's life: queued, running, then one of the ended statuses. The one place these are spelled out.
+ACTIVE = ("queued", "running")
 ENDED = ("finished", "stopped", "failed", "interrupted")
+WITH_MODEL = ("finished", "stopped")  # ended with a model to draw with and evaluate (Stop keeps it)
+STATUSES = ACTIVE + ENDED
 NAME_RULE = "letters, digits, spaces, '-' and '_', at most 64 characters"
 _NAME = re.compile(r"[A-Za-z0-9 _-]{1,64}")
 _TEMP_PREFIX = ".partial-"  # temporary model files; the leading dot keeps them out of listings

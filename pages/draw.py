@@ -82,8 +82,9 @@ def save_drawing(prepared, raw, suggested: int) -> None:
             Image.fromarray(raw).save(buffer, format="PNG")
             png = buffer.getvalue()
         try:
-            open_registry().add_drawing(label, prepared.image, png, owner=user_id())
-            st.toast(f"Saved as {label}. Thank you!")
+            registry = open_registry()
+            registry.add_drawing(label, prepared.image, png, owner=user_id())
+            st.toast(f"Saved as {label}. Thank you! The class has saved {registry.drawing_count()} drawings.")
         except UserError as error:
             st.error(str(error))
 

@@ -10,6 +10,7 @@ import streamlit as st
 
 from mnist_core.evaluation import activations, compare, evaluate, first_layer_pictures
 from mnist_core.errors import UserError
+from mnist_core.registry import WITH_MODEL
 from mnist_core.study import STUDIES, free_study_number, run_name, run_prefix, study_table, variant_label
 from ui.charts import confusion_figure, digit_grid, gap_against_dropout, weight_pictures
 from ui.resources import (choose_model, evaluation_of, is_teacher, job_manager, load_predictor, mnist,
@@ -164,7 +165,7 @@ def study_tab() -> None:
     if st.button("Run the dropout study", type="primary"):
         queue_study()
     runs = [r for r in open_registry().list_runs() if r.name.startswith(run_prefix("dropout"))]
-    done = [r for r in runs if r.status in ("finished", "stopped") and r.metrics]
+    done = [r for r in runs if r.status in WITH_MODEL and r.metrics]
     waiting = len(runs) - len(done)
     if waiting:
         st.info(f"{waiting} study runs are queued, running or did not finish.")

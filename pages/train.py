@@ -13,7 +13,7 @@ from mnist_core.config import LIMITS, OPTIMIZERS, PRESET_LABELS, PRESETS, TrainC
 from mnist_core.errors import UserError
 from mnist_core.lesson import (BATCH_SIZES, CONTROLS, DROPOUT_STEPS, EPOCHS, FILTERS, LEARNING_RATES, TRAIN_SIZES,
                                UNITS, lesson_from_query, query_from_lesson)
-from mnist_core.registry import ENDED
+from mnist_core.registry import ACTIVE, ENDED
 from ui.resources import is_teacher, job_manager, open_registry, teacher_login, use_model, user_id
 from ui.streamlit_patches import use_app_navigation
 
@@ -22,7 +22,6 @@ CONTROL_LABELS = {"preset": "Preset", "architecture": "Architecture (MLP or CNN)
                   "epochs": "Epochs", "batch_size": "Batch size", "train_size": "Training images"}
 MAX_LAYERS = LIMITS["hidden_layers"][1]
 MAX_CONV_LAYERS = LIMITS["conv_layers"][1]
-ACTIVE = ("queued", "running")
 COMPARE_AUTO = 4  # at most this many runs are picked for the comparison chart without asking
 # Every control keeps its value while it is hidden (fewer layers, MLP) and while the user is on another page.
 KEEP = "session"
@@ -102,7 +101,7 @@ def controls() -> TrainConfig:
     learning_rate = control("learning_rate", left.select_slider, "Learning rate", LEARNING_RATES,
                             key="learning_rate", format_func=lambda r: f"{r:g}",
                             help="Log scale: each step about doubles it.")
-    optimizer = control("optimizer", right.selectbox, "Optimizer", OPTIMIZERS, key="optimizer")
+    optimizer = control("optimizer", right.selectbox, "Optimizer", list(OPTIMIZERS), key="optimizer")
     left, right = pair("epochs", "batch_size")
     epochs = control("epochs", left.slider, "Epochs", EPOCHS[0], EPOCHS[-1], key="epochs",
                      help="How many times the network sees every training image.")

@@ -137,6 +137,7 @@ def test_only_the_owner_or_the_teacher_can_stop_a_run(registry):
     manager = JobManager(registry, max_parallel=1, runner=runner)
     first = manager.submit(TINY, owner="ann")
     second = manager.submit(TINY, owner="ann")
+    wait_for(lambda: runner.started == [first])
     with pytest.raises(UserError, match="Only whoever started this run, or the teacher"):
         manager.stop(second, "bob")
     assert manager.queue_position(second) == 1

@@ -20,7 +20,7 @@ import streamlit as st
 
 from mnist_core.errors import UserError
 from mnist_core.paths import DEFAULT_MODEL
-from mnist_core.registry import Registry
+from mnist_core.registry import WITH_MODEL, Registry
 from ui.streamlit_patches import keep_keras_state
 
 keep_keras_state()  # once per server: this module is imported, not re-run, on each page's run
@@ -98,7 +98,7 @@ def model_choices() -> dict[str, Path]:
     """The default model and every run that saved a model, by label, newest runs first."""
     choices = {DEFAULT_LABEL: DEFAULT_MODEL}
     try:
-        runs = registry().list_runs(statuses=("finished", "stopped"))
+        runs = registry().list_runs(statuses=WITH_MODEL)
     except UserError as error:
         st.warning(f"Trained runs are not available: {error}")
         runs = []
