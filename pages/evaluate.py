@@ -13,7 +13,7 @@ from mnist_core.errors import UserError
 from mnist_core.registry import WITH_MODEL
 from mnist_core.study import STUDIES, free_study_number, run_name, run_prefix, study_table, variant_label
 from ui.charts import confusion_figure, digit_grid, gap_against_dropout, weight_pictures
-from ui.resources import (choose_model, evaluation_of, is_teacher, job_manager, load_predictor, mnist,
+from ui.resources import (choose_model, chosen_model, evaluation_of, is_teacher, job_manager, load_predictor, mnist,
                           model_choices, open_registry, registry, user_id)
 from ui.streamlit_patches import use_app_navigation
 
@@ -96,7 +96,7 @@ def dataset_tab() -> None:
 
 def compare_tab(label, result) -> None:
     choices = model_choices()
-    others = [name for name in choices if str(choices[name]) != str(st.session_state.get("model_path"))]
+    others = [name for name in choices if choices[name] != chosen_model()]
     if not others:
         st.caption("Train another model on the Train page to compare it with this one.")
         return

@@ -14,7 +14,7 @@ from mnist_core.errors import UserError
 from mnist_core.lesson import (BATCH_SIZES, CONTROLS, DROPOUT_STEPS, EPOCHS, FILTERS, LEARNING_RATES, TRAIN_SIZES,
                                UNITS, lesson_from_query, query_from_lesson)
 from mnist_core.registry import ACTIVE, ENDED
-from ui.resources import is_teacher, job_manager, open_registry, teacher_login, use_model, user_id
+from ui.resources import chosen_model, is_teacher, job_manager, open_registry, teacher_login, use_model, user_id
 from ui.streamlit_patches import use_app_navigation
 
 CONTROL_LABELS = {"preset": "Preset", "architecture": "Architecture (MLP or CNN)", "layers": "Hidden layers and units",
@@ -407,8 +407,8 @@ def manage(runs) -> None:
     with right.popover("Delete", help="Removes the run and its model for everyone."):
         st.markdown(f"Delete **{run.name}** and its model for everyone? This cannot be undone.")
         if st.button("Yes, delete it", type="primary"):
-            if run.model_path is not None and st.session_state.get("model_path") == str(run.model_path):
-                del st.session_state.model_path  # Draw and Evaluate go back to the default model
+            if run.model_path is not None and chosen_model() == run.model_path:
+                use_model(None)  # Draw and Evaluate go back to the default model
             registry.delete(run.id)
             st.rerun()
 

@@ -114,17 +114,25 @@ def choose_model() -> tuple[str, object | None]:
     """A model picker shared by Draw and Evaluate; returns the label and the loaded Predictor (or None)."""
     choices = model_choices()
     labels = list(choices)
-    wanted = st.session_state.get("model_path")
-    index = next((i for i, label in enumerate(labels) if str(choices[label]) == wanted), 0)
+    index = next((i for i, label in enumerate(labels) if choices[label] == chosen_model()), 0)
     label = st.sidebar.selectbox("Model", labels, index=index, help="Train a model on the Train page to add it here.")
     path = choices[label]
-    st.session_state.model_path = str(path)
+    use_model(path)
     return label, load_predictor(path)
 
 
-def use_model(path: Path) -> None:
-    """Make this model the one that Draw and Evaluate use for this session."""
-    st.session_state.model_path = str(path)
+def chosen_model() -> Path | None:
+    """The model this session picked for Draw and Evaluate (None: the default)."""
+    path = st.session_state.get("model_path")
+    return Path(path) if path else None
+
+
+def use_model(path: Path | None) -> None:
+    """Make this model the one that Draw and Evaluate use for this session (None: back to the default)."""
+    if path is None:
+        st.session_state.pop("model_path", None)
+    else:
+        st.session_state.model_path = str(path)
 
 
 def mnist():
