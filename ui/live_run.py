@@ -1,0 +1,163 @@
+"""The Train page's live panel: the student's latest run as it trains (state, Stop, curves), and the
+teacher's view of every run in progress. Runs belong to the job manager, not to the page: leaving or
+reloading the page does not touch them.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from mnist_core.config import TrainConfig
+from mnist_core.errors import UserError
+from mnist_core.registry import ACTIVE
+from ui.charts import epoch_curves
+from ui.resources import chosen_model, is_teacher, job_manager, open_registry, use_model, user_id
+from ui.train_settings import describe_settings
+
+
+def queue_run(config: TrainConfig, name: str) -> bool:
+    """Queue a run for this user; False with the reason kept for the page when it cannot start."""
+    try:
+        job_manager().submit(config, owner=user_id(), name=name.strip() or None, teacher=is_teacher())
+    except UserError as error:
+        st.session_state.start_error = str(error)
+        return False
+    return True
+
+
+def request_stop(run_id: int) -> None:
+    try:
+        job_manager().stop(run_id, user_id(), is_teacher())
+    except UserError as error:
+        st.session_state.stop_error = str(error)
+
+
+def stop_button(place, run_id: int, key: str, disabled: bool = False, help: str | None = None) -> None:
+    """The one Stop button: the student's own runs and the teacher's view all use it."""
+    place.button("Stop", key=key, on_click=request_stop, args=(run_id,), disabled=disabled, width="stretch",
+                 help=help)
+
+
+def my_runs(manager, registry) -> list:
+    """(live state, registry entry) of the runs this user started on this server, newest first.
+
+    A run deleted from the history is left out, although the job manager still remembers it.
+    """
+    saved = {run.id: run for run in registry.list_runs(owner=user_id())}
+    return [(live, saved[live.run_id]) for live in manager.runs_of(user_id()) if live.run_id in saved]
+
+
+def settings_line(run) -> str:
+    return describe_settings(TrainConfig.from_dict(run.config))
+
+
+def live_panel() -> None:
+    """This user's latest run, refreshed every second while any of their runs is queued or running."""
+    manager, registry = job_manager(), open_registry()
+    mine = my_runs(manager, registry)
+    if not mine:
+        st.info("Press **Train** to start. The curves of training and test accuracy appear here, epoch by epoch. "
+                "You can leave the page while it trains: the run goes on.")
+        return
+    was_active = any(live.status in ACTIVE for live, _ in mine)
+
+    @st.fragment(run_every=1.0 if was_active else None)
+    def show() -> None:
+        runs = my_runs(manager, registry)
+        if not runs:
+            return
+        live, run = runs[0]
+        latest_run(manager, live, run)
+        others = [(other, saved) for other, saved in runs[1:] if other.status in ACTIVE]
+        if others:
+            st.markdown("**Your other runs in progress**")
+            for other, saved in others:
+                run_in_progress_line(manager, other, saved)
+        if error := st.session_state.pop("stop_error", None):
+            st.error(error)
+        if was_active and not any(other.status in ACTIVE for other, _ in runs):
+            st.rerun()  # every run ended: refresh the history below and stop polling
+
+    show()
+
+
+def latest_run(manager, live, run) -> None:
+    """The run the panel follows: its state, Stop, and its training and test curves."""
+    head, button = st.columns([5, 1], vertical_alignment="bottom")
+    event = live.progress
+    if live.status == "queued":
+        head.subheader(f"{run.name}: queued")
+    elif live.status == "running" and event is not None:
+        head.subheader(f"{run.name}: Epoch {event['epoch']}/{event['epochs']}")
+    elif live.status == "running":
+        head.subheader(f"{run.name}: starting...")
+    else:
+        head.subheader(run.name)
+    if live.status in ACTIVE:
+        stop_button(button, live.run_id, f"stop_{live.run_id}", disabled=live.stop_requested,
+                    help="Ends the run now; the partly trained model is kept.")
+    st.caption(settings_line(run))
+    if live.status == "queued":
+        place = manager.queue_position(live.run_id)
+        st.info(f"Waiting for a free trainer: place {place or 1} in the queue. "
+                "It starts by itself; you can leave the page.")
+    elif live.status == "running":
+        if live.stop_requested:
+            st.warning("Stopping after the current batches; the model is kept...")
+        elif event is None:
+            st.progress(0.0, text="Loading the data and building the model...")
+        else:
+            eta = f" · about {event['eta']:.0f} s left" if event["eta"] is not None else ""
+            st.progress(min(event["step"] / event["steps"], 1.0),
+                        text=f"Epoch {event['epoch']}: batch {event['step']}/{event['steps']}{eta}")
+    else:
+        run_result(live, run)
+    if live.epochs or live.status == "running":
+        total = live.epochs[-1]["epochs"] if live.epochs else TrainConfig.from_dict(run.config).epochs
+        st.altair_chart(epoch_curves(live.epochs, "accuracy", total, live.batches), width="stretch")
+        st.altair_chart(epoch_curves(live.epochs, "loss", total, live.batches), width="stretch")
+
+
+def run_in_progress_line(manager, live, run) -> None:
+    """One line for another run of this user's that is waiting or training, with Stop."""
+    text, button = st.columns([5, 1], vertical_alignment="center")
+    if live.status == "queued":
+        state = f"place {manager.queue_position(live.run_id) or 1} in the queue"
+    elif live.progress is not None:
+        state = f"Epoch {live.progress['epoch']}/{live.progress['epochs']}"
+    else:
+        state = "starting..."
+    text.markdown(f"{run.name}: {state}")
+    stop_button(button, live.run_id, f"stop_{live.run_id}", disabled=live.stop_requested)
+
+
+def run_result(live, run) -> None:
+    """How the run ended, and a way to draw with its model."""
+    accuracy = run.metrics.get("test_accuracy")
+    if live.status == "finished":
+        st.success(f"Finished: test accuracy {accuracy:.2%}, training accuracy {run.metrics['train_accuracy']:.2%}.")
+    elif live.status == "stopped":
+        kept = (f" The partly trained model is kept (test accuracy {accuracy:.2%})."
+                if run.model_path is not None and accuracy is not None else "")
+        st.warning(f"Stopped.{kept}")
+    else:
+        st.error(f"This run failed: {run.error or live.error}. Other runs and models are not affected.")
+    if run.model_path is not None:
+        if st.button("Use for drawing and evaluation", key=f"use_{run.id}", type="primary"):
+            use_model(run.model_path)
+        if chosen_model() == run.model_path:
+            st.caption("Draw and Evaluate use this model now.")
+
+
+def teacher_panel() -> None:
+    """With the teacher's passcode: every queued or running run, whoever started it, with Stop."""
+    if not is_teacher():
+        return
+    active = open_registry().list_runs(statuses=ACTIVE)
+    with st.expander(f"Teacher: all runs in progress ({len(active)})"):
+        if not active:
+            st.caption("Nobody is training.")
+        for run in active:
+            text, button = st.columns([5, 1], vertical_alignment="center")
+            text.markdown(f"{run.name} ({run.status}): {settings_line(run)}")
+            stop_button(button, run.id, f"teacher_stop_{run.id}")

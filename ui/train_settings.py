@@ -1,0 +1,178 @@
+"""The Train page's settings: one widget per hyperparameter, presets, lesson links, and the network they describe.
+
+A lesson link (``/train?preset=seed&dropout=0.5&show=dropout``) decides which controls a student sees;
+a hidden control keeps its value. The settings live in the address bar, so a link reopens them.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import pandas as pd
+import streamlit as st
+
+from mnist_core.codegen import keras_code
+from mnist_core.config import LIMITS, OPTIMIZERS, PRESET_LABELS, PRESETS, TrainConfig, layer_table, parameter_count
+from mnist_core.errors import UserError
+from mnist_core.lesson import (BATCH_SIZES, CONTROLS, DROPOUT_STEPS, EPOCHS, FILTERS, LEARNING_RATES, TRAIN_SIZES,
+                               UNITS, lesson_from_query, query_from_lesson)
+
+CONTROL_LABELS = {"preset": "Preset", "architecture": "Architecture (MLP or CNN)", "layers": "Hidden layers and units",
+                  "dropout": "Dropout", "learning_rate": "Learning rate", "optimizer": "Optimizer",
+                  "epochs": "Epochs", "batch_size": "Batch size", "train_size": "Training images"}
+MAX_LAYERS = LIMITS["hidden_layers"][1]
+MAX_CONV_LAYERS = LIMITS["conv_layers"][1]
+# Every control keeps its value while it is hidden (fewer layers, MLP) and while the user is on another page.
+KEEP = "session"
+
+
+def fill_controls(config: TrainConfig) -> None:
+    """Put a config into the widgets' state (used by the presets)."""
+    state = st.session_state
+    state.architecture = "CNN" if config.conv_filters else "MLP"
+    state.conv_layers = max(1, len(config.conv_filters))
+    filters = config.conv_filters or PRESETS["cnn"].conv_filters
+    for i in range(MAX_CONV_LAYERS):
+        state[f"filters_{i}"] = filters[i] if i < len(filters) else 32
+    state.layers = len(config.hidden_units)
+    for i in range(MAX_LAYERS):
+        state[f"units_{i}"] = config.hidden_units[i] if i < len(config.hidden_units) else 64
+        state[f"dropout_{i}"] = config.dropouts[i] if i < len(config.dropouts) else 0.0
+    state.learning_rate = config.learning_rate
+    state.optimizer = config.optimizer
+    state.epochs = config.epochs
+    state.batch_size = config.batch_size
+    state.train_size = config.train_size
+    state.schedule = config.schedule
+
+
+def apply_preset() -> None:
+    fill_controls(PRESETS[st.session_state.preset])
+
+
+def open_settings() -> None:
+    """The first visit of this session: the settings of the link it came by, or the seed notebook's."""
+    lesson = lesson_from_query(st.query_params.to_dict())
+    st.session_state.preset = lesson.preset
+    fill_controls(lesson.config)
+    st.session_state.shown = lesson.shown
+    st.session_state.lesson_notices = lesson.notices
+
+
+def control(name: str, widget, label: str, *args, key: str, **kwargs):
+    """``widget`` if the lesson shows control ``name``, else the value it keeps while hidden."""
+    if name not in st.session_state.shown:
+        return st.session_state[key]
+    return widget(label, *args, key=key, persist_state=KEEP, **kwargs)
+
+
+def side_by_side(first: str, second: str, widths=2):
+    """Two columns for two controls side by side, or the page itself when the lesson hides either."""
+    shown = st.session_state.shown
+    return st.columns(widths) if first in shown and second in shown else (st, st)
+
+
+def hyperparameter_controls() -> TrainConfig:
+    """The hyperparameter widgets a lesson shows; returns the config they describe (not yet validated)."""
+    control("preset", st.selectbox, "Preset", list(PRESETS), key="preset", format_func=PRESET_LABELS.get,
+            on_change=apply_preset, help="Fills in every control below; change any of them afterwards.")
+    control("architecture", st.radio, "Architecture", ["MLP", "CNN"], key="architecture", horizontal=True,
+            help="MLP: dense layers only, as in the seed notebook. CNN: convolutions first, then dense layers.")
+    conv_filters = ()
+    if st.session_state.architecture == "CNN":
+        conv_layers = control("architecture", st.slider, "Convolution layers", 1, MAX_CONV_LAYERS,
+                              key="conv_layers", help="Each is a 3x3 convolution followed by a 2x2 max-pool.")
+        cols = st.columns(conv_layers)
+        conv_filters = tuple(control("architecture", cols[i].select_slider, f"Filters {i + 1}", FILTERS,
+                                     key=f"filters_{i}") for i in range(conv_layers))
+    layers = control("layers", st.slider, "Hidden layers", 1, MAX_LAYERS, key="layers",
+                     help="Dense layers between the input (or the convolutions) and the 10 outputs.")
+    units, dropouts = [], []
+    for i in range(layers):
+        left, right = side_by_side("layers", "dropout", [2, 3])
+        units.append(control("layers", left.select_slider, f"Units in layer {i + 1}", UNITS, key=f"units_{i}"))
+        dropouts.append(control("dropout", right.slider, f"**Dropout after layer {i + 1}**", DROPOUT_STEPS[0],
+                                DROPOUT_STEPS[-1], step=DROPOUT_STEPS[1],
+                                key=f"dropout_{i}",
+                                help="Share of this layer's outputs switched off at random while training. "
+                                     "It fights overfitting."))
+    left, right = side_by_side("learning_rate", "optimizer")
+    learning_rate = control("learning_rate", left.select_slider, "Learning rate", LEARNING_RATES,
+                            key="learning_rate", format_func=lambda r: f"{r:g}",
+                            help="Log scale: each step about doubles it.")
+    optimizer = control("optimizer", right.selectbox, "Optimizer", list(OPTIMIZERS), key="optimizer")
+    left, right = side_by_side("epochs", "batch_size")
+    epochs = control("epochs", left.slider, "Epochs", EPOCHS[0], EPOCHS[-1], key="epochs",
+                     help="How many times the network sees every training image.")
+    batch_size = control("batch_size", right.select_slider, "Batch size", BATCH_SIZES, key="batch_size",
+                         help="Images per weight update.")
+    train_size = control("train_size", st.select_slider, "Training images", TRAIN_SIZES, key="train_size",
+                         format_func=lambda n: f"{n:,}",
+                         help="6,000 trains in a few seconds; all 60,000 gives the best model.")
+    return TrainConfig(hidden_units=tuple(units), dropouts=tuple(dropouts), conv_filters=conv_filters,
+                       epochs=epochs, batch_size=batch_size, learning_rate=learning_rate, optimizer=optimizer,
+                       train_size=train_size, schedule=st.session_state.schedule)
+
+
+def lesson_notices() -> None:
+    """What a lesson link could not use."""
+    for notice in st.session_state.lesson_notices:
+        st.warning(f"This link had a setting the page cannot use, so it was left out. {notice}")
+
+
+def lesson_settings(config: TrainConfig) -> None:
+    """When a lesson hides controls: what they are set to, and a way back to every control."""
+    if tuple(st.session_state.shown) == CONTROLS:
+        return
+    st.caption(f"This lesson shows only some of the controls. The others are set to: {describe_settings(config)}.")
+    if st.button("Show all controls"):
+        st.session_state.shown = CONTROLS
+        st.rerun()
+
+
+def lesson_link(config: TrainConfig) -> None:
+    """Keep the settings in the address bar, and offer a link that opens them with chosen controls."""
+    state = st.session_state
+    address = query_from_lesson(config, state.preset, tuple(state.shown))
+    if st.query_params.to_dict() != address:  # each write is a message to the browser: only on a change
+        st.query_params.from_dict(address)
+    with st.popover("Copy lesson link", icon=":material/link:", width="stretch"):
+        st.markdown("A link that opens this page with these settings. Students see only the controls you pick.")
+        picked = st.multiselect("Controls the class sees", CONTROLS, default=list(state.shown),
+                                format_func=CONTROL_LABELS.get, key="lesson_controls")
+        shown = tuple(name for name in CONTROLS if name in picked) or CONTROLS
+        base = st.context.url or "/train"
+        st.code(f"{base}?{urlencode(query_from_lesson(config, state.preset, shown))}", language=None,
+                wrap_lines=True)
+        st.caption("Copy it with the icon at the right of the link.")
+
+
+def show_the_code(config: TrainConfig) -> None:
+    with st.expander("Show the code: these settings in Keras"):
+        st.caption("The same model and training as the app's, to copy into a notebook. It downloads MNIST, "
+                   "so it needs the internet.")
+        st.code(keras_code(config), language="python")
+
+
+def problem_with(config: TrainConfig) -> str | None:
+    """Why this config cannot be trained, or None."""
+    try:
+        config.validate()
+    except UserError as error:
+        return str(error)
+    if config.batch_size > config.train_size:
+        return "The batch size is larger than the training set: pick fewer per batch or more images."
+    return None
+
+
+def network_summary(config: TrainConfig) -> None:
+    st.metric("Parameters", f"{parameter_count(config):,}", help="Weights and biases the network will learn.")
+    table = pd.DataFrame(layer_table(config)).rename(columns=str.capitalize)
+    st.dataframe(table, hide_index=True, width="stretch",
+                 column_config={"Parameters": st.column_config.NumberColumn(format="localized"),
+                                "Output shape": st.column_config.TextColumn("Outputs")})  # short: fits a tablet
+
+
+def describe_settings(config: TrainConfig) -> str:
+    return (f"{config.describe()} · {config.epochs} epochs · {config.train_size:,} images · "
+            f"batch {config.batch_size} · {config.optimizer} {config.learning_rate:g}")
