@@ -11,6 +11,7 @@ from mnist_core.errors import UserError
 from mnist_core.preprocess import MAX_UPLOAD_BYTES, decode_upload, prepare_canvas, prepare_digit
 from pages.charts import pixels, probability_bars, saliency_overlay
 from pages.resources import choose_model, open_registry, use_app_navigation, user_id
+from ui.network_view import inside_the_network
 
 CANVAS_SIZE = 280
 UNSURE_BELOW = 0.6  # a top probability under this is shown as a guess, not an answer
@@ -124,4 +125,5 @@ elif predictor is not None:
     with answer_col:
         predicted = answer(predictor, prepared)
         save_drawing(prepared, raw if uploaded is None else None, predicted)
+    inside_the_network(predictor, prepared.image)
 st.sidebar.caption(f"Answering: {label}")
