@@ -48,4 +48,5 @@ def study_tab() -> None:
                  column_config={k: st.column_config.NumberColumn(format="percent")
                                 for k in ("Train accuracy", "Test accuracy", "Gap")})
     st.altair_chart(gap_against_dropout(frame), width="stretch")
+    st.page_link("pages/board.py", label="See it on the Class board, among the class's runs", icon=":material/leaderboard:")
 
