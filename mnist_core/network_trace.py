@@ -37,9 +37,11 @@ class NetworkTrace:
             raise ValueError("This model does not end in a Dense layer, so its layers cannot be shown.")
         *inner, last = layers
         self._inner = [(layer, type(layer).__name__) for layer in inner]
-        last_input = last.input
-        sub_model = keras.Model(model.inputs, [layer.output for layer in inner] + [last_input])
-        kernel, bias = last.kernel, last.bias
+        try:
+            sub_model = keras.Model(model.inputs, [layer.output for layer in inner] + [last.input])
+            kernel, bias = last.kernel, last.bias
+        except (AttributeError, ValueError) as error:  # a model not built layer after layer, as ours are
+            raise ValueError(f"its layers do not form one chain ({type(error).__name__}).") from None
 
         def run(x):
             *outputs, before_last = sub_model(x, training=False)

@@ -51,6 +51,12 @@ def test_clicking_a_cell_shows_its_images_with_confidences(page, app_server):
     assert f"{int(result.confusion[3, 3])} test images are a 3 that the model read as 3" in page.locator(
         "body").inner_text()
 
+    page.get_by_text("Share of each true digit").click()  # row shares instead of counts, as before
+    wait_for_app(page)
+    chart = page.locator('[data-testid="stVegaLiteChart"]').first.text_content()
+    assert "share of each true digit" in chart and "%" in chart
+
     choose(page, "Predicted digit", "5")  # the keyboard's way still works after a click
     assert f"{int(result.confusion[3, 5])} test images are a 3 that the model read as 5" in page.locator(
         "body").inner_text()
+    assert_no_exception(page)
