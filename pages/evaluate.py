@@ -6,12 +6,13 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from mnist_core.evaluation import activations, compare, evaluate, first_layer_pictures
+from mnist_core.evaluation import compare, evaluate, first_layer_pictures
 from mnist_core.errors import UserError
 from pages.charts import digit_grid, weight_pictures
 from pages.resources import (choose_model, evaluation_of, load_predictor, mnist, model_choices, registry,
                              use_app_navigation)
 from ui.confusion_view import errors_tab, gallery
+from ui.network_view import inside_the_network
 from ui.study_view import study_tab
 
 def headline(result) -> None:
@@ -69,14 +70,8 @@ def learned_tab(predictor, result) -> None:
     index = st.number_input("Test image number", 0, len(data.y_test) - 1, 0,
                             help="See what each layer makes of one test image.")
     image = data.x_test[index]
-    left, right = st.columns([1, 3])
-    left.image(digit_grid([image], scale=6)[0],
-               caption=f"label {data.y_test[index]}, read as {result.predicted[index]}")
-    with right:
-        for name, values in activations(predictor.model, image):
-            flat = np.asarray(values).reshape(-1)
-            st.caption(f"{name}: {flat.size} values, {int((flat > 0).sum())} active")
-            st.bar_chart(pd.DataFrame({"activation": flat[:256]}), height=110)
+    st.image(digit_grid([image], scale=6)[0], caption=f"label {data.y_test[index]}, read as {result.predicted[index]}")
+    inside_the_network(predictor, image)
 
 
 def drawings_tab(predictor) -> None:
