@@ -60,6 +60,9 @@ def run_bench(quick: bool = False, log=print) -> dict:
     result["prediction"] = prediction_latency(10 if quick else PREDICTOR_CALLS, 3 if quick else PREDICT_CALLS)
     log(describe_prediction(result["prediction"]))
 
+    result["inside_network"] = inside_network_latency(10 if quick else PREDICTOR_CALLS)
+    log(describe_inside_network(result["inside_network"]))
+
     result["server"] = server_cold_start()
     log(describe_server(result["server"]))
     result["bench_seconds"] = time.perf_counter() - started
@@ -236,6 +239,51 @@ def describe_prediction(p: dict) -> str:
     return (f"Prediction of one image ({p['model']}): Predictor p50 {ours['p50_ms']:.1f} ms, "
             f"p95 {ours['p95_ms']:.1f} ms ({ours['calls']} calls); model.predict p50 {keras_['p50_ms']:.1f} ms, "
             f"p95 {keras_['p95_ms']:.1f} ms ({keras_['calls']} calls): {p['speedup_p50']:.0f}x faster at the median")
+
+
+def inside_network_latency(calls: int) -> dict:
+    """What the Draw page's "Inside the network" adds to each answer on the server: every layer's output
+    (one compiled call) plus its pictures as PNG, as Streamlit sends them. Per model: the default (a CNN)
+    and the seed notebook's MLP (untrained: the timing does not depend on the weights). The answer alone
+    and the answer with the layers are alternated call by call."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from mnist_core.data import load_mnist
+    from mnist_core.inference import Predictor
+    from mnist_core.models import build_model
+    from mnist_core.network_trace import map_grid, unit_grid
+
+    def pictures(layers) -> None:
+        for layer in layers:
+            if layer.kind in ("conv", "pool", "hidden"):
+                grid = map_grid(layer.values) if layer.values.ndim == 3 else unit_grid(layer.values)
+                Image.fromarray(grid).save(io.BytesIO(), format="PNG")
+
+    images = load_mnist().x_test
+    out = {}
+    for name, predictor in (("default CNN", Predictor.from_file(DEFAULT_MODEL)),
+                            ("seed MLP", Predictor(build_model(PRESETS["seed"])))):
+        pictures(predictor.inside(images[0]))  # builds the sub-model once, as the first drawing does
+        answer, with_layers = [], []
+        for i in range(calls):
+            answer += _timed_ms(lambda _: predictor.probabilities(images[i]), 1)
+            with_layers += _timed_ms(lambda _: (predictor.probabilities(images[i]),
+                                                pictures(predictor.inside(images[i]))), 1)
+        out[name] = {"calls": calls, "answer_p50_ms": float(np.percentile(answer, 50)),
+                     "with_layers_p50_ms": float(np.percentile(with_layers, 50)),
+                     "added_p50_ms": float(np.percentile(with_layers, 50) - np.percentile(answer, 50)),
+                     "added_p95_ms": float(np.percentile(with_layers, 95) - np.percentile(answer, 95))}
+    return out
+
+
+def describe_inside_network(result: dict) -> str:
+    parts = [f"{name} +{r['added_p50_ms']:.0f} ms at the median (+{r['added_p95_ms']:.0f} ms at p95; "
+             f"{r['answer_p50_ms']:.1f} -> {r['with_layers_p50_ms']:.1f} ms, {r['calls']} calls)"
+             for name, r in result.items()]
+    return "Draw page, Inside the network (every layer and its pictures as PNG) adds: " + "; ".join(parts)
 
 
 # --- The app server's cold start -------------------------------------------------------------------

@@ -14,6 +14,9 @@ from mnist_core.errors import ConfigError
 
 OPTIMIZERS = {"adam": "Adam", "sgd": "SGD", "rmsprop": "RMSprop"}  # name: its Keras class
 SCHEDULES = ("constant", "cosine")
+# What a run trains on: MNIST; the class's saved drawings, fine-tuning ``base_model``; or MNIST with the
+# drawings mixed in, compared with ``base_model`` (mnist_core/class_drawings.py).
+DATA_SOURCES = ("mnist", "drawings", "mnist+drawings")
 TRAIN_SET_SIZE = 60_000
 LIMITS = {
     "hidden_layers": (1, 4),
@@ -24,6 +27,7 @@ LIMITS = {
     "train_size": (100, TRAIN_SET_SIZE),
     "conv_filters": (1, 256),
     "conv_layers": (0, 3),
+    "holdout": (0.1, 0.5),
 }
 
 
@@ -47,6 +51,9 @@ class TrainConfig:
     train_size: int = TRAIN_SET_SIZE
     augment: bool = False
     seed: int = 0
+    data: str = "mnist"
+    base_model: str = ""  # the .keras file a drawings run starts from or is compared with
+    holdout: float = 0.25  # the share of the class's drawings kept out of training, to test on
 
     @property
     def architecture(self) -> str:
@@ -78,6 +85,12 @@ class TrainConfig:
             raise ConfigError(f"Unknown optimizer {self.optimizer!r}: choose one of {', '.join(OPTIMIZERS)}.")
         if self.schedule not in SCHEDULES:
             raise ConfigError(f"Unknown schedule {self.schedule!r}: choose one of {', '.join(SCHEDULES)}.")
+        if self.data not in DATA_SOURCES:
+            raise ConfigError(f"Unknown data {self.data!r}: choose one of {', '.join(DATA_SOURCES)}.")
+        if self.data != "mnist":
+            _check_range("share of drawings held out", self.holdout, *LIMITS["holdout"])
+            if not self.base_model:
+                raise ConfigError("Training on the class's drawings needs a model to start from or compare with.")
         return self
 
     def replace(self, **changes) -> "TrainConfig":

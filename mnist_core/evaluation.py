@@ -1,8 +1,9 @@
 """What a model gets right and wrong on labelled images: accuracy, confusion, per-digit scores, mistakes.
 
 ``evaluate`` is pure numpy and scikit-learn, so it can be checked on hand-made
-probabilities; ``evaluate_model``, ``first_layer_pictures`` and
-``activations`` take a Keras model (TensorFlow is imported only when they run).
+probabilities; ``evaluate_model`` and ``first_layer_pictures`` take a Keras model
+(TensorFlow is imported only when they run). Every layer's output for one image is
+``mnist_core.network_trace``.
 """
 
 from __future__ import annotations
@@ -135,37 +136,3 @@ def first_layer_pictures(model, count: int = 16) -> tuple[str, np.ndarray]:
             return "dense", kernel[:, picked].T.reshape(len(picked), 28, 28)
     raise ValueError("This model has no first Conv2D or Dense layer over the 28x28 pixels to picture.")
 
-
-SKIPPED = {"Flatten", "Reshape", "Dropout", "InputLayer"}
-
-
-def activations(model, image28: np.ndarray) -> list[tuple[str, np.ndarray]]:
-    """The output of each layer for one uint8 (28, 28) image, layer by layer (Flatten, Reshape, Dropout skipped).
-
-    Returns [(description such as "Dense 256, relu", values)], values 1-D for dense layers and
-    (H, W, C) for convolution and pooling layers.
-    """
-    import tensorflow as tf
-
-    x = tf.convert_to_tensor(np.asarray(image28, dtype=np.float32)[None] / 255.0)
-    found = []
-    for layer in model.layers:
-        x = layer(x, training=False)
-        if type(layer).__name__ in SKIPPED:
-            continue
-        found.append((describe_layer(layer), np.asarray(x)[0]))
-    return found
-
-
-def describe_layer(layer) -> str:
-    kind = type(layer).__name__
-    activation = getattr(getattr(layer, "activation", None), "__name__", None)
-    suffix = f", {activation}" if activation and activation != "linear" else ""
-    if kind == "Dense":
-        return f"Dense {layer.units}{suffix}"
-    if kind == "Conv2D":
-        size = "x".join(str(k) for k in layer.kernel_size)
-        return f"Conv2D {layer.filters} {size}{suffix}"
-    if kind == "MaxPooling2D":
-        return f"MaxPooling2D {'x'.join(str(p) for p in layer.pool_size)}"
-    return f"{kind}{suffix}"

@@ -23,6 +23,7 @@ class Predictor:
         self._saliency = tf.function(self._gradient_times_input,
                                      input_signature=[tf.TensorSpec([1, 28, 28], tf.float32)])
         self.probabilities(np.zeros((28, 28), np.uint8))  # compile now, not on the first drawing
+        self._trace = None
 
     @classmethod
     def from_file(cls, path: Path) -> "Predictor":
@@ -35,6 +36,15 @@ class Predictor:
     def probabilities_many(self, images: np.ndarray) -> np.ndarray:
         x = tf.convert_to_tensor(np.asarray(images, np.float32) / 255.0)
         return self._predict(x).numpy()
+
+    def inside(self, image28: np.ndarray) -> list:
+        """Every layer's output for one image (see ``mnist_core.network_trace``); the sub-model is
+        built on the first call and kept, so later drawings cost one compiled call."""
+        if self._trace is None:
+            from mnist_core.network_trace import NetworkTrace
+
+            self._trace = NetworkTrace(self.model)
+        return self._trace(image28)
 
     def saliency(self, image28: np.ndarray) -> np.ndarray:
         """Which pixels pushed the prediction up (positive) or down (negative): gradient x input.

@@ -34,7 +34,13 @@ def execute_run(
             on_event(event)
 
     try:
-        result = train(TrainConfig.from_dict(run.config), on_event=record, should_stop=should_stop)
+        config = TrainConfig.from_dict(run.config)
+        if config.data == "mnist":
+            result = train(config, on_event=record, should_stop=should_stop)
+        else:
+            from mnist_core.class_drawings import train_on_drawings
+
+            result = train_on_drawings(registry, config, on_event=record, should_stop=should_stop)
         registry.save_model(run_id, result.model)
         registry.set_metrics(run_id, result.metrics)
         registry.set_status(run_id, "stopped" if result.stopped else "finished")

@@ -85,8 +85,9 @@ def free_study_number(study_name: str, taken_names: list[str]) -> int:
 
 def variant_label(study_name: str, config: dict) -> str | None:
     """The label of the study's variant with this config, if it is one."""
+    saved = TrainConfig.from_dict(config).to_dict()  # settings added since the run was saved take defaults
     return next((label for label, variant in study(study_name)
-                 if {**config, "epochs": variant.epochs, "train_size": variant.train_size} == variant.to_dict()),
+                 if {**saved, "epochs": variant.epochs, "train_size": variant.train_size} == variant.to_dict()),
                 None)
 
 

@@ -49,6 +49,7 @@ def train(
     on_event: Callable[[Event], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     data: Mnist | None = None,
+    model=None,
 ) -> TrainResult:
     """Train a model for ``config``; report progress to ``on_event``; end early when ``should_stop()``.
 
@@ -58,7 +59,7 @@ def train(
     ``loss`` and ``accuracy`` are over the epoch so far. Batch events add ``batch_loss``
     and ``batch_accuracy`` (the latest chunk of batches alone, for per-batch curves);
     epoch events add ``test_loss``, ``test_accuracy`` and ``complete`` (False when Stop
-    cut the epoch short).
+    cut the epoch short). ``model``, if given, is trained further instead of a new one (fine-tuning).
     """
     config.validate()
     emit = on_event or (lambda event: None)
@@ -68,7 +69,7 @@ def train(
     x_train, y_train = subset(data.x_train, data.y_train, config.train_size, config.seed)
     x_test = tf.constant(data.x_test, dtype=tf.float32) / 255.0
     y_test = data.y_test.astype(np.int64)
-    model = build_model(config)
+    model = model if model is not None else build_model(config)
     steps = math.ceil(len(y_train) / config.batch_size)
     optimizer = make_optimizer(config, steps * config.epochs)
     run_steps = _compile_steps(model, optimizer)

@@ -9,8 +9,9 @@ from PIL import Image
 
 from mnist_core.errors import UserError
 from mnist_core.preprocess import MAX_UPLOAD_BYTES, decode_upload, prepare_canvas, prepare_digit
-from ui.charts import pixels, probability_bars, saliency_overlay
 from ui.canvas import CANVAS_SIZE, drawing_canvas
+from ui.charts import pixels, probability_bars, saliency_overlay
+from ui.network_view import inside_the_network
 from ui.resources import choose_model, open_registry, user_id
 from ui.streamlit_patches import use_app_navigation
 
@@ -117,4 +118,5 @@ elif predictor is not None:
     with answer_col:
         predicted = answer(predictor, prepared)
         save_drawing(prepared, raw if uploaded is None else None, predicted)
+    inside_the_network(predictor, prepared.image)
 st.sidebar.caption(f"Answering: {label}")

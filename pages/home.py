@@ -14,9 +14,11 @@ Watch a neural network learn to read handwritten digits.
   Move the **dropout** slider and train again: see the gap between training and test accuracy
   open or close. That gap is *overfitting*.
 - **Draw** a digit with the mouse or a finger and see what the network thinks it is, how sure it is,
-  and the 28x28 picture it was actually given.
-- **Evaluate** a model: which digits it confuses, the exact images it gets wrong,
+  the 28x28 picture it was actually given, and what every layer inside the network makes of it.
+- **Evaluate** a model: click a cell of its confusion matrix to see the images it mixes up,
   and what its first layer has learned.
+- **Our drawings**: teach a model with the class's own drawings and see what it learns and forgets.
+- **Class board**: everyone's runs on one chart, for the projector.
 """
 )
 left, middle, right = st.columns(3)
@@ -31,7 +33,10 @@ with st.expander("For teachers"):
 - **Show the code** under the Train button is the Keras code for the current settings, to copy into a notebook.
 - Each student sees their own runs and everybody's finished ones. One run trains at a time; the others wait
   in a queue. Start the server with `MNIST_STUDIO_TEACHER_PASSCODE` set to stop or delete anyone's run.
-- On Draw, **Save as label** collects the class's drawings; Evaluate scores models on them.
+- On Draw, **Save as label** collects the class's drawings; Evaluate scores models on them, and
+  **Our drawings** trains on them (from 20 drawings, a quarter kept aside to test on).
+- Put the **Class board** on the projector: it shows each run as it finishes. **Run the dropout study**
+  (Evaluate) fills it with the seed notebook's experiment; *Hide run names* is in its sidebar.
 """
     )
 st.caption(

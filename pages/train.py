@@ -11,8 +11,16 @@ from ui.live_run import live_panel, queue_run, teacher_panel
 from ui.resources import open_registry, teacher_login
 from ui.run_history import compare_curves, history_table, use_rename_delete
 from ui.streamlit_patches import use_app_navigation
-from ui.train_settings import (hyperparameter_controls, lesson_link, lesson_notices, lesson_settings, network_summary,
-                               open_settings, problem_with, show_the_code)
+from ui.train_settings import (
+    hyperparameter_controls,
+    lesson_link,
+    lesson_notices,
+    lesson_settings,
+    network_summary,
+    open_settings,
+    problem_with,
+    show_the_code,
+)
 
 use_app_navigation()
 teacher_login()

@@ -7,7 +7,8 @@ from streamlit import config
 from streamlit.testing.v1 import AppTest
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-PAGES = {"pages/train.py": "Train", "pages/draw.py": "Draw", "pages/evaluate.py": "Evaluate"}
+PAGES = {"pages/train.py": "Train", "pages/draw.py": "Draw", "pages/evaluate.py": "Evaluate",
+         "pages/drawings.py": "Train on our drawings", "pages/board.py": "Class board"}
 
 
 @pytest.fixture(autouse=True)

@@ -46,12 +46,15 @@ def test_the_quick_bench_runs_end_to_end_and_ends_with_one_json_line(tmp_path):
         assert {"p50_ms", "p95_ms", "calls"} <= set(prediction[name])
         assert 0 < prediction[name]["p50_ms"] <= prediction[name]["p95_ms"]
 
+    for inside in summary["inside_network"].values():  # the Draw page's every-layer view, per model
+        assert {"answer_p50_ms", "with_layers_p50_ms", "added_p50_ms", "added_p95_ms"} <= set(inside)
+
     server = summary["server"]
     assert {"method", "measured", "health_seconds", "ready_seconds", "rss_mb"} <= set(server)
     assert 0 < server["health_seconds"] <= server["ready_seconds"] and server["rss_mb"] > 0
 
     text = "\n".join(lines[:-1])
-    for words in ("Machine:", "faster than plain Keras", "CNN preset", "Predictor p50", "App cold start"):
+    for words in ("Machine:", "faster than plain Keras", "CNN preset", "Predictor p50", "Inside the network", "App cold start"):
         assert words in text, text
 
 

@@ -14,8 +14,18 @@ import streamlit as st
 from mnist_core.codegen import keras_code
 from mnist_core.config import LIMITS, OPTIMIZERS, PRESET_LABELS, PRESETS, TrainConfig, layer_table, parameter_count
 from mnist_core.errors import UserError
-from mnist_core.lesson import (BATCH_SIZES, CONTROLS, DROPOUT_STEPS, EPOCHS, FILTERS, LEARNING_RATES, TRAIN_SIZES,
-                               UNITS, lesson_from_query, query_from_lesson)
+from mnist_core.lesson import (
+    BATCH_SIZES,
+    CONTROLS,
+    DROPOUT_STEPS,
+    EPOCHS,
+    FILTERS,
+    LEARNING_RATES,
+    TRAIN_SIZES,
+    UNITS,
+    lesson_from_query,
+    query_from_lesson,
+)
 
 CONTROL_LABELS = {"preset": "Preset", "architecture": "Architecture (MLP or CNN)", "layers": "Hidden layers and units",
                   "dropout": "Dropout", "learning_rate": "Learning rate", "optimizer": "Optimizer",

@@ -14,9 +14,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from helpers import ARTIFACTS_DIR
 
 import mnist_core.app_server
-from helpers import ARTIFACTS_DIR
 
 SERVER_LOG = ARTIFACTS_DIR / "streamlit-server.log"
 STARTUP_TIMEOUT_S = 60

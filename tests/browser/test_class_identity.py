@@ -9,10 +9,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import expect
-
 from conftest import running_app
 from helpers import ARTIFACTS_DIR, assert_no_exception, open_page, screenshot, wait_for_app
+from playwright.sync_api import expect
 
 WAIT_MS = 90_000
 PASSCODE = "owl-42"

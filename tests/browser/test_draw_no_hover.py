@@ -11,7 +11,6 @@ import re
 import time
 
 import pytest
-
 from helpers import assert_no_exception, open_page, screenshot, wait_for_app
 
 # Where strokes start, as fractions of the canvas: the top band at 50%, 70% and 85% of the width,

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import re
 
+from helpers import assert_no_exception, open_page, screenshot, set_slider, slider, wait_for_app
 from playwright.sync_api import expect
-
-from helpers import assert_no_exception, screenshot, set_slider, slider, open_page, wait_for_app
 
 
 def test_a_lesson_link_opens_a_fresh_browser_on_the_same_settings_with_only_the_chosen_controls(

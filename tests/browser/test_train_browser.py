@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import re
 
-from playwright.sync_api import expect
-
 from helpers import assert_no_exception, choose, open_page, screenshot, set_slider, wait_for_app
+from playwright.sync_api import expect
 
 WAIT_MS = 60_000
 EPOCH = re.compile(r"Epoch (\d+)/(\d+)")

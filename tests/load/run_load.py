@@ -31,13 +31,14 @@ import sys
 import tempfile
 import time
 import traceback
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "browser"))
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from helpers import IDLE_JS  # noqa: E402  (the same "the app is idle" rule as the browser tests)
+
 from mnist_core.app_server import AppServer, start_app  # noqa: E402
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]

@@ -1,0 +1,115 @@
+"""Inside the network for one image: every layer's output, named so a student can follow it.
+
+``NetworkTrace`` builds one Keras sub-model per loaded model (the same weights, with every
+convolution, pooling and dense layer as an output) and wraps it in a compiled function, so a
+drawing costs one call of a few milliseconds, not ``model.predict``'s tens. The last layer's
+softmax is split in two: the scores before it (the logits) and the probabilities after it.
+
+``map_grid`` and ``unit_grid`` turn the numbers into pictures (pure NumPy), so the bench can time
+what the Draw page pays per drawing without Streamlit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+SHOWN = ("Conv2D", "MaxPooling2D", "Dense")
+
+
+@dataclass(frozen=True)
+class Layer:
+    kind: str  # "conv", "pool", "hidden", "scores" (before the softmax) or "softmax"
+    title: str  # what a student reads, e.g. "Convolution 1: 16 feature maps, 28x28"
+    values: np.ndarray  # (H, W, C) for conv and pool, (units,) otherwise
+
+
+class NetworkTrace:
+    """Every layer's output for one uint8 (28, 28) image; build once per model, call per drawing."""
+
+    def __init__(self, model):
+        import keras
+        import tensorflow as tf
+
+        layers = [layer for layer in model.layers if type(layer).__name__ in SHOWN]
+        if not layers or type(layers[-1]).__name__ != "Dense":
+            raise ValueError("This model does not end in a Dense layer, so its layers cannot be shown.")
+        *inner, last = layers
+        self._inner = [(layer, type(layer).__name__) for layer in inner]
+        try:
+            sub_model = keras.Model(model.inputs, [layer.output for layer in inner] + [last.input])
+            kernel, bias = last.kernel, last.bias
+        except (AttributeError, ValueError) as error:  # a model not built layer after layer, as ours are
+            raise ValueError(f"its layers do not form one chain ({type(error).__name__}).") from None
+
+        def run(x):
+            *outputs, before_last = sub_model(x, training=False)
+            scores = tf.matmul(before_last, kernel) + bias  # the softmax layer without its softmax
+            return outputs, scores, tf.nn.softmax(scores)
+
+        self._run = tf.function(run, input_signature=[tf.TensorSpec([1, 28, 28], tf.float32)])
+        self(np.zeros((28, 28), np.uint8))  # compile now, not on the first drawing
+
+    def __call__(self, image28: np.ndarray) -> list[Layer]:
+        x = np.asarray(image28, np.float32)[None] / 255.0
+        outputs, scores, probabilities = self._run(x)
+        found, counts = [], {"Conv2D": 0, "MaxPooling2D": 0, "Dense": 0}
+        for (layer, kind), values in zip(self._inner, outputs):
+            counts[kind] += 1
+            found.append(_describe(kind, counts[kind], values.numpy()[0]))
+        found.append(Layer("scores", "Scores before the softmax: one number per digit", scores.numpy()[0]))
+        found.append(Layer("softmax", "Softmax: the scores turned into probabilities that add up to 100%",
+                           probabilities.numpy()[0]))
+        return found
+
+
+def _describe(kind: str, number: int, values: np.ndarray) -> Layer:
+    if kind == "Conv2D":
+        height, width, maps = values.shape
+        return Layer("conv", f"Convolution {number}: {maps} feature maps, {height}x{width}", values)
+    if kind == "MaxPooling2D":
+        height, width, maps = values.shape
+        return Layer("pool", f"Pooling {number}: maps shrunk to {height}x{width}", values)
+    return Layer("hidden", f"Hidden layer {number}: {values.size} units", values)
+
+
+def map_grid(values: np.ndarray, columns: int = 8, cell: int = 56, gap: int = 4) -> np.ndarray:
+    """Feature maps (H, W, C) as one RGB picture: C tiles in rows of ``columns``, each ``cell`` pixels wide.
+
+    Every map shares one brightness scale (the layer's strongest value), so a dark tile really
+    found little in this drawing.
+    """
+    height, width, count = values.shape
+    scale = max(1, cell // max(height, width))
+    peak = float(values.max()) or 1.0
+    rows = -(-count // columns)
+    tile_h, tile_w = height * scale, width * scale
+    canvas = np.full((rows * (tile_h + gap) - gap, columns * (tile_w + gap) - gap, 3), 255, np.uint8)
+    for index in range(count):
+        row, column = divmod(index, columns)
+        tile = np.kron(np.clip(values[:, :, index] / peak, 0, 1), np.ones((scale, scale)))
+        top, left = row * (tile_h + gap), column * (tile_w + gap)
+        canvas[top : top + tile_h, left : left + tile_w] = _warm(tile)
+    return canvas
+
+
+def unit_grid(values: np.ndarray, columns: int = 32, cell: int = 14, gap: int = 2) -> np.ndarray:
+    """A hidden layer's units (1-D) as a grid of squares, brighter for a stronger output."""
+    count = values.size
+    rows = -(-count // columns)
+    peak = float(values.max()) or 1.0
+    canvas = np.full((rows * (cell + gap) - gap, columns * (cell + gap) - gap, 3), 255, np.uint8)
+    for index, value in enumerate(np.clip(values / peak, 0, 1)):
+        row, column = divmod(index, columns)
+        top, left = row * (cell + gap), column * (cell + gap)
+        canvas[top : top + cell, left : left + cell] = _warm(np.array([[value]]))
+    return canvas
+
+
+def _warm(fraction: np.ndarray) -> np.ndarray:
+    """0 -> near black, 1 -> bright yellow, through red: readable on a washed-out projector."""
+    f = fraction[..., None]
+    low, middle, high = np.array([20, 20, 35]), np.array([220, 60, 30]), np.array([255, 235, 120])
+    rgb = np.where(f < 0.5, low + (middle - low) * (f / 0.5), middle + (high - middle) * ((f - 0.5) / 0.5))
+    return rgb.astype(np.uint8)

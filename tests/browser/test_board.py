@@ -1,0 +1,53 @@
+"""Class board, on a server of its own: runs that finish appear without a reload, the gap has its own chart,
+and the teacher can hide run names. Screenshot at projector size (1280x720)."""
+
+import time
+
+from helpers import assert_no_exception, open_page, screenshot
+
+from mnist_core.app_server import running_app
+from mnist_core.config import PRESETS
+from mnist_core.jobs import JobManager
+from mnist_core.registry import Registry
+
+TIMEOUT_MS = 120_000
+RUNS = {"Ada dropout 0": PRESETS["seed"].replace(dropouts=(0.0, 0.0)),
+        "Grace dropout 05": PRESETS["seed"].replace(dropouts=(0.5, 0.0))}
+
+
+def point_labels(page) -> list[str]:
+    """What a screen reader (or a hovering mouse) is told about each point of the board's charts."""
+    marks = page.locator('[data-testid="stVegaLiteChart"] path[role="graphics-symbol"]')
+    return [mark.get_attribute("aria-label") for mark in marks.all()]
+
+
+def test_finished_runs_appear_without_a_reload_and_names_can_be_hidden(browser, tmp_path):
+    with running_app(tmp_path / "server.log", env={"MNIST_STUDIO_HOME": str(tmp_path)}) as server:
+        server.wait_healthy(60)
+        page = browser.new_context(viewport={"width": 1280, "height": 720}).new_page()
+        open_page(page, server, "/board")
+        assert "No finished runs yet" in page.locator("body").inner_text()
+
+        registry = Registry(tmp_path)
+        manager = JobManager(registry)  # the class's runs, trained beside the server
+        for name, config in RUNS.items():
+            manager.submit(config.replace(epochs=1, train_size=2000), owner="pupil", name=name)
+        page.get_by_text("2 runs", exact=True).wait_for(timeout=TIMEOUT_MS)  # no reload: the board polls
+        assert_no_exception(page)
+        body = page.locator("body").inner_text()
+        charts = [chart.text_content() for chart in page.locator('[data-testid="stVegaLiteChart"]').all()]
+        assert len(charts) == 2
+        assert "Test accuracy" in charts[0] and "Overfitting gap" in charts[1] and "Training minus test" in charts[1]
+        labels = point_labels(page)
+        assert len(labels) == 4  # each run once on each chart
+        assert sum("Ada dropout 0" in label for label in labels) == 2
+        assert "Ada dropout 0" in body or "Grace dropout 05" in body  # the best run, named
+        screenshot(page, "board-projector")
+
+        page.get_by_text("Hide run names").click()
+        page.get_by_text("2 runs", exact=True).wait_for(timeout=TIMEOUT_MS)
+        time.sleep(1)
+        body = page.locator("body").inner_text()
+        assert "Ada" not in body and "Grace" not in body
+        assert "(Run " in body  # the best run, by number
+        assert not any("Ada" in label or "Grace" in label for label in point_labels(page))

@@ -1,0 +1,31 @@
+"""Inside the network: every layer's output for one image, from one sub-model, agreeing with the model."""
+
+import numpy as np
+
+from mnist_core.config import PRESETS
+from mnist_core.data import load_mnist
+from mnist_core.inference import Predictor
+from mnist_core.models import build_model
+from mnist_core.network_trace import map_grid, unit_grid
+from mnist_core.paths import DEFAULT_MODEL
+
+
+def test_the_default_cnn_shows_each_convolution_and_pooling_then_scores_and_softmax():
+    predictor = Predictor.from_file(DEFAULT_MODEL)
+    image = load_mnist().x_test[0]
+    layers = predictor.inside(image)
+    assert [layer.kind for layer in layers] == ["conv", "pool", "conv", "pool", "hidden", "scores", "softmax"]
+    assert layers[0].values.shape == (28, 28, 32) and layers[1].values.shape == (14, 14, 32)
+    probabilities = predictor.probabilities(image)
+    np.testing.assert_allclose(layers[-1].values, probabilities, atol=1e-5)
+    assert layers[-2].values.argmax() == probabilities.argmax()  # softmax keeps the order of the scores
+    assert predictor.inside(image)[0].title == "Convolution 1: 32 feature maps, 28x28"
+
+
+def test_an_mlp_shows_each_hidden_layer_and_its_pictures_fit_a_tablet():
+    predictor = Predictor(build_model(PRESETS["seed"]))
+    layers = predictor.inside(load_mnist().x_test[1])
+    assert [(layer.kind, layer.values.shape) for layer in layers] == [
+        ("hidden", (256,)), ("hidden", (128,)), ("scores", (10,)), ("softmax", (10,))]
+    assert unit_grid(layers[0].values).shape[1] <= 820 and unit_grid(layers[0].values).dtype == np.uint8
+    assert map_grid(np.ones((7, 7, 64), np.float32)).shape == (8 * 60 - 4, 8 * 60 - 4, 3)

@@ -1,0 +1,135 @@
+"""Train on our drawings: the form that queues a run on the class's drawings, its live curves with Stop,
+and before and after side by side. The runs go through the same job queue as the Train page's."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from mnist_core.class_drawings import check_drawings, config_of, missing_digits
+from mnist_core.config import TrainConfig
+from mnist_core.errors import UserError
+from mnist_core.registry import ACTIVE
+from ui.charts import epoch_curves
+from ui.live_run import stop_button
+from ui.resources import is_teacher, job_manager, load_predictor, model_choices, open_registry, use_model, user_id
+
+FINE_TUNE = "Fine-tune a model on our drawings"
+MIXED = "Train a new model on MNIST with our drawings mixed in"
+MODES = {FINE_TUNE: "drawings", MIXED: "mnist+drawings"}
+RATES = [1e-5, 3e-5, 1e-4, 3e-4, 1e-3]
+
+
+def drawing_warnings(labels) -> bool:
+    """Plain messages about the drawings; True when there are enough to train on."""
+    try:
+        check_drawings(labels)
+    except UserError as error:
+        st.info(str(error))
+        return False
+    missing = missing_digits(labels)
+    if missing:
+        names = ", ".join(str(d) for d in missing)
+        st.warning(f"No drawings of {names} yet: the model learns nothing about {'it' if len(missing) == 1 else 'them'}"
+                   " from us, and the held-out test cannot check it. Draw some on the Draw page, or train anyway.")
+    return True
+
+
+def training_form(enough: bool) -> None:
+    """Choose how to train and queue the run; a plain message when it cannot be queued."""
+    mode = st.radio("How", list(MODES), help="Fine-tuning starts from a trained model and shows what it learns "
+                                             "and forgets; mixing trains a new model on both.")
+    choices = model_choices()
+    base_label = st.selectbox("Start from" if mode == FINE_TUNE else "Compare with (and copy the layers of)",
+                              list(choices), key="drawings_base")
+    left, middle, right = st.columns(3)
+    holdout = left.slider("Drawings kept aside to test on", 10, 50, 25, 5, format="%d%%",
+                          help="The same share of each digit; these drawings are never trained on.") / 100
+    if mode == FINE_TUNE:
+        epochs = middle.slider("Epochs", 1, 50, 10)
+        rate = right.select_slider("Learning rate", RATES, value=1e-4, format_func=lambda r: f"{r:g}",
+                                   help="Small, so the model adjusts rather than starts over.")
+        settings = {"epochs": epochs, "learning_rate": rate, "batch_size": 16}
+    else:
+        epochs = middle.slider("Epochs", 1, 10, 2)
+        images = right.select_slider("MNIST images", [5000, 10000, 30000, 60000], value=10000,
+                                     format_func=lambda n: f"{n:,}")
+        settings = {"epochs": epochs, "train_size": images}
+    if not st.button("Train on our drawings", type="primary", disabled=not enough):
+        return
+    base = load_predictor(choices[base_label])
+    if base is None:
+        return
+    config = TrainConfig(**config_of(base.model), **settings, data=MODES[mode], base_model=str(base.path),
+                         holdout=holdout)
+    try:
+        job_manager().submit(config, owner=user_id(), name=free_name(mode), teacher=is_teacher())
+    except UserError as error:
+        st.error(str(error))
+
+
+def free_name(mode: str) -> str:
+    stem = "Our drawings - " + ("fine-tuned" if mode == FINE_TUNE else "mixed")
+    taken = {run.name.lower() for run in open_registry().list_runs()}
+    number = 1
+    while f"{stem} {number}".lower() in taken:
+        number += 1
+    return f"{stem} {number}"
+
+
+def drawing_runs(owner: str | None = None) -> list:
+    return [run for run in open_registry().list_runs(owner=owner) if run.config.get("data", "mnist") != "mnist"]
+
+
+def follow() -> None:
+    """This user's latest drawings run: live while it trains, then before and after."""
+    mine = drawing_runs(user_id())
+    if not mine:
+        return
+    manager = job_manager()
+
+    @st.fragment(run_every=1.0 if mine[0].status in ACTIVE else None)
+    def show() -> None:
+        run = open_registry().get(mine[0].id)
+        live = manager.live(run.id)
+        head, button = st.columns([5, 1], vertical_alignment="bottom")
+        head.subheader(f"{run.name}: {run.status}")
+        if live is not None and live.status in ACTIVE:
+            stop_button(button, run.id, f"stop_{run.id}", disabled=live.stop_requested)
+            if live.epochs or live.batches:
+                total = TrainConfig.from_dict(run.config).epochs
+                st.altair_chart(epoch_curves(live.epochs, "accuracy", total, live.batches), width="stretch")
+                st.caption("Test is MNIST's test set: watch what the model keeps, or forgets, of MNIST.")
+            else:
+                st.progress(0.0, text="Waiting for the trainer..." if live.status == "queued" else "Starting...")
+        elif run.status == "failed":
+            st.error(f"This run failed: {run.error}")
+        elif "after_drawings_accuracy" in run.metrics:
+            before_and_after(run)
+        if error := st.session_state.pop("stop_error", None):
+            st.error(error)
+        if live is not None and live.status not in ACTIVE and mine[0].status in ACTIVE:
+            st.rerun()  # it ended: show the result and stop polling
+
+    show()
+
+
+def before_and_after(run) -> None:
+    m = run.metrics
+    st.markdown(f"Tested on the **{m['drawings_held_out']} drawings kept aside** (trained on "
+                f"{m['drawings_trained']}) and on MNIST's 10,000 test images.")
+    before, after = st.columns(2, border=True)
+    before.markdown("**Before**: " + model_name(run.config["base_model"]))
+    before.metric("Our held-out drawings", f"{m['before_drawings_accuracy']:.0%}")
+    before.metric("MNIST test", f"{m['before_mnist_accuracy']:.2%}")
+    after.markdown(f"**After**: {run.name}")
+    after.metric("Our held-out drawings", f"{m['after_drawings_accuracy']:.0%}",
+                 delta=f"{(m['after_drawings_accuracy'] - m['before_drawings_accuracy']) * 100:+.0f} points")
+    after.metric("MNIST test", f"{m['after_mnist_accuracy']:.2%}",
+                 delta=f"{(m['after_mnist_accuracy'] - m['before_mnist_accuracy']) * 100:+.2f} points")
+    if run.model_path is not None and st.button("Use for drawing and evaluation", key=f"use_{run.id}"):
+        use_model(run.model_path)
+        st.toast("Draw and Evaluate use this model now.")
+
+
+def model_name(path: str) -> str:
+    return next((label for label, choice in model_choices().items() if str(choice) == path), path)
