@@ -1,4 +1,4 @@
-"""Train on our drawings: the class's saved drawings teach a model, and before/after shows what it learned."""
+"""Our digits: the class's saved drawings teach a model, and before/after shows what it learned."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pages.resources import registry, use_app_navigation
 from ui.drawing_training import drawing_runs, drawing_warnings, follow, training_form
 
 use_app_navigation()
-st.title("Train on our drawings")
+st.title("Train on our digits")
 st.caption("MNIST's digits were written on paper by American students and clerks; ours are drawn with a mouse or "
            "a finger. Teach a model with our own drawings, keep some aside, and see what it learns and forgets.")
 try:
