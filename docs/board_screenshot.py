@@ -10,6 +10,7 @@ Trains the study's seven variants with ``python -m mnist_core study dropout`` in
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import tempfile
@@ -36,7 +37,7 @@ def main() -> None:
                 if run.name.startswith(run_prefix("dropout"))]
     if len(finished) < len(study("dropout")):
         subprocess.run([sys.executable, "-m", "mnist_core", "study", "dropout"], cwd=PROJECT_DIR, check=True,
-                       env={**__import__("os").environ, "MNIST_STUDIO_HOME": str(home)})
+                       env={**os.environ, "MNIST_STUDIO_HOME": str(home)})
     from playwright.sync_api import sync_playwright
 
     with running_app(home / "board-server.log", env={"MNIST_STUDIO_HOME": str(home)}) as server:

@@ -1,4 +1,4 @@
-"""Train on our drawings: the class's saved drawings teach a model, and before/after shows what it learned."""
+"""Our digits: the class's saved drawings teach a model, and before/after shows what it learned."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from ui.resources import registry
 from ui.streamlit_patches import use_app_navigation
 
 use_app_navigation()
-st.title("Train on our drawings")
+st.title("Train on our digits")
 st.caption("MNIST's digits were written on paper by American students and clerks; ours are drawn with a mouse or "
            "a finger. Teach a model with our own drawings, keep some aside, and see what it learns and forgets.")
 try:

@@ -17,7 +17,7 @@ Watch a neural network learn to read handwritten digits.
   the 28x28 picture it was actually given, and what every layer inside the network makes of it.
 - **Evaluate** a model: click a cell of its confusion matrix to see the images it mixes up,
   and what its first layer has learned.
-- **Our drawings**: teach a model with the class's own drawings and see what it learns and forgets.
+- **Our digits**: teach a model with the class's own drawings and see what it learns and forgets.
 - **Class board**: everyone's runs on one chart, for the projector.
 """
 )
@@ -34,7 +34,7 @@ with st.expander("For teachers"):
 - Each student sees their own runs and everybody's finished ones. One run trains at a time; the others wait
   in a queue. Start the server with `MNIST_STUDIO_TEACHER_PASSCODE` set to stop or delete anyone's run.
 - On Draw, **Save as label** collects the class's drawings; Evaluate scores models on them, and
-  **Our drawings** trains on them (from 20 drawings, a quarter kept aside to test on).
+  **Our digits** trains on them (from 20 drawings, a quarter kept aside to test on).
 - Put the **Class board** on the projector: it shows each run as it finishes. **Run the dropout study**
   (Evaluate) fills it with the seed notebook's experiment; *Hide run names* is in its sidebar.
 """

@@ -7,7 +7,7 @@ from helpers import assert_no_exception, open_page, screenshot, wait_for_app
 
 PAGES = [("/", "home", "MNIST Studio"), ("/train", "train", "Train"),
          ("/draw", "draw", "Draw"), ("/evaluate", "evaluate", "Evaluate"),
-         ("/our-drawings", "our-drawings", "Train on our drawings"), ("/board", "board", "Class board")]
+         ("/our-digits", "our-digits", "Train on our digits"), ("/board", "board", "Class board")]
 
 
 @pytest.mark.parametrize("path, name, title", PAGES, ids=[name for _, name, _ in PAGES])
@@ -21,14 +21,14 @@ def test_page_opens(page, app_server, path, name, title):
 
 
 def link(page, nav, label: str):
-    """The sidebar link whose text is exactly ``label`` ("Draw", not "Our drawings")."""
+    """The sidebar link whose text is exactly ``label`` ("Draw", not a longer label that contains it)."""
     return nav.locator("a").filter(has=page.get_by_text(label, exact=True))
 
 
 def test_sidebar_navigation(page, app_server):
     open_page(page, app_server, "/")
     nav = page.locator('[data-testid="stSidebarNav"]')
-    for label in ("Home", "Train", "Draw", "Evaluate", "Our drawings", "Class board"):
+    for label in ("Home", "Train", "Draw", "Evaluate", "Our digits", "Class board"):
         assert link(page, nav, label).count() == 1, f"no sidebar link {label!r}"
     link(page, nav, "Draw").click()
     page.wait_for_url(re.compile(r"/draw$"))

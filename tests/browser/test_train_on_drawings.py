@@ -1,4 +1,4 @@
-"""Our drawings page, end to end on a server of its own: too few drawings gives a plain message; with 24 saved
+"""Our digits page, end to end on a server of its own: too few drawings gives a plain message; with 24 saved
 drawings (no 8 or 9: a plain warning) a fine-tuning run shows live curves and Stop, then before and after side by side, and
 the new model can be picked on Draw."""
 
@@ -26,7 +26,7 @@ def test_fine_tuning_on_saved_drawings_shows_before_and_after(browser, tmp_path)
         server.wait_healthy(60)
         page = browser.new_context(viewport={"width": 1280, "height": 720}).new_page()
         save_drawings(tmp_path, per_digit=1, digits=range(8))
-        open_page(page, server, "/our-drawings")
+        open_page(page, server, "/our-digits")
         body = page.locator("body").inner_text()
         assert "The class has saved 8 drawings; training on them needs at least 20" in body
         assert page.get_by_role("button", name="Train on our drawings").is_disabled()
