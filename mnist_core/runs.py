@@ -10,6 +10,7 @@ from typing import Callable
 
 from mnist_core.config import TrainConfig
 from mnist_core.errors import UserError
+from mnist_core.memory import release_memory
 from mnist_core.registry import Registry, Run
 
 
@@ -20,8 +21,6 @@ def execute_run(
     should_stop: Callable[[], bool] | None = None,
 ) -> Run:
     """Train the queued run ``run_id``; it ends finished, stopped (model kept) or failed (error kept)."""
-    from mnist_core.trainer import train  # TensorFlow is imported only when a run really starts
-
     run = registry.get(run_id)
     registry.set_status(run_id, "running")
 
@@ -34,14 +33,23 @@ def execute_run(
             on_event(event)
 
     try:
-        result = train(TrainConfig.from_dict(run.config), on_event=record, should_stop=should_stop)
-        registry.save_model(run_id, result.model)
-        registry.set_metrics(run_id, result.metrics)
-        registry.set_status(run_id, "stopped" if result.stopped else "finished")
+        _train_and_keep(registry, run_id, TrainConfig.from_dict(run.config), record, should_stop)
     except BaseException as error:
         registry.set_status(run_id, "failed", error=_describe(error))
         raise
+    finally:
+        release_memory()
     return registry.get(run_id)
+
+
+def _train_and_keep(registry: Registry, run_id: int, config: TrainConfig, on_event, should_stop) -> None:
+    """Train and record the outcome; a function of its own so that the model is garbage once it returns."""
+    from mnist_core.trainer import train  # TensorFlow is imported only when a run really starts
+
+    result = train(config, on_event=on_event, should_stop=should_stop)
+    registry.save_model(run_id, result.model)
+    registry.set_metrics(run_id, result.metrics)
+    registry.set_status(run_id, "stopped" if result.stopped else "finished")
 
 
 def _describe(error: BaseException) -> str:

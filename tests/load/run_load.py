@@ -185,7 +185,7 @@ def percentile(values: list[float], q: float) -> float | None:
 
 
 def rounded(value: float | None, digits: int = 0):
-    return None if value is None else round(value, digits)
+    return None if value is None else round(value, digits or None)  # digits 0: a whole number
 
 
 # --- processes --------------------------------------------------------------------------------------
