@@ -10,8 +10,10 @@ every student draw a digit, wait for "Prediction: N", check for errors, press Cl
 Trainer contexts press Train on /train (6,000 images, 5 epochs by default) again and again. The server's
 memory (VmRSS of its process tree) and CPU are sampled every second.
 
-It prints a summary and writes it as JSON to tests/artifacts/load/<timestamp>.json (the server's log goes
-next to it as <timestamp>-server.log). Results and how to read them: README, "Classroom load test".
+It prints a summary and writes it as JSON to tests/artifacts/load/<timestamp>.json, however the run ends
+(the server's log goes next to it as <timestamp>-server.log). Every failure counts, whenever it happens
+(FAILURES lists the kinds): the summary's ``passed`` is false, ``failures`` counts them by kind, and the
+exit status is 1. Results and how to read them: README, "Classroom load test".
 """
 
 from __future__ import annotations
