@@ -12,14 +12,17 @@ from mnist_core.codegen import keras_code
 from mnist_core.config import LIMITS, OPTIMIZERS, PRESET_LABELS, PRESETS, TrainConfig, layer_table, parameter_count
 from mnist_core.errors import UserError
 from mnist_core.lesson import (BATCH_SIZES, CONTROLS, DROPOUT_STEPS, EPOCHS, FILTERS, LEARNING_RATES, TRAIN_SIZES,
-                               UNITS, lesson_from_query, query_from_lesson)
+                               UNITS, VALIDATIONS, lesson_from_query, query_from_lesson)
 from mnist_core.registry import ENDED
 from pages.resources import (is_teacher, job_manager, open_registry, teacher_login, use_app_navigation, use_model,
                              user_id)
 
 CONTROL_LABELS = {"preset": "Preset", "architecture": "Architecture (MLP or CNN)", "layers": "Hidden layers and units",
                   "dropout": "Dropout", "learning_rate": "Learning rate", "optimizer": "Optimizer",
-                  "epochs": "Epochs", "batch_size": "Batch size", "train_size": "Training images"}
+                  "epochs": "Epochs", "batch_size": "Batch size", "train_size": "Training images",
+                  "validation": "Validation"}
+VALIDATION_LABELS = {VALIDATIONS[0]: f"{VALIDATIONS[0]:,} held-out training images",
+                     VALIDATIONS[1]: "The test set (as the seed notebook does)"}
 MAX_LAYERS = LIMITS["hidden_layers"][1]
 MAX_CONV_LAYERS = LIMITS["conv_layers"][1]
 ACTIVE = ("queued", "running")
@@ -45,6 +48,7 @@ def fill_controls(config: TrainConfig) -> None:
     state.epochs = config.epochs
     state.batch_size = config.batch_size
     state.train_size = config.train_size
+    state.validation = config.validation
     state.schedule = config.schedule
 
 
@@ -111,9 +115,14 @@ def controls() -> TrainConfig:
     train_size = control("train_size", st.select_slider, "Training images", TRAIN_SIZES, key="train_size",
                          format_func=lambda n: f"{n:,}",
                          help="6,000 trains in a few seconds; all 60,000 gives the best model.")
+    validation = control("validation", st.radio, "Check each epoch on", VALIDATIONS, key="validation",
+                         format_func=VALIDATION_LABELS.get, horizontal=True,
+                         help="Choices made by watching the test set are tuned to it, and its accuracy then flatters "
+                              "the model: hold out validation images to choose with, and keep the test set for one "
+                              "honest score at the end.")
     return TrainConfig(hidden_units=tuple(units), dropouts=tuple(dropouts), conv_filters=conv_filters,
                        epochs=epochs, batch_size=batch_size, learning_rate=learning_rate, optimizer=optimizer,
-                       train_size=train_size, schedule=st.session_state.schedule)
+                       train_size=train_size, schedule=st.session_state.schedule, validation=validation)
 
 
 def lesson_notices() -> None:
@@ -206,8 +215,9 @@ def settings_line(run) -> str:
 
 
 def describe_settings(config: TrainConfig) -> str:
-    return (f"{config.describe()} · {config.epochs} epochs · {config.train_size:,} images · "
-            f"batch {config.batch_size} · {config.optimizer} {config.learning_rate:g}")
+    checked = f"{config.validation:,} validation images" if config.holds_out_validation else "test set as validation"
+    return (f"{config.describe()} · {config.epochs} epochs · {config.training_images:,} images · "
+            f"batch {config.batch_size} · {config.optimizer} {config.learning_rate:g} · {checked}")
 
 
 def live_panel() -> None:
@@ -215,7 +225,7 @@ def live_panel() -> None:
     manager, registry = job_manager(), open_registry()
     mine = my_runs(manager, registry)
     if not mine:
-        st.info("Press **Train** to start. The curves of training and test accuracy appear here, epoch by epoch. "
+        st.info("Press **Train** to start. The curves of training and validation accuracy appear here, epoch by epoch. "
                 "You can leave the page while it trains: the run goes on.")
         return
     was_active = any(live.status in ACTIVE for live, _ in mine)
@@ -241,7 +251,7 @@ def live_panel() -> None:
 
 
 def focus(manager, live, run) -> None:
-    """The run the panel follows: its state, Stop, and its training and test curves."""
+    """The run the panel follows: its state, Stop, and its training and validation curves."""
     head, button = st.columns([5, 1], vertical_alignment="bottom")
     event = live.progress
     if live.status == "queued":
@@ -294,7 +304,8 @@ def compact(manager, live, run) -> None:
 def outcome(live, run) -> None:
     accuracy = run.metrics.get("test_accuracy")
     if live.status == "finished":
-        st.success(f"Finished: test accuracy {accuracy:.2%}, training accuracy {run.metrics['train_accuracy']:.2%}.")
+        st.success(f"Finished: training accuracy {run.metrics['train_accuracy']:.2%}, validation accuracy "
+                   f"{run.metrics['val_accuracy']:.2%}. Test accuracy, measured once now: **{accuracy:.2%}**.")
     elif live.status == "stopped":
         kept = (f" The partly trained model is kept (test accuracy {accuracy:.2%})."
                 if run.model_path is not None and accuracy is not None else "")
@@ -328,15 +339,17 @@ def history_table(runs) -> None:
     for run in runs:
         config = TrainConfig.from_dict(run.config)
         test, train = run.metrics.get("test_accuracy"), run.metrics.get("train_accuracy")
+        validation = run.metrics.get("val_accuracy", test)  # runs from before the split validated on the test set
         rows.append({
             "Run": run.name,
             "Model": config.describe(),
-            "Test accuracy": test * 100 if test is not None else None,
             "Training accuracy": train * 100 if train is not None else None,
-            "Gap": (train - test) * 100 if test is not None and train is not None else None,
+            "Validation accuracy": validation * 100 if validation is not None else None,
+            "Gap": (train - validation) * 100 if validation is not None and train is not None else None,
+            "Test accuracy": test * 100 if test is not None else None,
             "Status": run.status,
             "Epochs": len(run.history),
-            "Images": config.train_size,
+            "Images": config.training_images,
             "Batch": config.batch_size,
             "Optimizer": f"{config.optimizer} {config.learning_rate:g}",
             "Time (s)": run.seconds,
@@ -355,9 +368,12 @@ def history_table(runs) -> None:
             "Batch": st.column_config.NumberColumn(width="small", help="Batch size."),
             "Optimizer": st.column_config.TextColumn(width="small", help="Optimizer and learning rate."),
             "Training accuracy": st.column_config.NumberColumn(format=percent),
-            "Test accuracy": st.column_config.NumberColumn(format=percent),
+            "Validation accuracy": st.column_config.NumberColumn(
+                format=percent, help="After the last epoch, on the images the run was checked on."),
             "Gap": st.column_config.NumberColumn(format="%.2f", width="small",
-                                                 help="Training minus test accuracy, in points: overfitting."),
+                                                 help="Training minus validation accuracy, in points: overfitting."),
+            "Test accuracy": st.column_config.NumberColumn(
+                format=percent, help="Measured once, after training: the honest score."),
             "Time (s)": st.column_config.NumberColumn(format="%.1f", width="small"),
         },
     )
@@ -417,8 +433,10 @@ def manage(runs) -> None:
 use_app_navigation()
 teacher_login()
 st.title("Train")
-st.caption("Choose the network and its training, press **Train**, and watch training and test accuracy: "
-           "when they drift apart, the network is memorising instead of learning.")
+st.caption("Choose the network and its training, press **Train**, and watch training and validation accuracy: "
+           "when they drift apart, the network is memorising instead of learning. Choose your settings on "
+           "validation images held out of training, never on the test set: a test score you tuned for no longer "
+           "tells how the model does on digits it has never seen.")
 if "shown" not in st.session_state:
     start_session()
 if st.session_state.pop("clear_run_name", False):
