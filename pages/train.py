@@ -304,8 +304,8 @@ def compact(manager, live, run) -> None:
 def outcome(live, run) -> None:
     accuracy = run.metrics.get("test_accuracy")
     if live.status == "finished":
-        st.success(f"Finished: training accuracy {run.metrics['train_accuracy']:.2%}, validation accuracy "
-                   f"{run.metrics['val_accuracy']:.2%}. Test accuracy, measured once now: **{accuracy:.2%}**.")
+        st.success(f"Finished: test accuracy {accuracy:.2%} (measured once, now), validation accuracy "
+                   f"{run.metrics['val_accuracy']:.2%}, training accuracy {run.metrics['train_accuracy']:.2%}.")
     elif live.status == "stopped":
         kept = (f" The partly trained model is kept (test accuracy {accuracy:.2%})."
                 if run.model_path is not None and accuracy is not None else "")
