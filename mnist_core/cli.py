@@ -120,6 +120,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="training images per variant (default: all 60,000)")
     study.add_argument("--json", action="store_true", help="print the results as one JSON line at the end")
 
+    commands.add_parser("default-model", help="retrain models/default.keras from its recipe with today's code, "
+                                              "then measure it and write its model card's table (about 10 minutes)")
+    commands.add_parser("model-card", help="measure models/default.keras and write its model card's table")
+
     bench = commands.add_parser("bench", help="time training, prediction and the app's start on this machine")
     bench.add_argument("--quick", action="store_true",
                        help="1 epoch on 6,000 images: only checks that the bench runs, the numbers mean little")
@@ -162,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return {"train": _train, "evaluate": _evaluate, "runs": _runs, "study": _study,
-                "bench": _bench}[args.command](args)
+                "bench": _bench, "default-model": _default_model, "model-card": _model_card}[args.command](args)
     except UserError as error:
         print(f"python -m mnist_core: error: {error}", file=sys.stderr)
         return EXIT_USAGE
@@ -302,6 +306,21 @@ def _study(args) -> int:
         "Dropout": "{:g}".format, "Train accuracy": percent, "Test accuracy": percent, "Gap": percent}))
     if args.json:
         print(json.dumps({"study": args.study, "rows": rows}))
+    return 0
+
+
+def _default_model(args) -> int:
+    from mnist_core.default_model import RECIPE, rebuild
+
+    print(f"Retraining the default model: {RECIPE.describe()}, {RECIPE.epochs} epochs...", file=sys.stderr)
+    rebuild(log=lambda line: print(line, file=sys.stderr, flush=True))
+    return 0
+
+
+def _model_card(args) -> int:
+    from mnist_core.default_model import write_card
+
+    write_card(log=print)
     return 0
 
 
