@@ -78,7 +78,7 @@ def train(
     rng = np.random.default_rng(config.seed)
     result = TrainResult(model)
     started = time.perf_counter()
-    images = _epoch_images(config, x_train)
+    images = _epoch_images(config, x_train, y_train)
     y_epoch = tf.constant(y_train, dtype=tf.int64)
     chunk = 4
     for epoch in range(1, config.epochs + 1):
@@ -245,14 +245,14 @@ def _next_chunk(chunk: int, seconds: float) -> int:
     return int(min(max(wanted, 1), chunk * 4, 1024))
 
 
-def _epoch_images(config: TrainConfig, x_train: np.ndarray) -> Callable[[int], tf.Tensor]:
+def _epoch_images(config: TrainConfig, x_train: np.ndarray, y_train: np.ndarray) -> Callable[[int], tf.Tensor]:
     """The float training images of each epoch: one tensor made once, or freshly augmented ones."""
     if not config.augment:
         x = tf.constant(x_train, dtype=tf.float32) / 255.0
         return lambda epoch: x
     from mnist_core.augment import augment
 
-    return lambda epoch: tf.constant(augment(x_train, np.random.default_rng([config.seed, epoch])),
+    return lambda epoch: tf.constant(augment(x_train, np.random.default_rng([config.seed, epoch]), y_train),
                                      dtype=tf.float32) / 255.0
 
 
