@@ -135,6 +135,9 @@ PRESETS = {
     "seed": TrainConfig(),
     "no-dropout": TrainConfig(dropouts=(0.0, 0.0)),
     "heavy-dropout": TrainConfig(dropouts=(0.5, 0.0)),
+    # Chosen on the 5,000 validation images (seed 0, 6 epochs): 99.30% against 99.16% with learning rate
+    # 0.002, 99.24% with dropout 0.4, and 99.34% with batch 64 and rate 0.002, two images more (within the
+    # 0.14-point standard error) for twice the training time. Test accuracy, measured once after: 99.28%.
     "cnn": TrainConfig(
         conv_filters=(16, 32),
         hidden_units=(128,),
