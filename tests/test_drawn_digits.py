@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mnist_core.drawn_digits import DRAWINGS_FILE, load_drawn_digits, render_strokes, score
 from mnist_core.default_model import RECORD
+from mnist_core.drawn_digits import DRAWINGS_FILE, load_drawn_digits, render_strokes, score
 from mnist_core.paths import DEFAULT_MODEL
 from mnist_core.preprocess import prepare_canvas
 

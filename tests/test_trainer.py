@@ -53,7 +53,7 @@ def test_a_held_out_validation_split_is_checked_each_epoch_and_the_test_set_once
     assert np.array_equal(split_validation(data.x_train, data.y_train, 5000)[3], y_val)  # the same every time
 
     result = train(SMALL.replace(epochs=2, validation=5000))
-    model_val_loss, model_val_accuracy = evaluate_arrays(result.model, x_val / 255.0, y_val.astype(np.int64))
+    _, model_val_accuracy = evaluate_arrays(result.model, x_val / 255.0, y_val.astype(np.int64))
     assert abs(result.history[-1]["val_accuracy"] - model_val_accuracy) < 1e-6
     _, test_accuracy = evaluate_arrays(result.model, data.x_test / 255.0, data.y_test.astype(np.int64))
     assert result.metrics["test_accuracy"] == test_accuracy
