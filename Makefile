@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
 
-.PHONY: run test bench chromium
+.PHONY: run test bench chromium default-model
 
 # Two malloc heaps instead of sixteen keep the server's memory down (mnist_core/app_server.py, SERVER_ENV).
 run: $(VENV)/.installed
@@ -16,6 +16,10 @@ test: $(VENV)/.installed-dev chromium
 
 bench: $(VENV)/.installed
 	$(PY) -m mnist_core bench
+
+# Retrains models/default.keras from its recipe with this checkout's code, then writes its model card's table.
+default-model: $(VENV)/.installed
+	$(PY) -m mnist_core default-model
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)

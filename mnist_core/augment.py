@@ -5,6 +5,12 @@ cropped, fit to 20x20 and centred like MNIST, has strokes of even width
 (often thicker, sometimes thinner), wobbly lines, and a slant, size or
 aspect MNIST rarely has. So each image, independently, gets:
 
+- when the labels are given, the strokes by which many people write
+  digits that MNIST's writers (American) seldom used: a flag (a short
+  upstroke slanting down to the left from the top) and sometimes a base
+  serif on a 1, a bar across the stem of a 7. Without them a flagged 1 is
+  read as 7;
+
 - one affine transform: rotation, shear, a slightly different scale per
   axis, and a size relative to the 20x20 fit that preprocessing gives;
 - a mild elastic distortion (Simard et al., 2003): a random displacement
@@ -12,6 +18,10 @@ aspect MNIST rarely has. So each image, independently, gets:
 - sometimes a thicker stroke (grey dilation) or a thinner one (grey erosion),
   after the warp so the width stays even, and only within the widths that
   a mouse drawing has once fit to 20x20;
+- sometimes a blur, renormalised to full-strength ink, as a digit written
+  on paper and scanned or photographed at low resolution looks once
+  preprocessing has enlarged it to 20x20 (the open top of a 4 closes, a 7's
+  corner rounds: without it a coarse 4 reads as 9);
 - its centre of mass put back at the centre, give or take a random shift,
   as preprocessing centres a drawing;
 
@@ -55,6 +65,11 @@ STROKES = (
 # A change is not made where it would take the stroke width (pixels) out of the range of mouse drawings
 # fit to 20x20 (a stroke 18 px wide on the 280 px canvas): no hairlines, no blobs.
 WIDTH = (1.4, 4.5)
+FLAGGED_ONES = 0.35  # share of the augmented 1s given a flag...
+BASED_ONES = 0.5  # ...and of those, a base serif too
+CROSSED_SEVENS = 0.2  # share of the augmented 7s given a bar across the stem
+COARSE = 0.15  # share of the augmented images blurred as a low-resolution scan, enlarged, looks
+BLUR_SIGMA = (0.7, 1.5)  # pixels of the 28x28 image: a digit 8 to 14 px high, enlarged to 20
 BLOCK = 5_000  # images per block: bounds memory (about 100 MB per block at work) and spreads work over cores
 WORKERS = min(4, os.cpu_count() or 1)
 
@@ -64,21 +79,71 @@ _SMOOTH = ndimage.gaussian_filter1d(np.eye(SIZE), ELASTIC_SIGMA, axis=0).astype(
 _GRID = np.stack(np.meshgrid(np.arange(SIZE), np.arange(SIZE), indexing="ij")).astype(np.float32) - CENTRE
 
 
-def augment(images: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """A new uint8 array (N, 28, 28) of ``images`` altered at random, reproducibly for the same ``rng`` seed."""
+def augment(images: np.ndarray, rng: np.random.Generator, labels: np.ndarray | None = None) -> np.ndarray:
+    """A new uint8 array (N, 28, 28) of ``images`` altered at random, reproducibly for the same ``rng`` seed.
+
+    With ``labels``, some 1s get a flag and a base serif and some 7s a crossbar.
+    """
+    labels = np.full(len(images), -1) if labels is None else np.asarray(labels)
     starts = range(0, len(images), BLOCK)
     blocks = [images[start : start + BLOCK] for start in starts]
+    block_labels = [labels[start : start + BLOCK] for start in starts]
     with ThreadPoolExecutor(WORKERS) as pool:
-        done = list(pool.map(_augment_block, blocks, rng.spawn(len(blocks))))
+        done = list(pool.map(_augment_block, blocks, block_labels, rng.spawn(len(blocks))))
     return np.concatenate(done) if done else np.empty_like(images)
 
 
-def _augment_block(images: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def _augment_block(images: np.ndarray, labels: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     out = images.copy()
     picked = np.flatnonzero(rng.random(len(images)) >= UNCHANGED)
-    warped = _warp(images[picked].astype(np.float32), rng)
-    out[picked] = np.rint(_place(_change_strokes(warped, rng), rng))
+    strokes_rng = rng.spawn(1)[0]  # its own stream: the other changes do not depend on the labels
+    warped = _warp(_write_like_people(images[picked].astype(np.float32), labels[picked], strokes_rng), rng)
+    out[picked] = np.rint(_place(_coarsen(_change_strokes(warped, rng), rng), rng))
     return out
+
+
+def _write_like_people(x: np.ndarray, labels: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Flags and base serifs on some 1s, a crossbar on some 7s, drawn as straight strokes of the digit's own
+    width before the warp, which then slants, turns and wobbles them with the rest of the digit."""
+    draw = rng.random((len(x), 2))
+    flags = np.flatnonzero((labels == 1) & (draw[:, 0] < FLAGGED_ONES))
+    bases = set(flags[draw[flags, 1] < BASED_ONES])
+    crosses = np.flatnonzero((labels == 7) & (draw[:, 0] < CROSSED_SEVENS))
+    segments = []  # (image, row0, col0, row1, col1)
+    for index in np.concatenate([flags, crosses]):
+        ink = x[index] > INK
+        rows = np.flatnonzero(ink.any(axis=1))
+        if len(rows) < 8:
+            continue
+        top, bottom = rows[0], rows[-1]
+        height = bottom - top + 1
+        if labels[index] == 7:
+            row = int(top + height * rng.uniform(0.45, 0.6))
+            stem = np.flatnonzero(ink[row])
+            half = height * rng.uniform(0.15, 0.22)
+            if len(stem):
+                segments.append((index, row, stem.mean() - half, row, stem.mean() + half))
+            continue
+        head = np.flatnonzero(ink[top]).mean()
+        length, angle = height * rng.uniform(0.2, 0.4), np.deg2rad(rng.uniform(15, 50))
+        segments.append((index, top, head, top + length * np.sin(angle), head - length * np.cos(angle)))
+        if index in bases:
+            foot = np.flatnonzero(ink[bottom]).mean()
+            half = height * rng.uniform(0.18, 0.3)
+            segments.append((index, bottom, foot - half, bottom, foot + half))
+    if not segments:
+        return x
+    index, r0, c0, r1, c1 = (np.array(column, np.float32) for column in zip(*segments))
+    index = index.astype(int)
+    width = _stroke_width(x[index])
+    rows, cols = np.arange(SIZE, dtype=np.float32)[None, :, None], np.arange(SIZE, dtype=np.float32)[None, None, :]
+    dr, dc = (r1 - r0)[:, None, None], (c1 - c0)[:, None, None]
+    along = np.clip(((rows - r0[:, None, None]) * dr + (cols - c0[:, None, None]) * dc)
+                    / np.maximum(dr * dr + dc * dc, 1e-6), 0, 1)
+    distance = np.hypot(rows - r0[:, None, None] - along * dr, cols - c0[:, None, None] - along * dc)
+    stroke = np.clip(width[:, None, None] / 2 + 0.5 - distance, 0, 1) * 255
+    np.maximum.at(x, index, stroke)
+    return x
 
 
 def _warp(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -126,6 +191,16 @@ def _change_strokes(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         after[undo] = before[undo]
         x[chosen] = after
         low += share
+    return x
+
+
+def _coarsen(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A share of the images blurred, then brightened so the strongest ink is full strength again, as
+    preprocessing does to a coarse scan."""
+    chosen = np.flatnonzero(rng.random(len(x)) < COARSE)
+    for index, sigma in zip(chosen, rng.uniform(*BLUR_SIGMA, len(chosen))):
+        blurred = ndimage.gaussian_filter(x[index], sigma)
+        x[index] = blurred * (255.0 / max(blurred.max(), 1e-6))
     return x
 
 

@@ -11,7 +11,7 @@ import json
 import signal
 import sys
 
-from mnist_core.config import LIMITS, OPTIMIZERS, PRESETS, TrainConfig, parameter_count, preset
+from mnist_core.config import LIMITS, OPTIMIZERS, PRESETS, TEST_AS_VALIDATION, TrainConfig, parameter_count, preset
 from mnist_core.errors import UserError
 from mnist_core.study import STUDIES
 
@@ -62,6 +62,17 @@ def _list_of(parse_one, what: str, most: int):
     return parse
 
 
+def _validation(text: str) -> int | str:
+    if text.strip().lower() == TEST_AS_VALIDATION:
+        return TEST_AS_VALIDATION
+    try:
+        return _whole(*LIMITS["validation"])(text)
+    except argparse.ArgumentTypeError:
+        low, high = LIMITS["validation"]
+        raise argparse.ArgumentTypeError(f"must be 'test' or a whole number of training images from {low:,} to "
+                                         f"{high:,} (got {text!r})") from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m mnist_core", description="MNIST Studio's engine, from the terminal.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -84,6 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--optimizer", choices=list(OPTIMIZERS))
     train.add_argument("--train-size", type=_whole(*LIMITS["train_size"]),
                        help="how many training images to use (default: all 60,000)")
+    train.add_argument("--validation", type=_validation,
+                       help="what each epoch is checked on: N training images held out (e.g. 5000), or 'test' for "
+                            "the test set as the seed notebook does (default: the preset's; seed: test, cnn: 5000)")
     train.add_argument("--augment", action="store_true", help="train on shifted, rotated, scaled, distorted digits")
     train.add_argument("--seed", type=_whole(0, 2**31 - 1))
     train.add_argument("--name", help="run name: letters, digits, spaces, '-' and '_', at most 64 characters")
@@ -106,6 +120,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="training images per variant (default: all 60,000)")
     study.add_argument("--json", action="store_true", help="print the results as one JSON line at the end")
 
+    commands.add_parser("default-model", help="retrain models/default.keras from its recipe with today's code, "
+                                              "then measure it and write its model card's table (about 10 minutes)")
+    commands.add_parser("model-card", help="measure models/default.keras and write its model card's table")
+
     bench = commands.add_parser("bench", help="time training, prediction and the app's start on this machine")
     bench.add_argument("--quick", action="store_true",
                        help="1 epoch on 6,000 images: only checks that the bench runs, the numbers mean little")
@@ -123,6 +141,7 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         "optimizer": args.optimizer,
         "train_size": args.train_size,
         "seed": args.seed,
+        "validation": args.validation,
         "augment": args.augment or None,
     }
     config = config.replace(**{k: v for k, v in changes.items() if v is not None})
@@ -147,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return {"train": _train, "evaluate": _evaluate, "runs": _runs, "study": _study,
-                "bench": _bench}[args.command](args)
+                "bench": _bench, "default-model": _default_model, "model-card": _model_card}[args.command](args)
     except UserError as error:
         print(f"python -m mnist_core: error: {error}", file=sys.stderr)
         return EXIT_USAGE
@@ -166,7 +185,8 @@ def _train(args) -> int:
     registry.mark_interrupted()
     run = registry.create_run(config.to_dict(), name=name, owner="cli")
     print(f"Training {run.name}: {config.describe()}, {parameter_count(config):,} parameters, "
-          f"{config.epochs} epochs on {config.train_size:,} images.", file=sys.stderr)
+          f"{config.epochs} epochs on {config.training_images:,} images, validated on "
+          f"{_validation_text(config)}.", file=sys.stderr)
 
     from mnist_core.runs import execute_run
 
@@ -187,12 +207,14 @@ def _train(args) -> int:
         "epochs": run.metrics["epochs_completed"],
         "test_accuracy": run.metrics["test_accuracy"],
         "test_loss": run.metrics["test_loss"],
+        "val_accuracy": run.metrics["val_accuracy"],
+        "val_loss": run.metrics["val_loss"],
         "train_accuracy": run.metrics["train_accuracy"],
         "fit_seconds": run.metrics["fit_seconds"],
         "history": run.history,
     }
-    print(f"{run.name}: {run.status}, test accuracy {summary['test_accuracy']:.2%}, "
-          f"train accuracy {summary['train_accuracy'] or 0:.2%}, {summary['fit_seconds']:.1f} s of training. "
+    print(f"{run.name}: {run.status}, validation accuracy {summary['val_accuracy']:.2%}, "
+          f"test accuracy {summary['test_accuracy']:.2%} (once, at the end), train accuracy {summary['train_accuracy'] or 0:.2%}, {summary['fit_seconds']:.1f} s of training. "
           f"Model: {run.model_path}")
     if args.json:
         print(json.dumps(summary))
@@ -287,6 +309,21 @@ def _study(args) -> int:
     return 0
 
 
+def _default_model(args) -> int:
+    from mnist_core.default_model import RECIPE, rebuild
+
+    print(f"Retraining the default model: {RECIPE.describe()}, {RECIPE.epochs} epochs...", file=sys.stderr)
+    rebuild(log=lambda line: print(line, file=sys.stderr, flush=True))
+    return 0
+
+
+def _model_card(args) -> int:
+    from mnist_core.default_model import write_card
+
+    write_card(log=print)
+    return 0
+
+
 def _bench(args) -> int:
     from mnist_core.bench import run_bench
 
@@ -295,6 +332,12 @@ def _bench(args) -> int:
     if args.json:
         print(json.dumps(result))
     return 0
+
+
+def _validation_text(config: TrainConfig) -> str:
+    if config.holds_out_validation:
+        return f"{config.validation:,} held-out training images (test set scored once, at the end)"
+    return "the test set (the seed notebook's way)"
 
 
 def _writable_folder(path: str) -> bool:
@@ -343,5 +386,5 @@ class _ProgressBar:
                   f"accuracy {event['accuracy']:.4f} {eta}   ", end="", file=sys.stderr, flush=True)
         elif event["kind"] == "epoch":
             print(f"\r{head}: loss {event['loss']:.4f} accuracy {event['accuracy']:.4f} "
-                  f"test loss {event['test_loss']:.4f} test accuracy {event['test_accuracy']:.4f} "
+                  f"validation loss {event['val_loss']:.4f} validation accuracy {event['val_accuracy']:.4f} "
                   f"({event['seconds']:.1f} s){' ' * 12}", file=sys.stderr)

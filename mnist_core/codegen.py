@@ -6,7 +6,7 @@ and checks that it builds the same architecture as the app.
 
 from __future__ import annotations
 
-from mnist_core.config import OPTIMIZERS, TrainConfig
+from mnist_core.config import OPTIMIZERS, TRAIN_SET_SIZE, TrainConfig
 
 
 def keras_code(config: TrainConfig) -> str:
@@ -26,8 +26,15 @@ def keras_code(config: TrainConfig) -> str:
 
     optimizer = OPTIMIZERS[config.optimizer]
     subset = ""
-    if config.train_size < 60_000:
-        subset = f"x_train, y_train = x_train[:{config.train_size}], y_train[:{config.train_size}]\n"
+    validation, test = "(x_test, y_test)", ""
+    if config.holds_out_validation:  # the last images, not the app's fixed permutation: the same idea, shorter
+        subset = (f"x_val, y_val = x_train[-{config.validation}:], y_train[-{config.validation}:]  "
+                  "# choose settings on these, not on the test set\n"
+                  f"x_train, y_train = x_train[:-{config.validation}], y_train[:-{config.validation}]\n")
+        validation, test = "(x_val, y_val)", "model.evaluate(x_test, y_test)  # once, at the end\n"
+    held = config.validation if config.holds_out_validation else 0
+    if config.train_size < TRAIN_SET_SIZE - held:
+        subset += f"x_train, y_train = x_train[:{config.train_size}], y_train[:{config.train_size}]\n"
     if config.schedule == "cosine":
         rate = (
             f"steps = {config.epochs} * -(-len(x_train) // {config.batch_size})\n"
@@ -49,5 +56,6 @@ def keras_code(config: TrainConfig) -> str:
         f"model.compile(optimizer=keras.optimizers.{optimizer}(learning_rate={rate_arg}),\n"
         '              loss="sparse_categorical_crossentropy", metrics=["accuracy"])\n'
         f"model.fit(x_train, y_train, epochs={config.epochs}, batch_size={config.batch_size},\n"
-        "          validation_data=(x_test, y_test))\n"
+        f"          validation_data={validation})\n"
+        f"{test}"
     )

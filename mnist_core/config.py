@@ -18,6 +18,8 @@ SCHEDULES = ("constant", "cosine")
 # drawings mixed in, compared with ``base_model`` (mnist_core/class_drawings.py).
 DATA_SOURCES = ("mnist", "drawings", "mnist+drawings")
 TRAIN_SET_SIZE = 60_000
+TEST_AS_VALIDATION = "test"  # the seed notebook's way: the test set is watched every epoch
+VALIDATION_SIZE = 5_000  # training images held out for validation unless a config says otherwise
 LIMITS = {
     "hidden_layers": (1, 4),
     "units": (1, 4096),
@@ -28,12 +30,19 @@ LIMITS = {
     "conv_filters": (1, 256),
     "conv_layers": (0, 3),
     "holdout": (0.1, 0.5),
+    "validation": (1_000, 20_000),
 }
 
 
 @dataclass(frozen=True)
 class TrainConfig:
     """One run's hyperparameters. The defaults are the seed notebook's model.
+
+    ``validation`` is what the curves are measured on after each epoch: "test" (the seed
+    notebook's way, which also makes every choice made by watching the curves a choice tuned on
+    the test set), or a number of training images held out (see ``mnist_core.data.split_validation``);
+    then the test set is scored once, at the end. ``train_size`` images are drawn from what is
+    left after the hold-out, at most all of it.
 
     A model is ``conv_filters`` convolution blocks (none for an MLP), then the
     dense ``hidden_units`` with ``dropouts[i]`` applied after layer ``i``
@@ -54,6 +63,17 @@ class TrainConfig:
     data: str = "mnist"
     base_model: str = ""  # the .keras file a drawings run starts from or is compared with
     holdout: float = 0.25  # the share of the class's drawings kept out of training, to test on
+    validation: int | str = TEST_AS_VALIDATION
+
+    @property
+    def training_images(self) -> int:
+        """How many images training really uses: ``train_size`` of what the hold-out leaves."""
+        return min(self.train_size, TRAIN_SET_SIZE - (self.validation if self.holds_out_validation else 0))
+
+    @property
+    def holds_out_validation(self) -> bool:
+        """True when ``validation`` training images are held out; False for the test set as validation."""
+        return self.validation != TEST_AS_VALIDATION
 
     @property
     def architecture(self) -> str:
@@ -81,6 +101,11 @@ class TrainConfig:
             raise ConfigError(
                 f"The learning rate must be a number above 0 and at most 10 (got {self.learning_rate!r})."
             )
+        if self.holds_out_validation:
+            if not _is_number(self.validation):
+                raise ConfigError(f"Validation must be {TEST_AS_VALIDATION!r} (the test set, as the seed notebook "
+                                  f"does) or a number of training images to hold out (got {self.validation!r}).")
+            _check_range("number of validation images", self.validation, *LIMITS["validation"])
         if self.optimizer not in OPTIMIZERS:
             raise ConfigError(f"Unknown optimizer {self.optimizer!r}: choose one of {', '.join(OPTIMIZERS)}.")
         if self.schedule not in SCHEDULES:
@@ -123,7 +148,9 @@ PRESETS = {
     "seed": TrainConfig(),
     "no-dropout": TrainConfig(dropouts=(0.0, 0.0)),
     "heavy-dropout": TrainConfig(dropouts=(0.5, 0.0)),
-    # 99.25-99.30% on the test set in about 23 s of training on 2 cores (seeds 0-2).
+    # Chosen on the 5,000 validation images (seed 0, 6 epochs): 99.30% against 99.16% with learning rate
+    # 0.002, 99.24% with dropout 0.4, and 99.34% with batch 64 and rate 0.002, two images more (within the
+    # 0.14-point standard error) for twice the training time. Test accuracy, measured once after: 99.28%.
     "cnn": TrainConfig(
         conv_filters=(16, 32),
         hidden_units=(128,),
@@ -132,6 +159,7 @@ PRESETS = {
         batch_size=128,
         learning_rate=5e-3,
         schedule="cosine",
+        validation=VALIDATION_SIZE,
     ),
 }
 PRESET_LABELS = {

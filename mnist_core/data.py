@@ -91,6 +91,24 @@ def _parse_idx(gz_bytes: bytes, filename: str, magic: int, shape: tuple[int, ...
     return data.reshape(shape)
 
 
+VALIDATION_SEED = 20_240  # fixed, not the run's seed: every run is then compared on the same images
+
+
+def split_validation(x: np.ndarray, y: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(x_train, y_train, x_validation, y_validation): the last ``size`` images of one fixed permutation held out.
+
+    The permutation's seed is fixed so that every run, whatever its own seed or training-set size,
+    is validated on the same images and runs can be compared. A permutation rather than the file's
+    last images, so the split does not depend on how the file happens to be ordered. 5,000 (the usual default)
+    is the classic 55,000/5,000 split: one misread moves accuracy by 0.02 points and the standard
+    error at 99% is about 0.14 points, fine enough to choose between recipes, while training keeps
+    92% of the images.
+    """
+    order = np.random.default_rng(VALIDATION_SEED).permutation(len(y))
+    train, held = np.sort(order[: len(y) - size]), np.sort(order[len(y) - size :])
+    return x[train], y[train], x[held], y[held]
+
+
 def subset(x: np.ndarray, y: np.ndarray, size: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """A random subset of ``size`` examples with every digit in proportion (stratified)."""
     if size >= len(y):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Mapping
 
-from mnist_core.config import OPTIMIZERS, PRESETS, TrainConfig
+from mnist_core.config import OPTIMIZERS, PRESETS, TEST_AS_VALIDATION, VALIDATION_SIZE, TrainConfig
 from mnist_core.errors import ConfigError
 
 # The values the Train page's controls offer; a link can only choose among them.
@@ -21,10 +21,11 @@ BATCH_SIZES = (16, 32, 64, 128, 256, 512, 1024)
 TRAIN_SIZES = (1_000, 3_000, 6_000, 12_000, 30_000, 60_000)
 DROPOUT_STEPS = tuple(round(0.05 * i, 2) for i in range(17))  # 0 to 0.8
 EPOCHS = tuple(range(1, 51))
+VALIDATIONS = (VALIDATION_SIZE, TEST_AS_VALIDATION)  # held-out training images, or the test set as the notebook does
 
 # Controls a link can show or hide, by the name used in ``show=``.
 CONTROLS = ("preset", "architecture", "layers", "dropout", "learning_rate", "optimizer", "epochs",
-            "batch_size", "train_size")
+            "batch_size", "train_size", "validation")
 
 
 @dataclass
@@ -52,6 +53,7 @@ def lesson_from_query(params: Mapping[str, str]) -> Lesson:
         "epochs": ("epochs", lambda text: _one(text, int, EPOCHS)),
         "batch": ("batch_size", lambda text: _one(text, int, BATCH_SIZES)),
         "images": ("train_size", lambda text: _one(text, int, TRAIN_SIZES)),
+        "validation": ("validation", _validation),
     }
     for key, text in params.items():
         if key in ("preset", "show", "arch"):
@@ -105,6 +107,7 @@ def query_from_lesson(config: TrainConfig, preset: str, shown: tuple[str, ...] =
         "epochs": str(config.epochs),
         "batch": str(config.batch_size),
         "images": str(config.train_size),
+        "validation": str(config.validation),
     }
     if config.conv_filters:
         params["filters"] = ",".join(str(f) for f in config.conv_filters)
@@ -123,6 +126,12 @@ def _one(text: str, kind, allowed: tuple):
         shown = ", ".join(f"{a:g}" if kind is not str else a for a in (allowed[0], allowed[-1]))
         raise ValueError(f"not one of the values the controls offer ({shown.replace(', ', ' to ')}).")
     return matches[0]
+
+
+def _validation(text: str) -> int | str:
+    if text == TEST_AS_VALIDATION:
+        return TEST_AS_VALIDATION
+    return _one(text, int, VALIDATIONS[:1])
 
 
 def _list(text: str, kind, allowed: tuple, most: int) -> tuple:

@@ -303,9 +303,20 @@ class Registry:
         return Run(
             id=row[0], name=row[1], config=json.loads(row[2]), status=row[3], owner=row[4],
             created_at=row[5], started_at=row[6], finished_at=row[7],
-            history=json.loads(row[8]), metrics=json.loads(row[9]), error=row[10],
+            history=[_with_validation_names(record) for record in json.loads(row[8])], metrics=json.loads(row[9]),
+            error=row[10],
             model_path=path if path.exists() else None,
         )
+
+
+def _with_validation_names(record: dict) -> dict:
+    """An epoch recorded before the validation split named its figures test_loss and test_accuracy:
+    they were measured on the test set as validation (the seed notebook's way), so they are renamed."""
+    if "test_accuracy" not in record:
+        return record
+    record = dict(record)
+    record["val_loss"], record["val_accuracy"] = record.pop("test_loss", None), record.pop("test_accuracy")
+    return record
 
 
 def _alive(pid: int | None) -> bool:

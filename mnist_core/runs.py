@@ -29,7 +29,7 @@ def execute_run(
     def record(event: dict) -> None:
         if event["kind"] == "epoch":
             registry.append_epoch(run_id, {k: event[k] for k in
-                                           ("epoch", "loss", "accuracy", "test_loss", "test_accuracy",
+                                           ("epoch", "loss", "accuracy", "val_loss", "val_accuracy",
                                             "seconds", "complete")})
         if on_event:
             on_event(event)

@@ -1,8 +1,8 @@
-"""The training loop: data, model, train in chunks of batches, evaluate on the test set each epoch.
+"""The training loop: data, model, train in chunks of batches, validate each epoch, test once at the end.
 
 It computes what ``model.fit`` computes (same model, loss, optimizer, batch
-size, shuffling every epoch, test set as validation), in well under half
-the time on a CPU:
+size, shuffling every epoch, validation data), in well under half the time
+on a CPU:
 
 - the whole training set sits in memory as one float32 tensor, made once
   (once per epoch only when augmenting), and a batch is a gather of indices
@@ -28,7 +28,7 @@ import numpy as np
 import tensorflow as tf
 
 from mnist_core.config import TrainConfig
-from mnist_core.data import Mnist, load_mnist, subset
+from mnist_core.data import Mnist, load_mnist, split_validation, subset
 from mnist_core.models import build_model, make_optimizer
 
 Event = dict
@@ -58,17 +58,20 @@ def train(
     ``seconds`` (since the epoch began) and ``eta`` (seconds left in the run);
     ``loss`` and ``accuracy`` are over the epoch so far. Batch events add ``batch_loss``
     and ``batch_accuracy`` (the latest chunk of batches alone, for per-batch curves);
-    epoch events add ``test_loss``, ``test_accuracy`` and ``complete`` (False when Stop
-    cut the epoch short). ``model``, if given, is trained further instead of a new one (fine-tuning).
+    epoch events add ``val_loss``, ``val_accuracy`` and ``complete`` (False when Stop
+    cut the epoch short). Validation is the held-out training images or, as the seed notebook
+    does, the test set (``config.validation``); the test set's ``test_loss`` and ``test_accuracy``
+    are computed once, at the end, into ``metrics``. ``model``, if given, is trained further
+    instead of a new one (fine-tuning).
     """
     config.validate()
     emit = on_event or (lambda event: None)
     stop = should_stop or (lambda: False)
     data = data or load_mnist()
 
-    x_train, y_train = subset(data.x_train, data.y_train, config.train_size, config.seed)
-    x_test = tf.constant(data.x_test, dtype=tf.float32) / 255.0
-    y_test = data.y_test.astype(np.int64)
+    x_train, y_train, x_val, y_val = _split(config, data)
+    x_train, y_train = subset(x_train, y_train, config.train_size, config.seed)
+    x_val, y_val = tf.constant(x_val, dtype=tf.float32) / 255.0, y_val.astype(np.int64)
     model = model if model is not None else build_model(config)
     steps = math.ceil(len(y_train) / config.batch_size)
     optimizer = make_optimizer(config, steps * config.epochs)
@@ -77,7 +80,7 @@ def train(
     rng = np.random.default_rng(config.seed)
     result = TrainResult(model)
     started = time.perf_counter()
-    images = _epoch_images(config, x_train)
+    images = _epoch_images(config, x_train, y_train)
     y_epoch = tf.constant(y_train, dtype=tf.int64)
     chunk = 4
     for epoch in range(1, config.epochs + 1):
@@ -106,38 +109,45 @@ def train(
                   "batch_accuracy": float(chunk_correct) / chunk_seen})
         if result.stopped and seen == 0:
             break
-        test_loss, test_accuracy = evaluate_arrays(model, x_test, y_test)
+        val_loss, val_accuracy = evaluate_arrays(model, x_val, y_val)
         record = {
             "epoch": epoch,
             "loss": loss_sum / seen,
             "accuracy": correct / seen,
-            "test_loss": test_loss,
-            "test_accuracy": test_accuracy,
+            "val_loss": val_loss,
+            "val_accuracy": val_accuracy,
             "seconds": time.perf_counter() - epoch_started,
             "complete": not result.stopped,
         }
         result.history.append(record)
         event = _progress("epoch", epoch, config.epochs, done, steps, record["loss"], record["accuracy"],
                           record["seconds"], time.perf_counter() - started)
-        emit({**event, "test_loss": test_loss, "test_accuracy": test_accuracy, "complete": not result.stopped})
+        emit({**event, "val_loss": val_loss, "val_accuracy": val_accuracy, "complete": not result.stopped})
         if result.stopped:
             break
 
     fit_seconds = time.perf_counter() - started
-    if result.history:
-        last = result.history[-1]
-        result.metrics = {
-            "test_accuracy": last["test_accuracy"],
-            "test_loss": last["test_loss"],
-            "train_accuracy": last["accuracy"],
-            "epochs_completed": sum(r["complete"] for r in result.history),
-        }
-    else:  # stopped before the first chunk: an untrained model, still evaluated honestly
-        test_loss, test_accuracy = evaluate_arrays(model, x_test, y_test)
-        result.metrics = {"test_accuracy": test_accuracy, "test_loss": test_loss, "train_accuracy": None,
-                          "epochs_completed": 0}
-    result.metrics["fit_seconds"] = fit_seconds
+    last = result.history[-1] if result.history else {}  # none when stopped before the first chunk
+    val_loss, val_accuracy = ((last["val_loss"], last["val_accuracy"]) if last
+                              else evaluate_arrays(model, x_val, y_val))
+    test_loss, test_accuracy = evaluate_arrays(model, data.x_test / 255.0, data.y_test.astype(np.int64))
+    result.metrics = {
+        "test_accuracy": test_accuracy,
+        "test_loss": test_loss,
+        "val_accuracy": val_accuracy,
+        "val_loss": val_loss,
+        "train_accuracy": last.get("accuracy"),
+        "epochs_completed": sum(r["complete"] for r in result.history),
+        "fit_seconds": fit_seconds,
+    }
     return result
+
+
+def _split(config: TrainConfig, data: Mnist) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Training images and validation images: held out of the training set, or the test set (the notebook's way)."""
+    if config.holds_out_validation:
+        return split_validation(data.x_train, data.y_train, config.validation)
+    return data.x_train, data.y_train, data.x_test, data.y_test
 
 
 def evaluate_arrays(model, x: tf.Tensor, y: np.ndarray) -> tuple[float, float]:
@@ -237,14 +247,14 @@ def _next_chunk(chunk: int, seconds: float) -> int:
     return int(min(max(wanted, 1), chunk * 4, 1024))
 
 
-def _epoch_images(config: TrainConfig, x_train: np.ndarray) -> Callable[[int], tf.Tensor]:
+def _epoch_images(config: TrainConfig, x_train: np.ndarray, y_train: np.ndarray) -> Callable[[int], tf.Tensor]:
     """The float training images of each epoch: one tensor made once, or freshly augmented ones."""
     if not config.augment:
         x = tf.constant(x_train, dtype=tf.float32) / 255.0
         return lambda epoch: x
     from mnist_core.augment import augment
 
-    return lambda epoch: tf.constant(augment(x_train, np.random.default_rng([config.seed, epoch])),
+    return lambda epoch: tf.constant(augment(x_train, np.random.default_rng([config.seed, epoch]), y_train),
                                      dtype=tf.float32) / 255.0
 
 

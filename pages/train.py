@@ -25,8 +25,10 @@ from ui.train_settings import (
 use_app_navigation()
 teacher_login()
 st.title("Train")
-st.caption("Choose the network and its training, press **Train**, and watch training and test accuracy: "
-           "when they drift apart, the network is memorising instead of learning.")
+st.caption("Choose the network and its training, press **Train**, and watch training and validation accuracy: "
+           "when they drift apart, the network is memorising instead of learning. Choose your settings on "
+           "validation images held out of training, never on the test set: a test score you tuned for no longer "
+           "tells how the model does on digits it has never seen.")
 if "shown" not in st.session_state:
     open_settings()
 if st.session_state.pop("clear_run_name", False):

@@ -80,3 +80,18 @@ def test_blank_images_stay_blank_and_no_images_is_fine():
     rng = np.random.default_rng(5)
     assert not augment(np.zeros((3, 28, 28), np.uint8), rng).any()
     assert augment(np.zeros((0, 28, 28), np.uint8), rng).shape == (0, 28, 28)
+
+
+def test_with_labels_some_ones_get_a_flag_and_some_sevens_a_crossbar_and_nothing_else_changes():
+    data = load_mnist()
+    x, y = data.x_train[:2000], data.y_train[:2000]
+    plain = augment(x, np.random.default_rng(5))
+    written = augment(x, np.random.default_rng(5), y)
+    changed = np.flatnonzero((plain != written).any(axis=(1, 2)))
+    assert set(y[changed]) == {1, 7}  # the same random draws otherwise: only 1s and 7s differ
+    ones, sevens = np.flatnonzero(y == 1), np.flatnonzero(y == 7)
+    assert 0.15 < np.isin(ones, changed).mean() < 0.45 and 0.05 < np.isin(sevens, changed).mean() < 0.35
+    flagged = changed[y[changed] == 1]
+    ink = lambda images: (images > 25).sum(axis=(1, 2))
+    # A flag (and a base) add ink, unless the refit to 20 px shrinks a digit it made wider than tall.
+    assert (ink(written[flagged]) > ink(plain[flagged])).mean() > 0.7

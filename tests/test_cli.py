@@ -25,6 +25,9 @@ def error_lines(result):
 
 @pytest.mark.parametrize("args, message", [
     (["train", "--epochs", "0"], "argument --epochs: must be a whole number from 1 to 100 (got '0')"),
+    (["train", "--validation", "tset"], "argument --validation: must be 'test' or a whole number of training images "
+                                        "from 1,000 to 20,000 (got 'tset')"),
+    (["train", "--validation", "50"], "argument --validation: must be 'test' or a whole number"),
     (["train", "--epochs", "1e9"], "argument --epochs: must be a whole number from 1 to 100"),
     (["train", "--epochs", "ten"], "argument --epochs: must be a whole number from 1 to 100 (got 'ten')"),
     (["train", "--dropout", "1.5"], "argument --dropout: must be a number from 0 up to 0.9 (got '1.5')"),
@@ -75,6 +78,17 @@ def test_missing_and_corrupt_model_files_are_answered_cleanly(tmp_path):
         assert result.returncode == 2 and len(lines) == 1 and message in lines[0], result.stderr
 
 
+def test_validation_holds_out_training_images_and_scores_the_test_set_once(tmp_path):
+    result = cli("train", "--preset", "cnn", "--epochs", "1", "--train-size", "2000", "--validation", "5000",
+                 "--json", home=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "validated on 5,000 held-out training images" in result.stderr
+    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    assert summary["history"][-1]["val_accuracy"] == summary["val_accuracy"] != summary["test_accuracy"]
+    assert "test_accuracy" not in summary["history"][-1]  # the test set is not looked at during training
+    assert Registry(tmp_path).find(summary["run"]).config["validation"] == 5000
+
+
 def test_train_records_a_run_that_evaluate_and_runs_can_find(tmp_path):
     result = cli("train", "--epochs", "1", "--train-size", "2000", "--name", "tiny run", "--json", home=tmp_path)
     assert result.returncode == 0, result.stderr
@@ -84,6 +98,8 @@ def test_train_records_a_run_that_evaluate_and_runs_can_find(tmp_path):
     evaluated = json.loads(cli("evaluate", "--run", "tiny run", "--json", home=tmp_path).stdout.splitlines()[-1])
     assert evaluated["test_accuracy"] == pytest.approx(summary["test_accuracy"], abs=1e-6)
     assert "tiny run" in cli("runs", home=tmp_path).stdout
+    # The seed preset validates on the test set (the notebook's way): the last epoch's figure is the test score.
+    assert summary["history"][-1]["val_accuracy"] == pytest.approx(summary["test_accuracy"], abs=1e-6)
     again = cli("train", "--epochs", "1", "--train-size", "2000", "--name", "Tiny Run", home=tmp_path)
     assert again.returncode == 2 and "already exists" in again.stderr
 

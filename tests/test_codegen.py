@@ -22,7 +22,8 @@ def architecture(model):
 ])
 def test_the_shown_code_runs_and_builds_the_apps_architecture(config, monkeypatch):
     data = load_mnist()
-    small = ((data.x_train[:512], data.y_train[:512]), (data.x_test[:256], data.y_test[:256]))
+    held = config.validation if config.holds_out_validation else 0  # the code holds these out first
+    small = ((data.x_train[:512 + held], data.y_train[:512 + held]), (data.x_test[:256], data.y_test[:256]))
     monkeypatch.setattr(keras.datasets.mnist, "load_data", lambda: small)  # offline: the same arrays
     fitted = []
     original_fit = keras.Model.fit

@@ -9,12 +9,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from mnist_core.default_model import RECORD
 from mnist_core.drawn_digits import DRAWINGS_FILE, load_drawn_digits, render_strokes, score
 from mnist_core.paths import DEFAULT_MODEL
 from mnist_core.preprocess import prepare_canvas
 
-HOLDOUT_FLOOR = 0.90  # the test fails below this
-HOLDOUT_TARGET = 0.95  # what the default model should reach
+MARGIN = 0.01  # below the model card's claimed holdout figure (models/default.json) by more than this, it fails
 
 DIGITS = load_drawn_digits()
 
@@ -77,9 +77,11 @@ def test_the_default_model_reads_the_holdout_drawings(capsys):
 
     result = score(Predictor.from_file(DEFAULT_MODEL), DIGITS)
     holdout = result["by_set"]["holdout"]
+    claimed = json.loads(RECORD.read_text())["figures"]["drawn holdout"]
+    floor = claimed["right"] / claimed["total"] - MARGIN
     misreads = "; ".join(f"#{m['index']} {m['label']}->{m['predicted']} ({m['style']})"
                          for m in result["misreads"] if m["set"] == "holdout")
     with capsys.disabled():
-        print(f"\ndrawn digits, default model: holdout {holdout:.3f} (target {HOLDOUT_TARGET}), "
+        print(f"\ndrawn digits, default model: holdout {holdout:.3f} (claimed {floor + MARGIN:.3f}), "
               f"tune {result['by_set']['tune']:.3f}" + (f"; holdout misreads: {misreads}" if misreads else ""))
-    assert holdout >= HOLDOUT_FLOOR, f"holdout accuracy {holdout:.3f} < {HOLDOUT_FLOOR}: {misreads}"
+    assert holdout >= floor, f"holdout accuracy {holdout:.3f} < {floor:.3f}: {misreads}"

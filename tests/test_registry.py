@@ -44,6 +44,12 @@ def test_a_run_from_creation_to_deletion(registry):
                                                           {"epoch": 2, "accuracy": 0.95}]
     assert done.metrics == {"test_accuracy": 0.96} and done.seconds >= 0
 
+    # A run recorded before the validation split named its per-epoch figures test_*: they were the validation.
+    old = registry.create_run({}, name="old run")
+    registry.append_epoch(old.id, {"epoch": 1, "accuracy": 0.9, "test_loss": 0.3, "test_accuracy": 0.91})
+    assert registry.get(old.id).history == [{"epoch": 1, "accuracy": 0.9, "val_loss": 0.3, "val_accuracy": 0.91}]
+    registry.delete(old.id)
+
     other = registry.create_run({}, owner="bob")
     assert other.name == f"Run {other.id}"
     assert [r.id for r in registry.list_runs()] == [other.id, run.id]  # newest first

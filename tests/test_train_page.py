@@ -141,6 +141,20 @@ def test_each_preset_fills_the_controls(preset):
     assert at.slider(key="epochs").value == config.epochs
     assert at.select_slider(key="batch_size").value == config.batch_size
     assert at.select_slider(key="train_size").value == config.train_size
+    assert at.radio(key="validation").value == config.validation
+
+
+def test_the_seed_validates_on_the_test_set_and_the_cnn_on_held_out_images_and_the_page_says_why():
+    at = open_train()
+    assert at.radio(key="validation").value == "test"  # the seed notebook's way, so it still reproduces it
+    assert "The test set (as the seed notebook does)" in at.radio(key="validation").options
+    assert any("never on the test set" in c.value for c in at.caption)
+    at.selectbox(key="preset").set_value("cnn")
+    run(at)
+    assert at.radio(key="validation").value == 5000
+    at.radio(key="validation").set_value("test")
+    run(at)
+    assert at.query_params["validation"] == "test"
 
 
 def test_no_dropout_preset_sets_every_dropout_to_zero():
@@ -290,7 +304,7 @@ class FakeTraining:
         history = []
         for epoch in (1, 2):
             event("batch", epoch, 10)
-            record = {"test_loss": 0.6 / epoch, "test_accuracy": 0.78 + epoch / 100, "complete": True}
+            record = {"val_loss": 0.6 / epoch, "val_accuracy": 0.78 + epoch / 100, "complete": True}
             event("epoch", epoch, 10, **record)
             history.append(record)
         event("batch", 3, 4)
@@ -299,7 +313,8 @@ class FakeTraining:
         while not should_stop() and time.monotonic() < deadline:
             time.sleep(0.01)
         model = types.SimpleNamespace(save=lambda path: Path(path).write_bytes(b"fake model"))
-        metrics = {"test_accuracy": 0.8, "test_loss": 0.3, "train_accuracy": 0.82, "epochs_completed": 2}
+        metrics = {"test_accuracy": 0.8, "test_loss": 0.3, "val_accuracy": 0.8, "val_loss": 0.3,
+                   "train_accuracy": 0.82, "epochs_completed": 2}
         return types.SimpleNamespace(model=model, history=history, metrics=metrics, stopped=should_stop())
 
 
@@ -378,6 +393,7 @@ def test_a_second_run_waits_in_the_queue(fake_training, fresh_studio):
 
 
 def add_finished_run(registry: Registry, name: str, dropout: float, owner: str | None = None) -> int:
+    """A run as recorded before the validation split (test set as validation, named test_*): old runs still show."""
     config = TrainConfig(dropouts=(dropout, 0.0), epochs=3, train_size=1000)
     run = registry.create_run(config.to_dict(), name=name, owner=owner, status="running")
     for epoch in (1, 2, 3):
@@ -396,8 +412,8 @@ def test_history_lists_finished_runs_and_compares_the_latest(fresh_studio):
     at = open_train()
     history = at.dataframe[1].value
     assert list(history["Run"]) == ["no dropout small", "seed small"]
-    assert list(history.columns) == ["Run", "Model", "Test accuracy", "Training accuracy", "Gap", "Status",
-                                     "Epochs", "Images", "Batch", "Optimizer", "Time (s)"]
+    assert list(history.columns) == ["Run", "Model", "Training accuracy", "Validation accuracy", "Gap",
+                                     "Test accuracy", "Status", "Epochs", "Images", "Batch", "Optimizer", "Time (s)"]
     assert history["Gap"].iloc[0] == pytest.approx(2.0)
     assert history["Test accuracy"].iloc[0] == pytest.approx(84.0)
     assert history["Optimizer"].iloc[0] == "adam 0.001"
@@ -406,7 +422,7 @@ def test_history_lists_finished_runs_and_compares_the_latest(fresh_studio):
     assert compare.options == ["no dropout small", "seed small"]
     assert len(compare.value) == 2
     spec = json.dumps(json.loads(at.get("vega_lite_chart")[-1].proto.spec))
-    assert "Training (dashed) and test (solid) accuracy" in spec
+    assert "Training (dashed) and validation (solid) accuracy" in spec
 
 
 def test_rename_and_delete_a_run(fresh_studio):

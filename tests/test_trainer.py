@@ -3,7 +3,7 @@
 import numpy as np
 
 from mnist_core.config import TrainConfig
-from mnist_core.data import load_mnist, subset
+from mnist_core.data import load_mnist, split_validation, subset
 from mnist_core.models import build_model
 from mnist_core.trainer import evaluate_arrays, train
 
@@ -19,7 +19,9 @@ def test_a_short_run_lowers_the_loss_and_reports_every_epoch():
     assert result.metrics["test_accuracy"] > 0.85
     epoch_events = [e for e in events if e["kind"] == "epoch"]
     assert [e["epoch"] for e in epoch_events] == [1, 2, 3]
-    assert all({"test_loss", "test_accuracy", "eta", "seconds"} <= e.keys() for e in epoch_events)
+    assert all({"val_loss", "val_accuracy", "eta", "seconds"} <= e.keys() for e in epoch_events)
+    # The seed's way: the test set is the validation, so the final test score is the last epoch's.
+    assert result.metrics["test_accuracy"] == result.history[-1]["val_accuracy"]
     batch_events = [e for e in events if e["kind"] == "batch"]
     assert batch_events and all(0 < e["step"] <= e["steps"] for e in batch_events)
     # Each batch event also carries its own chunk's loss and accuracy, for the per-batch curves.
@@ -39,6 +41,23 @@ def test_cancelling_stops_between_batches_and_keeps_a_usable_model():
     data = load_mnist()
     _, accuracy = evaluate_arrays(result.model, data.x_test[:500] / 255.0, data.y_test[:500].astype("int64"))
     assert accuracy > 0.2  # partly trained, and it predicts
+
+
+def test_a_held_out_validation_split_is_checked_each_epoch_and_the_test_set_once_at_the_end():
+    data = load_mnist()
+    x_train, y_train, x_val, y_val = split_validation(data.x_train, data.y_train, 5000)
+    assert len(y_val) == 5000 and len(y_train) == 55_000
+    train_rows = {row.tobytes() for row in x_train[:2000]}
+    assert not any(row.tobytes() in train_rows for row in x_val)  # no image is in both
+    assert np.bincount(y_val, minlength=10).min() > 400  # every digit, in about its share
+    assert np.array_equal(split_validation(data.x_train, data.y_train, 5000)[3], y_val)  # the same every time
+
+    result = train(SMALL.replace(epochs=2, validation=5000))
+    _, model_val_accuracy = evaluate_arrays(result.model, x_val / 255.0, y_val.astype(np.int64))
+    assert abs(result.history[-1]["val_accuracy"] - model_val_accuracy) < 1e-6
+    _, test_accuracy = evaluate_arrays(result.model, data.x_test / 255.0, data.y_test.astype(np.int64))
+    assert result.metrics["test_accuracy"] == test_accuracy
+    assert result.metrics["val_accuracy"] == model_val_accuracy > 0.8
 
 
 def test_the_fast_loop_reaches_the_accuracy_of_plain_keras_fit():

@@ -7,8 +7,8 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-SPLITS = {"accuracy": "Training", "test_accuracy": "Test", "loss": "Training", "test_loss": "Test"}
-SPLIT_COLORS = {"Training": "#3b5bdb", "Test": "#e8590c"}
+SPLITS = {"accuracy": "Training", "val_accuracy": "Validation", "loss": "Training", "val_loss": "Validation"}
+SPLIT_COLORS = {"Training": "#3b5bdb", "Validation": "#e8590c"}
 PER_BATCH = "Training, per batch"
 # Distinct hues for overlaid runs (Streamlit's own palette for Altair is shades of blue).
 RUN_COLORS = ["#3b5bdb", "#e8590c", "#2b8a3e", "#ae3ec9", "#f59f00", "#1098ad", "#c2255c", "#495057"]
@@ -20,7 +20,7 @@ TITLE = {"fontSize": 16, "anchor": "start"}
 
 def epoch_curves(epochs: list[dict], metric: str, total_epochs: int | None = None,
                  batches: list[dict] = ()) -> alt.LayerChart:
-    """Training and test ``metric`` ("accuracy" or "loss") per epoch for one run, and, while it trains,
+    """Training and validation ``metric`` ("accuracy" or "loss") per epoch for one run, and, while it trains,
     the training ``metric`` per batch (smoothed, thin) so the chart moves from the first second.
 
     The x axis runs from 0 to ``total_epochs`` from the start, so the page does not jump when the
@@ -28,7 +28,7 @@ def epoch_curves(epochs: list[dict], metric: str, total_epochs: int | None = Non
     """
     column = metric.capitalize()
     rows = [{"Epoch": e["epoch"], "Data": SPLITS[key], column: e[key]}
-            for e in epochs for key in (metric, f"test_{metric}")]
+            for e in epochs for key in (metric, f"val_{metric}")]
     frame = pd.DataFrame(rows, columns=["Epoch", "Data", column])
     batch_frame = pd.DataFrame({"Epoch": [b["epochs"] for b in batches],
                                 column: smoothed([b[metric] for b in batches]),
@@ -49,7 +49,7 @@ def epoch_curves(epochs: list[dict], metric: str, total_epochs: int | None = Non
 
 def _y_range(epoch_frame: pd.DataFrame, batch_frame: pd.DataFrame, column: str) -> list[float] | None:
     """Fit the per-epoch points and the batches after the first epoch: the steep first batches would
-    squash the gap between training and test, which is what the class is watching. Before the first
+    squash the gap between training and validation, which is what the class is watching. Before the first
     epoch ends, fit the batches."""
     later = batch_frame[batch_frame["Epoch"] >= 1] if len(epoch_frame) else batch_frame
     values = pd.concat([epoch_frame[column], later[column]]).dropna()
@@ -70,13 +70,13 @@ def smoothed(values: list[float], weight: float = 0.6) -> list[float]:
 
 
 def compare_runs(histories: dict[str, list[dict]]) -> alt.Chart:
-    """Training (dashed) and test (solid) accuracy of several runs on one chart: the gap is overfitting."""
+    """Training (dashed) and validation (solid) accuracy of several runs on one chart: the gap is overfitting."""
     rows = [{"Run": name, "Epoch": e["epoch"], "Data": SPLITS[key], "Accuracy": e[key]}
-            for name, epochs in histories.items() for e in epochs for key in ("accuracy", "test_accuracy")]
+            for name, epochs in histories.items() for e in epochs for key in ("accuracy", "val_accuracy")]
     frame = pd.DataFrame(rows, columns=["Run", "Epoch", "Data", "Accuracy"])
     colors = RUN_COLORS * (len(histories) // len(RUN_COLORS) + 1)
     return (
-        alt.Chart(frame, title=alt.Title("Training (dashed) and test (solid) accuracy", **TITLE))
+        alt.Chart(frame, title=alt.Title("Training (dashed) and validation (solid) accuracy", **TITLE))
         .mark_line(point=True, strokeWidth=3)
         .encode(
             x=alt.X("Epoch:Q", axis=alt.Axis(tickMinStep=1, format="d", **AXIS)),
@@ -85,7 +85,7 @@ def compare_runs(histories: dict[str, list[dict]]) -> alt.Chart:
                             legend=alt.Legend(orient="bottom", columns=3, labelLimit=400, symbolType="stroke",
                                               symbolStrokeWidth=4, **LEGEND)),
             strokeDash=alt.StrokeDash("Data:N", title=None,
-                                      scale=alt.Scale(domain=["Test", "Training"], range=[[1, 0], [6, 4]]),
+                                      scale=alt.Scale(domain=["Validation", "Training"], range=[[1, 0], [6, 4]]),
                                       legend=None),  # the title says which is which
             tooltip=["Run:N", "Epoch:Q", "Data:N", alt.Tooltip("Accuracy:Q", format=".2%")],
         )

@@ -98,7 +98,7 @@ def follow() -> None:
             if live.epochs or live.batches:
                 total = TrainConfig.from_dict(run.config).epochs
                 st.altair_chart(epoch_curves(live.epochs, "accuracy", total, live.batches), width="stretch")
-                st.caption("Test is MNIST's test set: watch what the model keeps, or forgets, of MNIST.")
+                st.caption("Validation here is MNIST's test set: watch what the model keeps, or forgets, of MNIST.")
             else:
                 st.progress(0.0, text="Waiting for the trainer..." if live.status == "queued" else "Starting...")
         elif run.status == "failed":

@@ -56,7 +56,7 @@ def live_panel() -> None:
     manager, registry = job_manager(), open_registry()
     mine = my_runs(manager, registry)
     if not mine:
-        st.info("Press **Train** to start. The curves of training and test accuracy appear here, epoch by epoch. "
+        st.info("Press **Train** to start. The curves of training and validation accuracy appear here, epoch by epoch. "
                 "You can leave the page while it trains: the run goes on.")
         return
     was_active = any(live.status in ACTIVE for live, _ in mine)
@@ -82,7 +82,7 @@ def live_panel() -> None:
 
 
 def latest_run(manager, live, run) -> None:
-    """The run the panel follows: its state, Stop, and its training and test curves."""
+    """The run the panel follows: its state, Stop, and its training and validation curves."""
     head, button = st.columns([5, 1], vertical_alignment="bottom")
     event = live.progress
     if live.status == "queued":
@@ -135,7 +135,8 @@ def run_result(live, run) -> None:
     """How the run ended, and a way to draw with its model."""
     accuracy = run.metrics.get("test_accuracy")
     if live.status == "finished":
-        st.success(f"Finished: test accuracy {accuracy:.2%}, training accuracy {run.metrics['train_accuracy']:.2%}.")
+        st.success(f"Finished: test accuracy {accuracy:.2%} (measured once, now), validation accuracy "
+                   f"{run.metrics['val_accuracy']:.2%}, training accuracy {run.metrics['train_accuracy']:.2%}.")
     elif live.status == "stopped":
         kept = (f" The partly trained model is kept (test accuracy {accuracy:.2%})."
                 if run.model_path is not None and accuracy is not None else "")

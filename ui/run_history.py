@@ -19,15 +19,17 @@ def history_table(runs) -> None:
     for run in runs:
         config = TrainConfig.from_dict(run.config)
         test, train = run.metrics.get("test_accuracy"), run.metrics.get("train_accuracy")
+        validation = run.metrics.get("val_accuracy", test)  # runs from before the split validated on the test set
         rows.append({
             "Run": run.name,
             "Model": config.describe(),
-            "Test accuracy": test * 100 if test is not None else None,
             "Training accuracy": train * 100 if train is not None else None,
-            "Gap": (train - test) * 100 if test is not None and train is not None else None,
+            "Validation accuracy": validation * 100 if validation is not None else None,
+            "Gap": (train - validation) * 100 if validation is not None and train is not None else None,
+            "Test accuracy": test * 100 if test is not None else None,
             "Status": run.status,
             "Epochs": len(run.history),
-            "Images": config.train_size,
+            "Images": config.training_images,
             "Batch": config.batch_size,
             "Optimizer": f"{config.optimizer} {config.learning_rate:g}",
             "Time (s)": run.seconds,
@@ -46,9 +48,12 @@ def history_table(runs) -> None:
             "Batch": st.column_config.NumberColumn(width="small", help="Batch size."),
             "Optimizer": st.column_config.TextColumn(width="small", help="Optimizer and learning rate."),
             "Training accuracy": st.column_config.NumberColumn(format=percent),
-            "Test accuracy": st.column_config.NumberColumn(format=percent),
+            "Validation accuracy": st.column_config.NumberColumn(
+                format=percent, help="After the last epoch, on the images the run was checked on."),
             "Gap": st.column_config.NumberColumn(format="%.2f", width="small",
-                                                 help="Training minus test accuracy, in points: overfitting."),
+                                                 help="Training minus validation accuracy, in points: overfitting."),
+            "Test accuracy": st.column_config.NumberColumn(
+                format=percent, help="Measured once, after training: the honest score."),
             "Time (s)": st.column_config.NumberColumn(format="%.1f", width="small"),
         },
     )

@@ -23,13 +23,17 @@ from mnist_core.lesson import (
     LEARNING_RATES,
     TRAIN_SIZES,
     UNITS,
+    VALIDATIONS,
     lesson_from_query,
     query_from_lesson,
 )
 
 CONTROL_LABELS = {"preset": "Preset", "architecture": "Architecture (MLP or CNN)", "layers": "Hidden layers and units",
                   "dropout": "Dropout", "learning_rate": "Learning rate", "optimizer": "Optimizer",
-                  "epochs": "Epochs", "batch_size": "Batch size", "train_size": "Training images"}
+                  "epochs": "Epochs", "batch_size": "Batch size", "train_size": "Training images",
+                  "validation": "Validation"}
+VALIDATION_LABELS = {VALIDATIONS[0]: f"{VALIDATIONS[0]:,} held-out training images",
+                     VALIDATIONS[1]: "The test set (as the seed notebook does)"}
 MAX_LAYERS = LIMITS["hidden_layers"][1]
 MAX_CONV_LAYERS = LIMITS["conv_layers"][1]
 # Every control keeps its value while it is hidden (fewer layers, MLP) and while the user is on another page.
@@ -53,6 +57,7 @@ def fill_controls(config: TrainConfig) -> None:
     state.epochs = config.epochs
     state.batch_size = config.batch_size
     state.train_size = config.train_size
+    state.validation = config.validation
     state.schedule = config.schedule
 
 
@@ -119,9 +124,14 @@ def hyperparameter_controls() -> TrainConfig:
     train_size = control("train_size", st.select_slider, "Training images", TRAIN_SIZES, key="train_size",
                          format_func=lambda n: f"{n:,}",
                          help="6,000 trains in a few seconds; all 60,000 gives the best model.")
+    validation = control("validation", st.radio, "Check each epoch on", VALIDATIONS, key="validation",
+                         format_func=VALIDATION_LABELS.get, horizontal=True,
+                         help="Choices made by watching the test set are tuned to it, and its accuracy then flatters "
+                              "the model: hold out validation images to choose with, and keep the test set for one "
+                              "honest score at the end.")
     return TrainConfig(hidden_units=tuple(units), dropouts=tuple(dropouts), conv_filters=conv_filters,
                        epochs=epochs, batch_size=batch_size, learning_rate=learning_rate, optimizer=optimizer,
-                       train_size=train_size, schedule=st.session_state.schedule)
+                       train_size=train_size, schedule=st.session_state.schedule, validation=validation)
 
 
 def lesson_notices() -> None:
@@ -184,5 +194,6 @@ def network_summary(config: TrainConfig) -> None:
 
 
 def describe_settings(config: TrainConfig) -> str:
-    return (f"{config.describe()} · {config.epochs} epochs · {config.train_size:,} images · "
-            f"batch {config.batch_size} · {config.optimizer} {config.learning_rate:g}")
+    checked = f"{config.validation:,} validation images" if config.holds_out_validation else "test set as validation"
+    return (f"{config.describe()} · {config.epochs} epochs · {config.training_images:,} images · "
+            f"batch {config.batch_size} · {config.optimizer} {config.learning_rate:g} · {checked}")
