@@ -43,14 +43,12 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 from scipy import ndimage
 
-SIZE = 28
-CENTRE = 14.0  # MNIST puts the centre of mass at pixel (14, 14)
+from mnist_core.geometry import CENTRE, FIT, INK_THRESHOLD, SIZE
+
 UNCHANGED = 0.2  # share of images returned as they are
 ROTATION_DEGREES = 12.0
-FIT = 20  # pixels: MNIST and preprocessing fit the longer side of a digit's box to this
 SCALE = (0.85, 1.05)  # the longer side as a share of FIT, before elastic and stroke changes add a pixel or two
 ASPECT = 0.06  # each axis' scale varies by up to this much on its own
-INK = 0.1 * 255  # fainter pixels are not counted in a digit's box, as in preprocessing
 SHEAR = 0.15
 SHIFT = 2.0  # pixels, each axis: how far the centre of mass is put from the centre
 MAX_MOVE = 8  # pixels, each axis: the most a digit is moved to put its centre of mass in place
@@ -111,7 +109,7 @@ def _write_like_people(x: np.ndarray, labels: np.ndarray, rng: np.random.Generat
     crosses = np.flatnonzero((labels == 7) & (draw[:, 0] < CROSSED_SEVENS))
     segments = []  # (image, row0, col0, row1, col1)
     for index in np.concatenate([flags, crosses]):
-        ink = x[index] > INK
+        ink = x[index] > INK_THRESHOLD
         rows = np.flatnonzero(ink.any(axis=1))
         if len(rows) < 8:
             continue
@@ -138,8 +136,9 @@ def _write_like_people(x: np.ndarray, labels: np.ndarray, rng: np.random.Generat
     width = _stroke_width(x[index])
     rows, cols = np.arange(SIZE, dtype=np.float32)[None, :, None], np.arange(SIZE, dtype=np.float32)[None, None, :]
     dr, dc = (r1 - r0)[:, None, None], (c1 - c0)[:, None, None]
-    along = np.clip(((rows - r0[:, None, None]) * dr + (cols - c0[:, None, None]) * dc)
-                    / np.maximum(dr * dr + dc * dc, 1e-6), 0, 1)
+    along = np.clip(
+        ((rows - r0[:, None, None]) * dr + (cols - c0[:, None, None]) * dc) / np.maximum(dr * dr + dc * dc, 1e-6), 0, 1
+    )
     distance = np.hypot(rows - r0[:, None, None] - along * dr, cols - c0[:, None, None] - along * dc)
     stroke = np.clip(width[:, None, None] / 2 + 0.5 - distance, 0, 1) * 255
     np.maximum.at(x, index, stroke)
@@ -162,7 +161,7 @@ def _warp(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     slant = np.stack([np.stack([np.ones(n), np.zeros(n)], 1), np.stack([shear, np.ones(n)], 1)], 1)
     shape = (rotate @ slant * aspect[:, None, :]).astype(np.float32)  # (n, 2, 2), rows and cols
     moved = shape @ _GRID.reshape(2, -1)  # where each pixel goes, relative to the centre
-    ink = x.reshape(n, 1, -1) > INK
+    ink = x.reshape(n, 1, -1) > INK_THRESHOLD
     extent = np.where(ink, moved, -np.inf).max(axis=2) - np.where(ink, moved, np.inf).min(axis=2) + 1
     scale = FIT * rng.uniform(*SCALE, n) / np.maximum(extent.max(axis=1), 1.0)  # a blank image stays blank
     inverse = np.linalg.inv(shape * scale[:, None, None]).astype(np.float32)
@@ -173,8 +172,12 @@ def _warp(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     coords = np.empty((3, n, SIZE, SIZE), np.float32)  # (image, row, col) of every output pixel
     coords[0] = np.arange(n, dtype=np.float32)[:, None, None]
     for axis in (0, 1):
-        coords[1 + axis] = (inverse[:, axis, 0, None, None] * _GRID[0] + inverse[:, axis, 1, None, None] * _GRID[1]
-                            + CENTRE + elastic[axis])
+        coords[1 + axis] = (
+            inverse[:, axis, 0, None, None] * _GRID[0]
+            + inverse[:, axis, 1, None, None] * _GRID[1]
+            + CENTRE
+            + elastic[axis]
+        )
     return ndimage.map_coordinates(x, coords, order=1, mode="constant", cval=0.0)
 
 

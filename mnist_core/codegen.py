@@ -6,23 +6,14 @@ and checks that it builds the same architecture as the app.
 
 from __future__ import annotations
 
+from mnist_core.architecture import INPUT_SHAPE, network
 from mnist_core.config import OPTIMIZERS, TRAIN_SET_SIZE, TrainConfig
 
 
 def keras_code(config: TrainConfig) -> str:
     config.validate()
-    layers = ["    keras.Input(shape=(28, 28)),"]
-    if config.conv_filters:
-        layers.append("    layers.Reshape((28, 28, 1)),")
-        for filters in config.conv_filters:
-            layers.append(f'    layers.Conv2D({filters}, 3, padding="same", activation="relu"),')
-            layers.append("    layers.MaxPooling2D(2),")
-    layers.append("    layers.Flatten(),")
-    for units, rate in zip(config.hidden_units, config.dropouts):
-        layers.append(f'    layers.Dense({units}, activation="relu"),')
-        if rate > 0:
-            layers.append(f"    layers.Dropout({rate:g}),")
-    layers.append('    layers.Dense(10, activation="softmax"),')
+    layers = [f"    keras.Input(shape={INPUT_SHAPE}),"] + [f"    layers.{layer.keras_class}({_arguments(layer)}),"
+                                                         for layer in network(config)]
 
     optimizer = OPTIMIZERS[config.optimizer]
     subset = ""
@@ -59,3 +50,13 @@ def keras_code(config: TrainConfig) -> str:
         f"          validation_data={validation})\n"
         f"{test}"
     )
+
+
+def _arguments(layer) -> str:
+    """``16, 3, padding="same"``: as a person writes them (short numbers, double-quoted strings)."""
+    def written(value) -> str:
+        if isinstance(value, str):
+            return f'"{value}"'
+        return f"{value:g}" if isinstance(value, float) else repr(value)
+
+    return ", ".join([written(a) for a in layer.args] + [f"{k}={written(v)}" for k, v in layer.options.items()])

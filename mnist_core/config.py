@@ -178,37 +178,15 @@ def preset(name: str) -> TrainConfig:
 
 
 def layer_table(config: TrainConfig) -> list[dict]:
-    """The model's layers as rows of (layer, output shape, parameters), computed without Keras.
+    """The model's layers as rows of (layer, output shape, parameters), computed without Keras."""
+    from mnist_core.architecture import network
 
-    Convolutions are 3x3 with 'same' padding, each followed by a 2x2 max-pool.
-    """
-    rows = []
-    if config.conv_filters:
-        side, channels = 28, 1
-        for filters in config.conv_filters:
-            rows.append(_row("Conv2D 3x3, relu", (side, side, filters), (9 * channels + 1) * filters))
-            side //= 2
-            rows.append(_row("MaxPooling2D 2x2", (side, side, filters), 0))
-            channels = filters
-        inputs = side * side * channels
-    else:
-        inputs = 28 * 28
-    rows.append(_row("Flatten", (inputs,), 0))
-    for units, rate in zip(config.hidden_units, config.dropouts):
-        rows.append(_row("Dense, relu", (units,), (inputs + 1) * units))
-        if rate > 0:
-            rows.append(_row(f"Dropout {rate:g}", (units,), 0))
-        inputs = units
-    rows.append(_row("Dense, softmax", (10,), (inputs + 1) * 10))
-    return rows
+    return [{"layer": layer.label, "output shape": "x".join(str(s) for s in layer.output), "parameters": layer.parameters}
+            for layer in network(config) if layer.label is not None]
 
 
 def parameter_count(config: TrainConfig) -> int:
     return sum(row["parameters"] for row in layer_table(config))
-
-
-def _row(layer: str, shape: tuple, parameters: int) -> dict:
-    return {"layer": layer, "output shape": "x".join(str(s) for s in shape), "parameters": parameters}
 
 
 def _is_number(value) -> bool:

@@ -15,6 +15,7 @@ drawn and typeset digits; the MNIST test set and the holdout parts are scored on
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import os
@@ -32,8 +33,8 @@ RECIPE = TrainConfig(conv_filters=(32, 64), hidden_units=(128,), dropouts=(0.3,)
                      learning_rate=0.002, schedule="cosine", augment=True, seed=0, validation=VALIDATION_SIZE)
 # What the model learns depends on the augmentation's code besides the recipe (the trainer computes
 # what ``model.fit`` would, and a test holds it to that), and on the network and optimizer that
-# mnist_core/models.py builds for the recipe: those count by their Keras configs, so rewording or
-# reorganising models.py needs no rebuild, and any change to the network or optimizer does.
+# mnist_core/models.py builds for the recipe: those count by their Keras configs, so reorganising
+# models.py needs no rebuild, and any change to the network or optimizer does.
 SOURCES = ("mnist_core/augment.py",)
 RECORD = MODELS_DIR / "default.json"
 CARD = MODELS_DIR / "MODEL_CARD.md"
@@ -42,14 +43,16 @@ TABLE_END = "<!-- end of figures -->"
 
 
 def code_version() -> str:
-    """A sha256 of SOURCES and of the Keras configs of the network and optimizer built for RECIPE."""
+    """A sha256 of what decides what the model learns besides the recipe: the syntax of SOURCES (so
+    comments and layout do not count) and the Keras configs of the layers and optimizer built for RECIPE."""
     from mnist_core.models import build_model, make_optimizer
 
     digest = hashlib.sha256()
     for name in SOURCES:
-        digest.update(name.encode() + b"\0" + (PROJECT_DIR / name).read_bytes() + b"\0")
-    for built in (build_model(RECIPE), make_optimizer(RECIPE, total_steps=1_000)):
-        digest.update(json.dumps(built.get_config(), sort_keys=True, default=str).encode() + b"\0")
+        digest.update(name.encode() + b"\0" + ast.dump(ast.parse((PROJECT_DIR / name).read_text())).encode() + b"\0")
+    configs = [layer.get_config() for layer in build_model(RECIPE).layers]
+    configs.append(make_optimizer(RECIPE, total_steps=1_000).get_config())
+    digest.update(json.dumps(configs, sort_keys=True, default=str).encode())
     return digest.hexdigest()
 
 

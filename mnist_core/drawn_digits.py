@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
+from mnist_core.geometry import CANVAS_SIZE, PEN_WIDTH
 from mnist_core.paths import PROJECT_DIR
 from mnist_core.preprocess import prepare_canvas
 
@@ -23,7 +24,7 @@ def load_drawn_digits(path: Path = DRAWINGS_FILE) -> list[dict]:
     return json.loads(Path(path).read_text())
 
 
-def render_strokes(strokes, width: int = 18, size: int = 280) -> np.ndarray:
+def render_strokes(strokes, width: int = PEN_WIDTH, size: int = CANVAS_SIZE) -> np.ndarray:
     """The strokes as the canvas's RGBA image (size, size, 4) uint8: white round-capped lines on black."""
     image = Image.new("RGBA", (size, size), (0, 0, 0, 255))
     draw = ImageDraw.Draw(image)

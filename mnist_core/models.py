@@ -7,12 +7,14 @@ from pathlib import Path
 import keras
 from keras import layers
 
+from mnist_core.architecture import INPUT_SHAPE, network
 from mnist_core.config import OPTIMIZERS, TrainConfig
 from mnist_core.errors import ModelFileError
 
 
 def build_model(config: TrainConfig) -> keras.Model:
-    """Convolution blocks (for a CNN), then dense layers with dropout, then softmax over 10 digits.
+    """The layers ``architecture.network`` lists: convolution blocks (for a CNN), then dense layers with
+    dropout, then softmax over 10 digits.
 
     With the default config this is the seed notebook's model exactly:
     Flatten, Dense(256, relu), Dropout(0.2), Dense(128, relu), Dense(10, softmax).
@@ -26,18 +28,9 @@ def build_model(config: TrainConfig) -> keras.Model:
     config.validate()
     keras.utils.set_random_seed(config.seed)
     model = keras.Sequential(name=config.architecture)
-    model.add(keras.Input(shape=(28, 28)))
-    if config.conv_filters:
-        model.add(layers.Reshape((28, 28, 1), name="image"))
-        for i, filters in enumerate(config.conv_filters, start=1):
-            model.add(layers.Conv2D(filters, 3, padding="same", activation="relu", name=f"conv_{i}"))
-            model.add(layers.MaxPooling2D(2, name=f"pool_{i}"))
-    model.add(layers.Flatten(name="flatten"))
-    for i, (units, rate) in enumerate(zip(config.hidden_units, config.dropouts), start=1):
-        model.add(layers.Dense(units, activation="relu", name=f"dense_{i}"))
-        if rate > 0:
-            model.add(layers.Dropout(rate, name=f"dropout_{i}"))
-    model.add(layers.Dense(10, activation="softmax", name="digits"))
+    model.add(keras.Input(shape=INPUT_SHAPE))
+    for layer in network(config):
+        model.add(getattr(layers, layer.keras_class)(*layer.args, name=layer.name, **layer.options))
     return model
 
 
@@ -52,7 +45,7 @@ def make_optimizer(config: TrainConfig, total_steps: int) -> keras.optimizers.Op
             warmup_target=rate,
             warmup_steps=warmup,
         )
-    return getattr(keras.optimizers, OPTIMIZERS[config.optimizer])(learning_rate=rate)
+    return getattr(keras.optimizers, OPTIMIZERS[config.optimizer])(learning_rate=rate, name=config.optimizer)
 
 
 def load_model(path: Path | str) -> keras.Model:

@@ -16,10 +16,8 @@ import numpy as np
 from PIL import Image, ImageOps
 
 from mnist_core.errors import UserError
+from mnist_core.geometry import CENTRE, FIT, INK_THRESHOLD, SIZE
 
-INK_THRESHOLD = 0.1 * 255  # fainter pixels are noise, not ink
-FIT = 20
-SIZE = 28
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_UPLOAD_SIDE = 4096
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -58,8 +56,8 @@ def prepare_digit(grey: np.ndarray) -> Prepared | None:
     total = max(fitted.sum(), 1e-6)
     centre_row = (fitted.sum(axis=1) @ np.arange(fitted.shape[0])) / total
     centre_col = (fitted.sum(axis=0) @ np.arange(fitted.shape[1])) / total
-    top = _clip(round(SIZE / 2 - centre_row), SIZE - fitted.shape[0])  # MNIST's centre of mass: pixel (14, 14)
-    left = _clip(round(SIZE / 2 - centre_col), SIZE - fitted.shape[1])
+    top = _clip(round(CENTRE - centre_row), SIZE - fitted.shape[0])
+    left = _clip(round(CENTRE - centre_col), SIZE - fitted.shape[1])
     placed = np.zeros((SIZE, SIZE), np.float32)
     placed[top : top + fitted.shape[0], left : left + fitted.shape[1]] = fitted
     return Prepared(np.round(placed).astype(np.uint8), float(ink.mean()))

@@ -8,6 +8,7 @@ import streamlit as st
 from PIL import Image
 
 from mnist_core.errors import UserError
+from mnist_core.geometry import PEN_WIDTH
 from mnist_core.preprocess import MAX_UPLOAD_BYTES, decode_upload, prepare_canvas, prepare_digit
 from ui.canvas import CANVAS_SIZE, drawing_canvas
 from ui.charts import pixels, probability_bars, saliency_overlay
@@ -94,7 +95,7 @@ use_app_navigation()
 st.title("Draw")
 st.caption("Draw one digit, 0 to 9, with the mouse or a finger. Lift the pen and the model answers.")
 label, predictor = choose_model()
-stroke_width = st.sidebar.slider("Stroke width", 8, 40, 18, key="stroke_width",
+stroke_width = st.sidebar.slider("Stroke width", 8, 40, PEN_WIDTH, key="stroke_width",
                                  help="Thick strokes look most like MNIST.")
 
 # Side by side where they fit, one under another where they do not (a tablet, a phone): the canvas

@@ -16,9 +16,8 @@ import numpy as np
 import streamlit as st
 
 from mnist_core.errors import UserError
+from mnist_core.geometry import CANVAS_SIZE
 from mnist_core.preprocess import decode_canvas
-
-CANVAS_SIZE = 280
 
 TOOLBAR_STYLE = """
 .dc-toolbar { top: auto !important; bottom: 100% !important; pointer-events: none; }

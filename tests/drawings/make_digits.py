@@ -26,7 +26,8 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-CANVAS = 280
+sys.path.insert(0, str(HERE.parents[1]))
+from mnist_core.geometry import CANVAS_SIZE as CANVAS  # noqa: E402
 MARGIN = 12  # half the stroke width and a little: the ink stays on the canvas
 PER_DIGIT = 12  # drawings per digit in each set
 

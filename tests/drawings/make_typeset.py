@@ -32,11 +32,12 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parents[1]))
+from mnist_core.geometry import PEN_WIDTH as PEN  # noqa: E402  (the Draw page's default stroke width)
 OUT = HERE / "typeset.npz"
 SKIP = ("Symbols", "D050000L", "Math")  # faces without ordinary digits
 SIZES = {"small": 24, "medium": 64, "large": 160}  # font size in pixels
 STROKED_HEIGHTS = {"small": 90, "medium": 160, "large": 240}  # ink height on the 280 px canvas
-PEN = 18  # the Draw page's default stroke width, in canvas pixels
 COARSE_HEIGHTS = (8, 10, 12)  # ink height in pixels of the low-resolution renderings
 LARGEST = 64  # stored images are at most this many pixels on a side (preprocessing fits to 20)
 

@@ -21,8 +21,8 @@ sys.path[:0] = [str(PROJECT_DIR), str(PROJECT_DIR / "tests" / "browser")]
 from helpers import wait_for_app  # noqa: E402
 
 from mnist_core.drawn_digits import load_drawn_digits  # noqa: E402
+from mnist_core.geometry import CANVAS_SIZE  # noqa: E402
 
-CANVAS_SIZE = 280
 SEND_DELAY_S = 0.35  # the canvas sends its drawing to the app 200 ms after the pen lifts
 PREDICTION = re.compile(r"Prediction: (\d)")
 
