@@ -33,18 +33,24 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--home", help="a run store holding a finished dropout study (default: train one)")
     home = Path(parser.parse_args().home or tempfile.mkdtemp(prefix="mnist-studio-board-"))
-    finished = [run for run in Registry(home).list_runs(statuses=("finished",))
-                if run.name.startswith(run_prefix("dropout"))]
+    finished = [
+        run for run in Registry(home).list_runs(statuses=("finished",)) if run.name.startswith(run_prefix("dropout"))
+    ]
     if len(finished) < len(study("dropout")):
-        subprocess.run([sys.executable, "-m", "mnist_core", "study", "dropout"], cwd=PROJECT_DIR, check=True,
-                       env={**os.environ, "MNIST_STUDIO_HOME": str(home)})
+        subprocess.run(
+            [sys.executable, "-m", "mnist_core", "study", "dropout"],
+            cwd=PROJECT_DIR,
+            check=True,
+            env={**os.environ, "MNIST_STUDIO_HOME": str(home)},
+        )
     from playwright.sync_api import sync_playwright
 
     with running_app(home / "board-server.log", env={"MNIST_STUDIO_HOME": str(home)}) as server:
         server.wait_healthy(120)
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
-                                                 args=["--no-sandbox", "--disable-gpu"])
+            browser = playwright.chromium.launch(
+                executable_path="/usr/bin/chromium", headless=True, args=["--no-sandbox", "--disable-gpu"]
+            )
             page = browser.new_page(viewport={"width": 1280, "height": 720})
             open_page(page, server, "/board")
             page.get_by_text("The dropout study", exact=True).click()

@@ -73,14 +73,32 @@ SERVER_ENV = {"MALLOC_ARENA_MAX": "2"}
 def start_app(log_path: Path, env: dict[str, str] | None = None) -> AppServer:
     """Launch the app on a free port of 127.0.0.1, its output going to ``log_path``; ``env`` is added to ours."""
     port = _free_port()
-    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-               "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        "app.py",
+        "--server.headless",
+        "true",
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
     Path(log_path).parent.mkdir(parents=True, exist_ok=True)
     with open(log_path, "w") as log:
         started = time.perf_counter()
-        process = subprocess.Popen(command, cwd=PROJECT_DIR, env={**os.environ, **SERVER_ENV, "PYTHONUNBUFFERED": "1",
-                                                                 **(env or {})},
-                                   stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen(
+            command,
+            cwd=PROJECT_DIR,
+            env={**os.environ, **SERVER_ENV, "PYTHONUNBUFFERED": "1", **(env or {})},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     return AppServer(process, f"http://127.0.0.1:{port}", started, Path(log_path))
 
 

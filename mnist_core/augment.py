@@ -131,7 +131,7 @@ def _write_like_people(x: np.ndarray, labels: np.ndarray, rng: np.random.Generat
             segments.append((index, bottom, foot - half, bottom, foot + half))
     if not segments:
         return x
-    index, r0, c0, r1, c1 = (np.array(column, np.float32) for column in zip(*segments))
+    index, r0, c0, r1, c1 = (np.array(column, np.float32) for column in zip(*segments, strict=True))
     index = index.astype(int)
     width = _stroke_width(x[index])
     rows, cols = np.arange(SIZE, dtype=np.float32)[None, :, None], np.arange(SIZE, dtype=np.float32)[None, None, :]
@@ -201,7 +201,7 @@ def _coarsen(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """A share of the images blurred, then brightened so the strongest ink is full strength again, as
     preprocessing does to a coarse scan."""
     chosen = np.flatnonzero(rng.random(len(x)) < COARSE)
-    for index, sigma in zip(chosen, rng.uniform(*BLUR_SIGMA, len(chosen))):
+    for index, sigma in zip(chosen, rng.uniform(*BLUR_SIGMA, len(chosen)), strict=True):
         blurred = ndimage.gaussian_filter(x[index], sigma)
         x[index] = blurred * (255.0 / max(blurred.max(), 1e-6))
     return x

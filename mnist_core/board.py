@@ -36,22 +36,23 @@ def board_table(runs, hide_names: bool = False) -> pd.DataFrame:
         if metrics.get("train_accuracy") is None or metrics.get("test_accuracy") is None:
             continue
         config = TrainConfig.from_dict(run.config)
-        rows.append({
-            "Run": run.name,
-            "Model": config.describe(),  # layers and every dropout rate: what tells two points apart
-            "Layers": config.describe().split(",")[0],  # e.g. "MLP 256-128": a short colour key for the board
-            "Dropout": config.dropouts[0],
-            "Learning rate": config.learning_rate,
-            "Units in the first hidden layer": config.hidden_units[0],
-            "Epochs": metrics.get("epochs_completed") or config.epochs,
-            "Training images": config.train_size,
-            "Architecture": config.architecture.upper(),
-            "Train accuracy": metrics["train_accuracy"],
-            "Test accuracy": metrics["test_accuracy"],
-        })
+        rows.append(
+            {
+                "Run": run.name,
+                "Model": config.describe(),  # layers and every dropout rate: what tells two points apart
+                "Layers": config.describe().split(",")[0],  # e.g. "MLP 256-128": a short colour key for the board
+                "Dropout": config.dropouts[0],
+                "Learning rate": config.learning_rate,
+                "Units in the first hidden layer": config.hidden_units[0],
+                "Epochs": metrics.get("epochs_completed") or config.epochs,
+                "Training images": config.train_size,
+                "Architecture": config.architecture.upper(),
+                "Train accuracy": metrics["train_accuracy"],
+                "Test accuracy": metrics["test_accuracy"],
+            }
+        )
     frame = pd.DataFrame(rows, columns=COLUMNS[:-1])
     frame["Gap"] = frame["Train accuracy"] - frame["Test accuracy"]
     if hide_names:
         frame["Run"] = [f"Run {i}" for i in range(1, len(frame) + 1)]
     return frame
-

@@ -44,9 +44,11 @@ def check_drawings(labels: np.ndarray) -> None:
     """Raise UserError when there are too few drawings to train on and still test fairly."""
     count = len(labels)
     if count < MIN_DRAWINGS:
-        raise UserError(f"The class has saved {count} drawing{'s' if count != 1 else ''}; training on them needs "
-                        f"at least {MIN_DRAWINGS}, so that enough are kept aside to test on fairly. On the Draw "
-                        "page, draw digits and press Save as label.")
+        raise UserError(
+            f"The class has saved {count} drawing{'s' if count != 1 else ''}; training on them needs "
+            f"at least {MIN_DRAWINGS}, so that enough are kept aside to test on fairly. On the Draw "
+            "page, draw digits and press Save as label."
+        )
 
 
 def split_drawings(images: np.ndarray, labels: np.ndarray, holdout: float, seed: int = 0) -> Split:
@@ -82,8 +84,10 @@ def scores(model, split: Split, mnist: Mnist, prefix: str) -> dict:
     def accuracy(x, y) -> float:
         return float((predict_probabilities(model, np.asarray(x, np.float32) / 255.0).argmax(axis=1) == y).mean())
 
-    return {f"{prefix}_drawings_accuracy": accuracy(split.x_held_out, split.y_held_out),
-            f"{prefix}_mnist_accuracy": accuracy(mnist.x_test, mnist.y_test)}
+    return {
+        f"{prefix}_drawings_accuracy": accuracy(split.x_held_out, split.y_held_out),
+        f"{prefix}_mnist_accuracy": accuracy(mnist.x_test, mnist.y_test),
+    }
 
 
 def config_of(model) -> dict:
@@ -92,11 +96,14 @@ def config_of(model) -> dict:
     dense = [layer for layer in model.layers if type(layer).__name__ == "Dense"][:-1]
     dropouts = []
     for layer in dense:
-        after = model.layers[model.layers.index(layer) + 1:]
+        after = model.layers[model.layers.index(layer) + 1 :]
         following = after[0] if after else None
         dropouts.append(float(following.rate) if type(following).__name__ == "Dropout" else 0.0)
-    return {"conv_filters": tuple(conv), "hidden_units": tuple(layer.units for layer in dense),
-            "dropouts": tuple(dropouts)}
+    return {
+        "conv_filters": tuple(conv),
+        "hidden_units": tuple(layer.units for layer in dense),
+        "dropouts": tuple(dropouts),
+    }
 
 
 def train_on_drawings(registry, config: TrainConfig, on_event=None, should_stop=None):
@@ -113,8 +120,17 @@ def train_on_drawings(registry, config: TrainConfig, on_event=None, should_stop=
     base = load_model(config.base_model)
     before = scores(base, split, mnist, "before")
     keras.utils.set_random_seed(config.seed)
-    result = train(config, on_event=on_event, should_stop=should_stop, data=training_data(config, split, mnist),
-                   model=base if config.data == "drawings" else None)
-    result.metrics.update(before, **scores(result.model, split, mnist, "after"),
-                          drawings_trained=len(split.y_train), drawings_held_out=len(split.y_held_out))
+    result = train(
+        config,
+        on_event=on_event,
+        should_stop=should_stop,
+        data=training_data(config, split, mnist),
+        model=base if config.data == "drawings" else None,
+    )
+    result.metrics.update(
+        before,
+        **scores(result.model, split, mnist, "after"),
+        drawings_trained=len(split.y_train),
+        drawings_held_out=len(split.y_held_out),
+    )
     return result

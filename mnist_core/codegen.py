@@ -12,16 +12,19 @@ from mnist_core.config import OPTIMIZERS, TRAIN_SET_SIZE, TrainConfig
 
 def keras_code(config: TrainConfig) -> str:
     config.validate()
-    layers = [f"    keras.Input(shape={INPUT_SHAPE}),"] + [f"    layers.{layer.keras_class}({_arguments(layer)}),"
-                                                         for layer in network(config)]
+    layers = [f"    keras.Input(shape={INPUT_SHAPE}),"] + [
+        f"    layers.{layer.keras_class}({_arguments(layer)})," for layer in network(config)
+    ]
 
     optimizer = OPTIMIZERS[config.optimizer]
     subset = ""
     validation, test = "(x_test, y_test)", ""
     if config.holds_out_validation:  # the last images, not the app's fixed permutation: the same idea, shorter
-        subset = (f"x_val, y_val = x_train[-{config.validation}:], y_train[-{config.validation}:]  "
-                  "# choose settings on these, not on the test set\n"
-                  f"x_train, y_train = x_train[:-{config.validation}], y_train[:-{config.validation}]\n")
+        subset = (
+            f"x_val, y_val = x_train[-{config.validation}:], y_train[-{config.validation}:]  "
+            "# choose settings on these, not on the test set\n"
+            f"x_train, y_train = x_train[:-{config.validation}], y_train[:-{config.validation}]\n"
+        )
         validation, test = "(x_val, y_val)", "model.evaluate(x_test, y_test)  # once, at the end\n"
     held = config.validation if config.holds_out_validation else 0
     if config.train_size < TRAIN_SET_SIZE - held:
@@ -54,6 +57,7 @@ def keras_code(config: TrainConfig) -> str:
 
 def _arguments(layer) -> str:
     """``16, 3, padding="same"``: as a person writes them (short numbers, double-quoted strings)."""
+
     def written(value) -> str:
         if isinstance(value, str):
             return f'"{value}"'

@@ -79,7 +79,7 @@ class TrainConfig:
     def architecture(self) -> str:
         return "cnn" if self.conv_filters else "mlp"
 
-    def validate(self) -> "TrainConfig":
+    def validate(self) -> TrainConfig:
         """Return self, or raise ConfigError saying what is wrong and what is allowed."""
         _check_range("number of hidden layers", len(self.hidden_units), *LIMITS["hidden_layers"])
         if len(self.dropouts) != len(self.hidden_units):
@@ -103,8 +103,10 @@ class TrainConfig:
             )
         if self.holds_out_validation:
             if not _is_number(self.validation):
-                raise ConfigError(f"Validation must be {TEST_AS_VALIDATION!r} (the test set, as the seed notebook "
-                                  f"does) or a number of training images to hold out (got {self.validation!r}).")
+                raise ConfigError(
+                    f"Validation must be {TEST_AS_VALIDATION!r} (the test set, as the seed notebook "
+                    f"does) or a number of training images to hold out (got {self.validation!r})."
+                )
             _check_range("number of validation images", self.validation, *LIMITS["validation"])
         if self.optimizer not in OPTIMIZERS:
             raise ConfigError(f"Unknown optimizer {self.optimizer!r}: choose one of {', '.join(OPTIMIZERS)}.")
@@ -118,14 +120,14 @@ class TrainConfig:
                 raise ConfigError("Training on the class's drawings needs a model to start from or compare with.")
         return self
 
-    def replace(self, **changes) -> "TrainConfig":
+    def replace(self, **changes) -> TrainConfig:
         return dataclasses.replace(self, **changes)
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict) -> "TrainConfig":
+    def from_dict(cls, data: dict) -> TrainConfig:
         """Rebuild a config saved with ``to_dict``; unknown keys are ignored."""
         fields = {f.name for f in dataclasses.fields(cls)}
         values = {k: v for k, v in data.items() if k in fields}
@@ -181,8 +183,11 @@ def layer_table(config: TrainConfig) -> list[dict]:
     """The model's layers as rows of (layer, output shape, parameters), computed without Keras."""
     from mnist_core.architecture import network
 
-    return [{"layer": layer.label, "output shape": "x".join(str(s) for s in layer.output), "parameters": layer.parameters}
-            for layer in network(config) if layer.label is not None]
+    return [
+        {"layer": layer.label, "output shape": "x".join(str(s) for s in layer.output), "parameters": layer.parameters}
+        for layer in network(config)
+        if layer.label is not None
+    ]
 
 
 def parameter_count(config: TrainConfig) -> int:

@@ -29,8 +29,18 @@ from mnist_core.config import VALIDATION_SIZE, TrainConfig, parameter_count
 from mnist_core.errors import UserError
 from mnist_core.paths import DEFAULT_MODEL, MODELS_DIR, PROJECT_DIR
 
-RECIPE = TrainConfig(conv_filters=(32, 64), hidden_units=(128,), dropouts=(0.3,), epochs=12, batch_size=64,
-                     learning_rate=0.002, schedule="cosine", augment=True, seed=0, validation=VALIDATION_SIZE)
+RECIPE = TrainConfig(
+    conv_filters=(32, 64),
+    hidden_units=(128,),
+    dropouts=(0.3,),
+    epochs=12,
+    batch_size=64,
+    learning_rate=0.002,
+    schedule="cosine",
+    augment=True,
+    seed=0,
+    validation=VALIDATION_SIZE,
+)
 # What the model learns depends on the augmentation's code besides the recipe (the trainer computes
 # what ``model.fit`` would, and a test holds it to that), and on the network and optimizer that
 # mnist_core/models.py builds for the recipe: those count by their Keras configs, so reorganising
@@ -66,16 +76,27 @@ def rebuild(log=print) -> dict:
 
     started = time.perf_counter()
     version = code_version()  # of the code that trains, not of whatever is on disk at the end
-    result = train(RECIPE, on_event=lambda e: e["kind"] == "epoch" and log(
-        f"Epoch {e['epoch']}/{e['epochs']}: loss {e['loss']:.4f}, validation accuracy {e['val_accuracy']:.4f}"))
+    result = train(
+        RECIPE,
+        on_event=lambda e: (
+            e["kind"] == "epoch"
+            and log(
+                f"Epoch {e['epoch']}/{e['epochs']}: loss {e['loss']:.4f}, validation accuracy {e['val_accuracy']:.4f}"
+            )
+        ),
+    )
     partial = DEFAULT_MODEL.with_name(f".default-{os.getpid()}.keras")  # Keras picks the format from the suffix
     result.model.save(partial)
     os.replace(partial, DEFAULT_MODEL)
     if code_version() != version:
         raise UserError(f"{', '.join(SOURCES)} changed while the model trained: run it again.")
-    record = {"config": RECIPE.to_dict(), "code_version": version, "sources": list(SOURCES),
-              "training_seconds": round(result.metrics["fit_seconds"]),
-              "wall_seconds": round(time.perf_counter() - started)}
+    record = {
+        "config": RECIPE.to_dict(),
+        "code_version": version,
+        "sources": list(SOURCES),
+        "training_seconds": round(result.metrics["fit_seconds"]),
+        "wall_seconds": round(time.perf_counter() - started),
+    }
     return write_card(record, log)
 
 
@@ -99,8 +120,10 @@ def measure(path: Path) -> dict:
     predictor = Predictor.from_file(path)
     data = load_mnist()
     _, _, x_val, y_val = split_validation(data.x_train, data.y_train, VALIDATION_SIZE)
-    figures = {"mnist test": _count(predictor, data.x_test, data.y_test),
-               "mnist validation": _count(predictor, x_val, y_val)}
+    figures = {
+        "mnist test": _count(predictor, data.x_test, data.y_test),
+        "mnist validation": _count(predictor, x_val, y_val),
+    }
     drawn = drawn_digits.load_drawn_digits()
     for part in ("tune", "holdout"):
         chosen = [d for d in drawn if d["set"] == part]
@@ -122,15 +145,27 @@ def _count(predictor, images: np.ndarray, labels: np.ndarray) -> dict:
 
 ROWS = (  # (figure, set, what it is, whether any choice looked at it)
     ("mnist test", "MNIST test set", "10,000 images", "no: scored once, for this card"),
-    ("mnist validation", "MNIST validation", f"{VALIDATION_SIZE:,} training images held out of training",
-     "yes: the recipe was chosen on it"),
-    ("drawn tune", "Mouse-drawn digits (`digits.json`), tune", "this project's stroke skeletons",
-     "yes: the augmentation was tuned on it"),
+    (
+        "mnist validation",
+        "MNIST validation",
+        f"{VALIDATION_SIZE:,} training images held out of training",
+        "yes: the recipe was chosen on it",
+    ),
+    (
+        "drawn tune",
+        "Mouse-drawn digits (`digits.json`), tune",
+        "this project's stroke skeletons",
+        "yes: the augmentation was tuned on it",
+    ),
     ("drawn holdout", "Mouse-drawn digits (`digits.json`), holdout", "the same script's other styles", "no"),
     ("typeset tune", "Typeset digits, tune", "10 font families, 3 sizes, slanted", "yes"),
     ("typeset holdout", "Typeset digits, holdout", "9 other font families", "no"),
-    ("stroked tune", "Typeset digits drawn with the canvas pen, tune",
-     "centre lines of the same glyphs, even 18 px stroke, 3 sizes", "yes"),
+    (
+        "stroked tune",
+        "Typeset digits drawn with the canvas pen, tune",
+        "centre lines of the same glyphs, even 18 px stroke, 3 sizes",
+        "yes",
+    ),
     ("stroked holdout", "Typeset digits drawn with the canvas pen, holdout", "the held-out families", "no"),
     ("coarse tune", "Coarse digits, tune", "8-12 px high renderings, upscaled and blurred", "yes"),
     ("coarse holdout", "Coarse digits, holdout", "the held-out families", "no"),
@@ -145,11 +180,13 @@ def card_table(record: dict) -> str:
         lines.append(f"| {name} | {what} | {looked} | {right / total:.2%} ({right:,}/{total:,}) |")
     config = TrainConfig.from_dict(record["config"])
     lines.append("")
-    lines.append(f"Model file sha256 `{record['model_sha256'][:16]}...`, code version `{record['code_version'][:16]}...` "
-                 f"({', '.join(record['sources'])} and the network and optimizer built for the recipe); "
-                 f"{config.describe()}, {parameter_count(config):,} parameters, "
-                 f"{config.epochs} epochs on {config.training_images:,} images, "
-                 f"{record['training_seconds']} s of training.")
+    lines.append(
+        f"Model file sha256 `{record['model_sha256'][:16]}...`, code version `{record['code_version'][:16]}...` "
+        f"({', '.join(record['sources'])} and the network and optimizer built for the recipe); "
+        f"{config.describe()}, {parameter_count(config):,} parameters, "
+        f"{config.epochs} epochs on {config.training_images:,} images, "
+        f"{record['training_seconds']} s of training."
+    )
     return "\n".join(lines)
 
 

@@ -46,14 +46,23 @@ def score(predictor, digits: list[dict]) -> dict:
     predicted = predictor.probabilities_many(batch).argmax(axis=1) if len(digits) else np.zeros(0, int)
     by_set: dict[str, list[bool]] = {}
     misreads = []
-    for index, (digit, guess, prepared) in enumerate(zip(digits, predicted, images)):
+    for index, (digit, guess, prepared) in enumerate(zip(digits, predicted, images, strict=True)):
         right = prepared is not None and int(guess) == digit["label"]
         by_set.setdefault(digit["set"], []).append(right)
         if not right:
-            misreads.append({"index": index, "label": digit["label"], "predicted": int(guess),
-                             "set": digit["set"], "style": digit["style"]})
+            misreads.append(
+                {
+                    "index": index,
+                    "label": digit["label"],
+                    "predicted": int(guess),
+                    "set": digit["set"],
+                    "style": digit["style"],
+                }
+            )
     hits = [hit for hits in by_set.values() for hit in hits]
-    return {"accuracy": float(np.mean(hits)) if hits else 0.0,
-            "by_set": {name: float(np.mean(hits)) for name, hits in by_set.items()},
-            "counts": {name: len(hits) for name, hits in by_set.items()},
-            "misreads": misreads}
+    return {
+        "accuracy": float(np.mean(hits)) if hits else 0.0,
+        "by_set": {name: float(np.mean(hits)) for name, hits in by_set.items()},
+        "counts": {name: len(hits) for name, hits in by_set.items()},
+        "misreads": misreads,
+    }

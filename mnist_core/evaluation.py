@@ -31,20 +31,20 @@ class Evaluation:
     def confusion_normalised(self) -> np.ndarray:
         """Each row divided by its total (the share of each true digit predicted as each digit); empty rows stay 0."""
         totals = self.confusion.sum(axis=1, keepdims=True)
-        return np.divide(self.confusion, totals, out=np.zeros(self.confusion.shape, dtype=float),
-                         where=totals > 0)
+        return np.divide(self.confusion, totals, out=np.zeros(self.confusion.shape, dtype=float), where=totals > 0)
 
     def report(self) -> pd.DataFrame:
         """One row per digit: Digit ("0".."9"), precision, recall, f1, support (numbers, so sortable)."""
-        scores = classification_report(self.labels, self.predicted, labels=DIGITS, output_dict=True,
-                                       zero_division=0)
-        frame = pd.DataFrame({
-            "Digit": [str(d) for d in DIGITS],
-            "precision": [float(scores[str(d)]["precision"]) for d in DIGITS],
-            "recall": [float(scores[str(d)]["recall"]) for d in DIGITS],
-            "f1": [float(scores[str(d)]["f1-score"]) for d in DIGITS],
-            "support": [int(scores[str(d)]["support"]) for d in DIGITS],
-        })
+        scores = classification_report(self.labels, self.predicted, labels=DIGITS, output_dict=True, zero_division=0)
+        frame = pd.DataFrame(
+            {
+                "Digit": [str(d) for d in DIGITS],
+                "precision": [float(scores[str(d)]["precision"]) for d in DIGITS],
+                "recall": [float(scores[str(d)]["recall"]) for d in DIGITS],
+                "f1": [float(scores[str(d)]["f1-score"]) for d in DIGITS],
+                "support": [int(scores[str(d)]["support"]) for d in DIGITS],
+            }
+        )
         return frame
 
     def mistakes(self, true: int | None = None, predicted: int | None = None) -> np.ndarray:
@@ -62,8 +62,9 @@ class Evaluation:
 
     def most_confused(self, top: int = 10) -> list[tuple[int, int, int]]:
         """The commonest mistakes as (true, predicted, count), largest count first, ties by (true, predicted)."""
-        pairs = [(t, p, int(self.confusion[t, p])) for t in DIGITS for p in DIGITS
-                 if t != p and self.confusion[t, p] > 0]
+        pairs = [
+            (t, p, int(self.confusion[t, p])) for t in DIGITS for p in DIGITS if t != p and self.confusion[t, p] > 0
+        ]
         pairs.sort(key=lambda pair: (-pair[2], pair[0], pair[1]))
         return pairs[:top]
 
@@ -105,12 +106,14 @@ def evaluate_model(model, images: np.ndarray, labels: np.ndarray) -> Evaluation:
 def compare(a: Evaluation, b: Evaluation) -> pd.DataFrame:
     """Columns Digit, a, b, difference: each digit's recall (its accuracy) in a and in b and the change
     b - a (NaN for a digit with no examples), then a row "All" with the overall accuracies."""
+
     def recalls(ev: Evaluation) -> list[float]:
         totals = ev.confusion.sum(axis=1)
         return [float(ev.confusion[d, d] / totals[d]) if totals[d] else float("nan") for d in DIGITS]
 
-    frame = pd.DataFrame({"Digit": [str(d) for d in DIGITS] + ["All"],
-                          "a": recalls(a) + [a.accuracy], "b": recalls(b) + [b.accuracy]})
+    frame = pd.DataFrame(
+        {"Digit": [str(d) for d in DIGITS] + ["All"], "a": recalls(a) + [a.accuracy], "b": recalls(b) + [b.accuracy]}
+    )
     frame["difference"] = frame["b"] - frame["a"]
     return frame
 
@@ -135,4 +138,3 @@ def first_layer_pictures(model, count: int = 16) -> tuple[str, np.ndarray]:
             picked = np.argsort(-norms, kind="stable")[: max(0, count)]
             return "dense", kernel[:, picked].T.reshape(len(picked), 28, 28)
     raise ValueError("This model has no first Conv2D or Dense layer over the 28x28 pixels to picture.")
-

@@ -18,15 +18,17 @@ class Predictor:
     def __init__(self, model, path: Path | None = None):
         self.model = model
         self.path = path
-        self._predict = tf.function(lambda x: model(x, training=False),
-                                    input_signature=[tf.TensorSpec([None, 28, 28], tf.float32)])
-        self._saliency = tf.function(self._gradient_times_input,
-                                     input_signature=[tf.TensorSpec([1, 28, 28], tf.float32)])
+        self._predict = tf.function(
+            lambda x: model(x, training=False), input_signature=[tf.TensorSpec([None, 28, 28], tf.float32)]
+        )
+        self._saliency = tf.function(
+            self._gradient_times_input, input_signature=[tf.TensorSpec([1, 28, 28], tf.float32)]
+        )
         self.probabilities(np.zeros((28, 28), np.uint8))  # compile now, not on the first drawing
         self._trace = None
 
     @classmethod
-    def from_file(cls, path: Path) -> "Predictor":
+    def from_file(cls, path: Path) -> Predictor:
         return cls(load_model(path), path)
 
     def probabilities(self, image28: np.ndarray) -> np.ndarray:

@@ -7,8 +7,8 @@ is ignored with a notice, never an error: a mistyped link still opens a working 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 from mnist_core.config import OPTIMIZERS, PRESETS, TEST_AS_VALIDATION, VALIDATION_SIZE, TrainConfig
 from mnist_core.errors import ConfigError
@@ -24,8 +24,18 @@ EPOCHS = tuple(range(1, 51))
 VALIDATIONS = (VALIDATION_SIZE, TEST_AS_VALIDATION)  # held-out training images, or the test set as the notebook does
 
 # Controls a link can show or hide, by the name used in ``show=``.
-CONTROLS = ("preset", "architecture", "layers", "dropout", "learning_rate", "optimizer", "epochs",
-            "batch_size", "train_size", "validation")
+CONTROLS = (
+    "preset",
+    "architecture",
+    "layers",
+    "dropout",
+    "learning_rate",
+    "optimizer",
+    "epochs",
+    "batch_size",
+    "train_size",
+    "validation",
+)
 
 
 @dataclass

@@ -58,7 +58,9 @@ def load_model(path: Path | str) -> keras.Model:
     try:
         model = keras.saving.load_model(path, compile=False, safe_mode=True)
     except Exception as error:  # Keras raises many types for a damaged zip or config
-        raise ModelFileError(f"The model file {path} is damaged or not a Keras model ({type(error).__name__}).") from None
+        raise ModelFileError(
+            f"The model file {path} is damaged or not a Keras model ({type(error).__name__})."
+        ) from None
     if tuple(model.input_shape[1:]) != (28, 28) or tuple(model.output_shape[1:]) != (10,):
         raise ModelFileError(f"The model in {path} does not take 28x28 images and give 10 digit probabilities.")
     return model

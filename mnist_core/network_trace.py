@@ -55,12 +55,15 @@ class NetworkTrace:
         x = np.asarray(image28, np.float32)[None] / 255.0
         outputs, scores, probabilities = self._run(x)
         found, counts = [], {"Conv2D": 0, "MaxPooling2D": 0, "Dense": 0}
-        for (layer, kind), values in zip(self._inner, outputs):
+        for (_layer, kind), values in zip(self._inner, outputs, strict=True):
             counts[kind] += 1
             found.append(_describe(kind, counts[kind], values.numpy()[0]))
         found.append(Layer("scores", "Scores before the softmax: one number per digit", scores.numpy()[0]))
-        found.append(Layer("softmax", "Softmax: the scores turned into probabilities that add up to 100%",
-                           probabilities.numpy()[0]))
+        found.append(
+            Layer(
+                "softmax", "Softmax: the scores turned into probabilities that add up to 100%", probabilities.numpy()[0]
+            )
+        )
         return found
 
 

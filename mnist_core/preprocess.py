@@ -84,8 +84,10 @@ def decode_canvas(data: bytes | None, width: int, height: int) -> np.ndarray | N
     sent_width, sent_height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
     ratio = sent_width / width
     if not (1 <= ratio <= MAX_PIXEL_RATIO and abs(sent_height - height * ratio) <= ratio):
-        raise UserError(f"The drawing arrived as {sent_width}x{sent_height} pixels, which is not the "
-                        f"canvas's size ({width}x{height}).")
+        raise UserError(
+            f"The drawing arrived as {sent_width}x{sent_height} pixels, which is not the "
+            f"canvas's size ({width}x{height})."
+        )
     try:
         image = Image.open(io.BytesIO(data), formats=("PNG",))
         return np.asarray(image.convert("RGBA"))

@@ -7,9 +7,13 @@ and lists its variants without waiting for TensorFlow.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from mnist_core.config import TrainConfig
 from mnist_core.errors import ConfigError
+
+if TYPE_CHECKING:  # pandas is imported only inside study_table
+    import pandas
 
 SEED = TrainConfig()
 
@@ -38,7 +42,7 @@ def study(name: str) -> list[tuple[str, TrainConfig]]:
         raise ConfigError(f"Unknown study {name!r}: choose one of {', '.join(STUDIES)}.") from None
 
 
-def study_table(rows: list[dict]) -> "pandas.DataFrame":
+def study_table(rows: list[dict]) -> pandas.DataFrame:
     """One row per variant: Variant, Dropout (of the first layer), Train accuracy, Test accuracy, Gap.
 
     ``rows`` are dicts with ``label``, ``dropout``, ``train_accuracy`` and
@@ -47,12 +51,14 @@ def study_table(rows: list[dict]) -> "pandas.DataFrame":
     """
     import pandas as pd
 
-    frame = pd.DataFrame({
-        "Variant": [row["label"] for row in rows],
-        "Dropout": pd.Series([row["dropout"] for row in rows], dtype=float),
-        "Train accuracy": pd.Series([row["train_accuracy"] for row in rows], dtype=float),
-        "Test accuracy": pd.Series([row["test_accuracy"] for row in rows], dtype=float),
-    })
+    frame = pd.DataFrame(
+        {
+            "Variant": [row["label"] for row in rows],
+            "Dropout": pd.Series([row["dropout"] for row in rows], dtype=float),
+            "Train accuracy": pd.Series([row["train_accuracy"] for row in rows], dtype=float),
+            "Test accuracy": pd.Series([row["test_accuracy"] for row in rows], dtype=float),
+        }
+    )
     frame["Gap"] = frame["Train accuracy"] - frame["Test accuracy"]
     return frame[COLUMNS]
 
@@ -86,9 +92,14 @@ def free_study_number(study_name: str, taken_names: list[str]) -> int:
 def variant_label(study_name: str, config: dict) -> str | None:
     """The label of the study's variant with this config, if it is one."""
     saved = TrainConfig.from_dict(config).to_dict()  # settings added since the run was saved take defaults
-    return next((label for label, variant in study(study_name)
-                 if {**saved, "epochs": variant.epochs, "train_size": variant.train_size} == variant.to_dict()),
-                None)
+    return next(
+        (
+            label
+            for label, variant in study(study_name)
+            if {**saved, "epochs": variant.epochs, "train_size": variant.train_size} == variant.to_dict()
+        ),
+        None,
+    )
 
 
 def _clean(text: str) -> str:

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import keras
 import numpy as np
@@ -102,11 +102,25 @@ def train(
             loss_sum += float(chunk_loss)
             correct += float(chunk_correct)
             elapsed = time.perf_counter() - started
-            event = _progress("batch", epoch, config.epochs, done, steps, loss_sum / seen, correct / seen,
-                              time.perf_counter() - epoch_started, elapsed)
+            event = _progress(
+                "batch",
+                epoch,
+                config.epochs,
+                done,
+                steps,
+                loss_sum / seen,
+                correct / seen,
+                time.perf_counter() - epoch_started,
+                elapsed,
+            )
             # The batches of this chunk alone, for the per-batch curves (the above is the epoch so far).
-            emit({**event, "batch_loss": float(chunk_loss) / chunk_seen,
-                  "batch_accuracy": float(chunk_correct) / chunk_seen})
+            emit(
+                {
+                    **event,
+                    "batch_loss": float(chunk_loss) / chunk_seen,
+                    "batch_accuracy": float(chunk_correct) / chunk_seen,
+                }
+            )
         if result.stopped and seen == 0:
             break
         val_loss, val_accuracy = evaluate_arrays(model, x_val, y_val)
@@ -120,16 +134,24 @@ def train(
             "complete": not result.stopped,
         }
         result.history.append(record)
-        event = _progress("epoch", epoch, config.epochs, done, steps, record["loss"], record["accuracy"],
-                          record["seconds"], time.perf_counter() - started)
+        event = _progress(
+            "epoch",
+            epoch,
+            config.epochs,
+            done,
+            steps,
+            record["loss"],
+            record["accuracy"],
+            record["seconds"],
+            time.perf_counter() - started,
+        )
         emit({**event, "val_loss": val_loss, "val_accuracy": val_accuracy, "complete": not result.stopped})
         if result.stopped:
             break
 
     fit_seconds = time.perf_counter() - started
     last = result.history[-1] if result.history else {}  # none when stopped before the first chunk
-    val_loss, val_accuracy = ((last["val_loss"], last["val_accuracy"]) if last
-                              else evaluate_arrays(model, x_val, y_val))
+    val_loss, val_accuracy = (last["val_loss"], last["val_accuracy"]) if last else evaluate_arrays(model, x_val, y_val)
     test_loss, test_accuracy = evaluate_arrays(model, data.x_test / 255.0, data.y_test.astype(np.int64))
     result.metrics = {
         "test_accuracy": test_accuracy,
@@ -170,13 +192,16 @@ def _compile_steps(model, optimizer):
     variables = model.trainable_variables
     optimizer.build(variables)
     apply_gradients = _fused_adam(optimizer, variables) or (
-        lambda gradients: optimizer.apply_gradients(zip(gradients, variables)))
+        lambda gradients: optimizer.apply_gradients(zip(gradients, variables, strict=True))
+    )
 
-    @tf.function(input_signature=[
-        tf.TensorSpec([None, 28, 28], tf.float32),
-        tf.TensorSpec([None], tf.int64),
-        tf.TensorSpec([None, None], tf.int32),
-    ])
+    @tf.function(
+        input_signature=[
+            tf.TensorSpec([None, 28, 28], tf.float32),
+            tf.TensorSpec([None], tf.int64),
+            tf.TensorSpec([None, None], tf.int32),
+        ]
+    )
     def run_steps(x, y, batches):
         loss_sum = tf.constant(0.0)
         correct = tf.constant(0.0)
@@ -205,26 +230,45 @@ def _fused_adam(optimizer, variables):
     beyond plain Adam (AMSGrad, weight decay, clipping, EMA, loss scaling, gradient accumulation)
     goes through Keras instead.
     """
-    plain = (type(optimizer) is keras.optimizers.Adam and not optimizer.amsgrad
-             and optimizer.weight_decay is None and optimizer.clipnorm is None and optimizer.clipvalue is None
-             and optimizer.global_clipnorm is None and not optimizer.use_ema
-             and not optimizer.gradient_accumulation_steps and optimizer.loss_scale_factor is None
-             and all(v.dtype == "float32" for v in variables))
+    plain = (
+        type(optimizer) is keras.optimizers.Adam
+        and not optimizer.amsgrad
+        and optimizer.weight_decay is None
+        and optimizer.clipnorm is None
+        and optimizer.clipvalue is None
+        and optimizer.global_clipnorm is None
+        and not optimizer.use_ema
+        and not optimizer.gradient_accumulation_steps
+        and optimizer.loss_scale_factor is None
+        and all(v.dtype == "float32" for v in variables)
+    )
     if not plain:
         return None
-    slots = [(optimizer._momentums[i], optimizer._velocities[i])
-             for i in (optimizer._get_variable_index(v) for v in variables)]
-    beta_1, beta_2, epsilon = (tf.constant(value, tf.float32)
-                               for value in (optimizer.beta_1, optimizer.beta_2, optimizer.epsilon))
+    slots = [
+        (optimizer._momentums[i], optimizer._velocities[i])
+        for i in (optimizer._get_variable_index(v) for v in variables)
+    ]
+    beta_1, beta_2, epsilon = (
+        tf.constant(value, tf.float32) for value in (optimizer.beta_1, optimizer.beta_2, optimizer.epsilon)
+    )
 
     def apply_gradients(gradients):
         step = tf.cast(optimizer.iterations + 1, tf.float32)
         rate = tf.cast(optimizer.learning_rate, tf.float32)  # the schedule's value at this iteration
         beta_1_power, beta_2_power = tf.pow(beta_1, step), tf.pow(beta_2, step)
-        for variable, (m, v), gradient in zip(variables, slots, gradients):
-            tf.raw_ops.ResourceApplyAdam(var=variable.handle, m=m.handle, v=v.handle, beta1_power=beta_1_power,
-                                         beta2_power=beta_2_power, lr=rate, beta1=beta_1, beta2=beta_2,
-                                         epsilon=epsilon, grad=gradient)
+        for variable, (m, v), gradient in zip(variables, slots, gradients, strict=True):
+            tf.raw_ops.ResourceApplyAdam(
+                var=variable.handle,
+                m=m.handle,
+                v=v.handle,
+                beta1_power=beta_1_power,
+                beta2_power=beta_2_power,
+                lr=rate,
+                beta1=beta_1,
+                beta2=beta_2,
+                epsilon=epsilon,
+                grad=gradient,
+            )
         optimizer.iterations.assign_add(1)
 
     return apply_gradients
@@ -254,12 +298,22 @@ def _epoch_images(config: TrainConfig, x_train: np.ndarray, y_train: np.ndarray)
         return lambda epoch: x
     from mnist_core.augment import augment
 
-    return lambda epoch: tf.constant(augment(x_train, np.random.default_rng([config.seed, epoch]), y_train),
-                                     dtype=tf.float32) / 255.0
+    return lambda epoch: (
+        tf.constant(augment(x_train, np.random.default_rng([config.seed, epoch]), y_train), dtype=tf.float32) / 255.0
+    )
 
 
 def _progress(kind, epoch, epochs, step, steps, loss, accuracy, epoch_seconds, elapsed) -> Event:
     fraction = ((epoch - 1) + step / steps) / epochs
     eta = elapsed * (1 - fraction) / fraction if fraction > 0 else None
-    return {"kind": kind, "epoch": epoch, "epochs": epochs, "step": step, "steps": steps, "loss": loss,
-            "accuracy": accuracy, "seconds": epoch_seconds, "eta": eta}
+    return {
+        "kind": kind,
+        "epoch": epoch,
+        "epochs": epochs,
+        "step": step,
+        "steps": steps,
+        "loss": loss,
+        "accuracy": accuracy,
+        "seconds": epoch_seconds,
+        "eta": eta,
+    }

@@ -29,19 +29,34 @@ def load_typeset(path: Path = TYPESET_FILE) -> list[dict]:
     with np.load(path) as data:
         ends = np.cumsum([h * w for h, w in data["shapes"]])
         pieces = np.split(data["pixels"], ends[:-1])
-        return [{"grey": _as_scanned(piece.reshape(shape), int(upscale)), "label": int(label), "kind": str(kind),
-                 "set": str(part), "family": str(family), "style": str(style)}
-                for piece, shape, label, kind, part, family, style, upscale in zip(
-                    pieces, data["shapes"], data["labels"], data["kinds"], data["parts"], data["families"],
-                    data["styles"], data["upscales"])]
+        return [
+            {
+                "grey": _as_scanned(piece.reshape(shape), int(upscale)),
+                "label": int(label),
+                "kind": str(kind),
+                "set": str(part),
+                "family": str(family),
+                "style": str(style),
+            }
+            for piece, shape, label, kind, part, family, style, upscale in zip(
+                pieces,
+                data["shapes"],
+                data["labels"],
+                data["kinds"],
+                data["parts"],
+                data["families"],
+                data["styles"],
+                data["upscales"],
+                strict=True,
+            )
+        ]
 
 
 def _as_scanned(grey: np.ndarray, upscale: int) -> np.ndarray:
     """A coarse image enlarged ``upscale`` times (bicubic, as viewers and scanners' drivers do), then blurred."""
     if not upscale:
         return grey.astype(np.float32)
-    image = Image.fromarray(grey).resize((grey.shape[1] * upscale, grey.shape[0] * upscale),
-                                         Image.Resampling.BICUBIC)
+    image = Image.fromarray(grey).resize((grey.shape[1] * upscale, grey.shape[0] * upscale), Image.Resampling.BICUBIC)
     return np.asarray(image.filter(ImageFilter.GaussianBlur(BLUR * upscale)), np.float32)
 
 
@@ -55,9 +70,15 @@ def score(predictor, digits: list[dict]) -> dict:
     predicted = predictor.probabilities_many(prepared_images(digits)).argmax(axis=1)
     right = predicted == np.array([digit["label"] for digit in digits])
     groups: dict[str, list[bool]] = {}
-    for digit, hit in zip(digits, right):
+    for digit, hit in zip(digits, right, strict=True):
         groups.setdefault(f"{digit['kind']} {digit['set']}", []).append(bool(hit))
-    misreads = [{"index": i, "label": d["label"], "predicted": int(p), "kind": d["kind"], "set": d["set"],
-                 "style": d["style"]} for i, (d, p, hit) in enumerate(zip(digits, predicted, right)) if not hit]
-    return {"accuracy": {name: float(np.mean(hits)) for name, hits in groups.items()},
-            "counts": {name: len(hits) for name, hits in groups.items()}, "misreads": misreads}
+    misreads = [
+        {"index": i, "label": d["label"], "predicted": int(p), "kind": d["kind"], "set": d["set"], "style": d["style"]}
+        for i, (d, p, hit) in enumerate(zip(digits, predicted, right, strict=True))
+        if not hit
+    ]
+    return {
+        "accuracy": {name: float(np.mean(hits)) for name, hits in groups.items()},
+        "counts": {name: len(hits) for name, hits in groups.items()},
+        "misreads": misreads,
+    }

@@ -17,15 +17,23 @@ EVERYONE, STUDY = "Everyone's runs", "The dropout study"
 
 use_app_navigation()
 st.title("Class board")
-st.caption("Every finished run of the class is a point; pick what goes across in the sidebar. "
-           "The board updates by itself as runs finish.")
-across = st.sidebar.radio("Across", list(AXES), key="board_across",
-                  help="The setting the class varied. The seed notebook's study varies dropout and the layers.")
-which = st.sidebar.radio("Show", [EVERYONE, STUDY],
-                         help="The dropout study is queued from Evaluate > Dropout study, like any runs.")
+st.caption(
+    "Every finished run of the class is a point; pick what goes across in the sidebar. "
+    "The board updates by itself as runs finish."
+)
+across = st.sidebar.radio(
+    "Across",
+    list(AXES),
+    key="board_across",
+    help="The setting the class varied. The seed notebook's study varies dropout and the layers.",
+)
+which = st.sidebar.radio(
+    "Show", [EVERYONE, STUDY], help="The dropout study is queued from Evaluate > Dropout study, like any runs."
+)
 if teacher_passcode() is None or is_teacher():
-    hide = st.sidebar.toggle("Hide run names", key="board_hide_names",
-                             help="For the projector: runs are numbered instead of named.")
+    hide = st.sidebar.toggle(
+        "Hide run names", key="board_hide_names", help="For the projector: runs are numbered instead of named."
+    )
 else:
     hide = False
 
@@ -41,19 +49,31 @@ def board() -> None:
         runs = [run for run in runs if run.name.startswith(run_prefix("dropout"))]
     frame = board_table(runs, hide_names=hide)
     if frame.empty:
-        st.info("No finished runs yet. Train one on the Train page, or queue the dropout study on "
-                "Evaluate; each appears here when it finishes.")
+        st.info(
+            "No finished runs yet. Train one on the Train page, or queue the dropout study on "
+            "Evaluate; each appears here when it finishes."
+        )
         return
     best = frame.loc[frame["Test accuracy"].idxmax()]
-    st.markdown(f"**{len(frame)} run{'s' if len(frame) != 1 else ''}** · best test accuracy **{best['Test accuracy']:.2%}** ({best['Run']})")
+    st.markdown(
+        f"**{len(frame)} run{'s' if len(frame) != 1 else ''}** · "
+        f"best test accuracy **{best['Test accuracy']:.2%}** ({best['Run']})"
+    )
     left, right = st.columns(2, gap="medium")
     left.altair_chart(board_chart(frame, across, "Test accuracy"), width="stretch")
     right.altair_chart(board_chart(frame, across, "Gap"), width="stretch")
-    st.caption("Above zero on the right, a model does better on the images it trained on than on new ones: "
-               "it has memorised some of them (overfitting). Dropout is one way to shrink that gap.")
-    st.dataframe(frame[["Run", "Model", across, "Train accuracy", "Test accuracy", "Gap"]], hide_index=True,
-                 width="stretch", column_config={k: st.column_config.NumberColumn(format="percent")
-                                                 for k in ("Train accuracy", "Test accuracy", "Gap")})
+    st.caption(
+        "Above zero on the right, a model does better on the images it trained on than on new ones: "
+        "it has memorised some of them (overfitting). Dropout is one way to shrink that gap."
+    )
+    st.dataframe(
+        frame[["Run", "Model", across, "Train accuracy", "Test accuracy", "Gap"]],
+        hide_index=True,
+        width="stretch",
+        column_config={
+            k: st.column_config.NumberColumn(format="percent") for k in ("Train accuracy", "Test accuracy", "Gap")
+        },
+    )
 
 
 board()

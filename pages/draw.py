@@ -39,8 +39,10 @@ def answer(predictor, prepared) -> int:
     if prepared.ink_fraction > MOSTLY_INK:
         st.info("The canvas is mostly ink, so this is hardly a digit. Press **Clear** and draw one digit.")
     elif probabilities[top] < UNSURE_BELOW:
-        st.warning(f"The model is unsure: {probabilities[top]:.0%} for {top}, "
-                   f"{probabilities[second]:.0%} for {second}. Try drawing it larger or more clearly.")
+        st.warning(
+            f"The model is unsure: {probabilities[top]:.0%} for {top}, "
+            f"{probabilities[second]:.0%} for {second}. Try drawing it larger or more clearly."
+        )
     else:
         st.caption(f"{probabilities[top]:.1%} sure.")
     st.altair_chart(probability_bars(probabilities), width="stretch")
@@ -50,15 +52,19 @@ def answer(predictor, prepared) -> int:
 def model_view(predictor, prepared) -> None:
     st.markdown("**What the model is given** (28x28)")
     st.image(pixels(prepared.image), width=280)
-    if st.toggle("Why this answer?", help="Red pixels pushed the answer up, blue ones pushed it down "
-                                          "(gradient x input)."):
+    if st.toggle(
+        "Why this answer?", help="Red pixels pushed the answer up, blue ones pushed it down (gradient x input)."
+    ):
         st.image(saliency_overlay(prepared.image, predictor.saliency(prepared.image)), width=280)
 
 
 def upload():
     """A photo of a digit on paper, as an alternative to drawing; returns a Prepared or None."""
-    file = st.file_uploader("Or upload a photo of a digit (PNG or JPEG)", type=["png", "jpg", "jpeg"],
-                            help=f"At most {MAX_UPLOAD_BYTES // 2**20} MB. Dark ink on light paper is fine.")
+    file = st.file_uploader(
+        "Or upload a photo of a digit (PNG or JPEG)",
+        type=["png", "jpg", "jpeg"],
+        help=f"At most {MAX_UPLOAD_BYTES // 2**20} MB. Dark ink on light paper is fine.",
+    )
     if file is None:
         return None
     try:
@@ -76,8 +82,10 @@ def save_drawing(prepared, raw, suggested: int) -> None:
     left, right = st.columns([1, 2])
     # No key: a new answer makes a new widget, so the offered label follows the latest drawing.
     label = left.selectbox("Label", list(range(10)), index=suggested, label_visibility="collapsed")
-    if right.button("Save as label", help="Adds this drawing to the class's own test set, "
-                                          "which the Evaluate page can score models on."):
+    if right.button(
+        "Save as label",
+        help="Adds this drawing to the class's own test set, which the Evaluate page can score models on.",
+    ):
         png = None
         if raw is not None:
             buffer = io.BytesIO()
@@ -95,8 +103,9 @@ use_app_navigation()
 st.title("Draw")
 st.caption("Draw one digit, 0 to 9, with the mouse or a finger. Lift the pen and the model answers.")
 label, predictor = choose_model()
-stroke_width = st.sidebar.slider("Stroke width", 8, 40, PEN_WIDTH, key="stroke_width",
-                                 help="Thick strokes look most like MNIST.")
+stroke_width = st.sidebar.slider(
+    "Stroke width", 8, 40, PEN_WIDTH, key="stroke_width", help="Thick strokes look most like MNIST."
+)
 
 # Side by side where they fit, one under another where they do not (a tablet, a phone): the canvas
 # always gets its full width, so no part of it is cut off, and the answer comes right after it.

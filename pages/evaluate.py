@@ -25,9 +25,12 @@ def headline(result) -> None:
 
 def per_digit_tab(result) -> None:
     report = result.report()
-    st.dataframe(report, hide_index=True, width="stretch",
-                 column_config={k: st.column_config.NumberColumn(format="%.3f")
-                                for k in ("precision", "recall", "f1")})
+    st.dataframe(
+        report,
+        hide_index=True,
+        width="stretch",
+        column_config={k: st.column_config.NumberColumn(format="%.3f") for k in ("precision", "recall", "f1")},
+    )
     st.caption("Click a column header to sort. Recall is the share of each digit read correctly.")
     st.download_button("Download as CSV", report.to_csv(index=False), "per_digit_metrics.csv", "text/csv")
 
@@ -62,14 +65,17 @@ def compare_tab(label, result) -> None:
 def learned_tab(predictor, result) -> None:
     kind, pictures = first_layer_pictures(predictor.model)
     if kind == "dense":
-        st.markdown("**The first layer's strongest units**: each looks at the 28x28 image through these weights "
-                    "(red adds, blue subtracts).")
+        st.markdown(
+            "**The first layer's strongest units**: each looks at the 28x28 image through these weights "
+            "(red adds, blue subtracts)."
+        )
     else:
         st.markdown("**The first convolution's filters**: 3x3 patterns it looks for everywhere in the image.")
     st.pyplot(weight_pictures(pictures), width="content")
     data = mnist()
-    index = st.number_input("Test image number", 0, len(data.y_test) - 1, 0,
-                            help="See what each layer makes of one test image.")
+    index = st.number_input(
+        "Test image number", 0, len(data.y_test) - 1, 0, help="See what each layer makes of one test image."
+    )
     image = data.x_test[index]
     st.image(digit_grid([image], scale=6)[0], caption=f"label {data.y_test[index]}, read as {result.predicted[index]}")
     inside_the_network(predictor, image)
@@ -82,8 +88,10 @@ def drawings_tab(predictor) -> None:
         st.error(f"The class's drawings cannot be read: {error}")
         return
     if len(labels) == 0:
-        st.caption("No drawings saved yet. On the Draw page, draw a digit and press **Save as label**: "
-                   "the class builds its own test set.")
+        st.caption(
+            "No drawings saved yet. On the Draw page, draw a digit and press **Save as label**: "
+            "the class builds its own test set."
+        )
         return
     result = evaluate(predictor.probabilities_many(images), labels)
     st.metric("Accuracy on the class's drawings", f"{result.accuracy:.1%}", help=f"{len(labels)} drawings")
@@ -103,7 +111,8 @@ if predictor.path is not None and predictor.path.exists():
     st.sidebar.download_button("Download this model (.keras)", predictor.path.read_bytes(), predictor.path.name)
 
 errors, per_digit, drawings, dataset, comparison, learned, study = st.tabs(
-    ["Errors", "Per digit", "Class drawings", "Dataset", "Compare models", "Inside the network", "Dropout study"])
+    ["Errors", "Per digit", "Class drawings", "Dataset", "Compare models", "Inside the network", "Dropout study"]
+)
 with errors:
     errors_tab(result, images)
 with per_digit:

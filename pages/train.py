@@ -25,10 +25,12 @@ from ui.train_settings import (
 use_app_navigation()
 teacher_login()
 st.title("Train")
-st.caption("Choose the network and its training, press **Train**, and watch training and validation accuracy: "
-           "when they drift apart, the network is memorising instead of learning. Choose your settings on "
-           "validation images held out of training, never on the test set: a test score you tuned for no longer "
-           "tells how the model does on digits it has never seen.")
+st.caption(
+    "Choose the network and its training, press **Train**, and watch training and validation accuracy: "
+    "when they drift apart, the network is memorising instead of learning. Choose your settings on "
+    "validation images held out of training, never on the test set: a test score you tuned for no longer "
+    "tells how the model does on digits it has never seen."
+)
 if "shown" not in st.session_state:
     open_settings()
 if st.session_state.pop("clear_run_name", False):
@@ -40,8 +42,13 @@ with settings:
     config = hyperparameter_controls()
     lesson_settings(config)
     problem = problem_with(config)
-    name = st.text_input("Run name (optional)", max_chars=64, placeholder="e.g. dropout 0.5", key="run_name",
-                         help="Letters, digits, spaces, '-' and '_'. Without one the run is called 'Run N'.")
+    name = st.text_input(
+        "Run name (optional)",
+        max_chars=64,
+        placeholder="e.g. dropout 0.5",
+        key="run_name",
+        help="Letters, digits, spaces, '-' and '_'. Without one the run is called 'Run N'.",
+    )
     if problem:
         st.error(problem)
     if st.button("Train", type="primary", disabled=problem is not None, width="stretch"):

@@ -7,8 +7,13 @@ from streamlit import config
 from streamlit.testing.v1 import AppTest
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-PAGES = {"pages/train.py": "Train", "pages/draw.py": "Draw", "pages/evaluate.py": "Evaluate",
-         "pages/drawings.py": "Train on our digits", "pages/board.py": "Class board"}
+PAGES = {
+    "pages/train.py": "Train",
+    "pages/draw.py": "Draw",
+    "pages/evaluate.py": "Evaluate",
+    "pages/drawings.py": "Train on our digits",
+    "pages/board.py": "Class board",
+}
 
 
 @pytest.fixture(autouse=True)

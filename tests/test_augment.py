@@ -92,6 +92,9 @@ def test_with_labels_some_ones_get_a_flag_and_some_sevens_a_crossbar_and_nothing
     ones, sevens = np.flatnonzero(y == 1), np.flatnonzero(y == 7)
     assert 0.15 < np.isin(ones, changed).mean() < 0.45 and 0.05 < np.isin(sevens, changed).mean() < 0.35
     flagged = changed[y[changed] == 1]
-    ink = lambda images: (images > 25).sum(axis=(1, 2))
+
+    def ink(images):
+        return (images > 25).sum(axis=(1, 2))
+
     # A flag (and a base) add ink, unless the refit to 20 px shrinks a digit it made wider than tall.
     assert (ink(written[flagged]) > ink(plain[flagged])).mean() > 0.7

@@ -47,8 +47,11 @@ def test_too_few_drawings_and_digits_with_none_are_said_plainly():
 
 
 def test_the_default_models_architecture_is_read_from_the_model():
-    assert config_of(load_model(DEFAULT_MODEL)) == {"conv_filters": (32, 64), "hidden_units": (128,),
-                                                   "dropouts": (0.3,)}
+    assert config_of(load_model(DEFAULT_MODEL)) == {
+        "conv_filters": (32, 64),
+        "hidden_units": (128,),
+        "dropouts": (0.3,),
+    }
 
 
 def wait_for(manager: JobManager, run_id: int, timeout: float = 600) -> None:
@@ -63,20 +66,31 @@ def test_fine_tuning_and_mixing_run_through_the_queue_with_before_and_after(tmp_
     saved_drawings(registry, per_digit=4)
     manager = JobManager(registry)
     default = load_model(DEFAULT_MODEL)
-    fine_tune = TrainConfig(**config_of(default), data="drawings", base_model=str(DEFAULT_MODEL), epochs=3,
-                            batch_size=16, learning_rate=1e-4)
-    mixed = PRESETS["seed"].replace(data="mnist+drawings", base_model=str(DEFAULT_MODEL), epochs=1,
-                                    train_size=2000)
-    ids = [manager.submit(config, owner="pupil", name=name)
-           for config, name in ((fine_tune, "Fine tune on ours"), (mixed, "Mixed with ours"))]
+    fine_tune = TrainConfig(
+        **config_of(default),
+        data="drawings",
+        base_model=str(DEFAULT_MODEL),
+        epochs=3,
+        batch_size=16,
+        learning_rate=1e-4,
+    )
+    mixed = PRESETS["seed"].replace(data="mnist+drawings", base_model=str(DEFAULT_MODEL), epochs=1, train_size=2000)
+    ids = [
+        manager.submit(config, owner="pupil", name=name)
+        for config, name in ((fine_tune, "Fine tune on ours"), (mixed, "Mixed with ours"))
+    ]
     for run_id in ids:
         wait_for(manager, run_id)
         run = registry.get(run_id)
         assert run.status == "finished", run.error
         assert run.model_path is not None and run.model_path.exists()
         assert run.metrics["drawings_held_out"] == 10 and run.metrics["drawings_trained"] == 30
-        for key in ("before_drawings_accuracy", "after_drawings_accuracy", "before_mnist_accuracy",
-                    "after_mnist_accuracy"):
+        for key in (
+            "before_drawings_accuracy",
+            "after_drawings_accuracy",
+            "before_mnist_accuracy",
+            "after_mnist_accuracy",
+        ):
             assert 0 <= run.metrics[key] <= 1
         assert run.metrics["after_mnist_accuracy"] == pytest.approx(run.metrics["test_accuracy"], abs=1e-6)
         assert len(run.history) == TrainConfig.from_dict(run.config).epochs  # live curves had every epoch

@@ -13,53 +13,70 @@ from mnist_core.registry import Registry
 
 def cli(*args, home):
     env = {**os.environ, "MNIST_STUDIO_HOME": str(home)}
-    return subprocess.run([sys.executable, "-m", "mnist_core", *args], capture_output=True, text=True,
-                          cwd=PROJECT_DIR, env=env, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "mnist_core", *args],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_DIR,
+        env=env,
+        timeout=600,
+    )
 
 
 def error_lines(result):
     """stderr without TensorFlow's own start-up log lines."""
-    return [line for line in result.stderr.splitlines()
-            if line and not line.startswith(("WARNING: All log messages", "I0000", "E0000", "W0000"))]
+    return [
+        line
+        for line in result.stderr.splitlines()
+        if line and not line.startswith(("WARNING: All log messages", "I0000", "E0000", "W0000"))
+    ]
 
 
-@pytest.mark.parametrize("args, message", [
-    (["train", "--epochs", "0"], "argument --epochs: must be a whole number from 1 to 100 (got '0')"),
-    (["train", "--validation", "tset"], "argument --validation: must be 'test' or a whole number of training images "
-                                        "from 1,000 to 20,000 (got 'tset')"),
-    (["train", "--validation", "50"], "argument --validation: must be 'test' or a whole number"),
-    (["train", "--epochs", "1e9"], "argument --epochs: must be a whole number from 1 to 100"),
-    (["train", "--epochs", "ten"], "argument --epochs: must be a whole number from 1 to 100 (got 'ten')"),
-    (["train", "--dropout", "1.5"], "argument --dropout: must be a number from 0 up to 0.9 (got '1.5')"),
-    (["train", "--dropout", "-0.1"], "argument --dropout: must be a number from 0 up to 0.9"),
-    (["train", "--dropout", "0.2,0.2,0.2"], "argument --dropout: give 1 rate or 2 (one per hidden layer)"),
-    (["train", "--batch-size", "60001"], "argument --batch-size: must be a whole number from 1 to 60,000"),
-    (["train", "--learning-rate", "0"], "argument --learning-rate: must be a number above 0 up to 10"),
-    (["train", "--learning-rate", "nan"], "argument --learning-rate: must be a number above 0 up to 10"),
-    (["train", "--units", "256,,128"], "argument --units: must be 1 to 4 layer sizes separated by commas"),
-    (["train", "--units", "1,2,3,4,5"], "argument --units: must be 1 to 4 layer sizes separated by commas"),
-    (["train", "--optimizer", "adamw"], "argument --optimizer: invalid choice: 'adamw'"),
-    (["train", "--preset", "huge"], "argument --preset: invalid choice: 'huge'"),
-    (["train", "--filters", "8"], "argument --filters: only for a CNN"),
-    (["train", "--name", "../../etc/passwd"], "The run name '../../etc/passwd' is not allowed"),
-    (["train", "--name", "x" * 65], "is not allowed: use letters, digits, spaces, '-' and '_', at most 64"),
-    (["train", "--name", "naïve"], "is not allowed"),
-    (["train", "--save-to", "model.h5"], "argument --save-to: must end with .keras"),
-    (["train", "--save-to", "/no/such/folder/m.keras"], "argument --save-to: the folder of '/no/such/folder/m.keras' "
-                                                         "does not exist or cannot be written"),
-    (["train", "--batch-size", "-5"], "argument --batch-size: must be a whole number from 1 to 60,000 (got '-5')"),
-    (["train", "--train-size", "99"], "argument --train-size: must be a whole number from 100 to 60,000"),
-    (["train", "--epochs", ""], "argument --epochs: must be a whole number from 1 to 100 (got '')"),
-    (["train", "--units", ""], "argument --units: must be 1 to 4 layer sizes separated by commas"),
-    (["train", "--units", "99999"], "argument --units: must be a whole number from 1 to 4,096"),
-    (["train", "--learning-rate", "1e400"], "argument --learning-rate: must be a number above 0 up to 10"),
-    (["train", "--name", ""], "The run name '' is not allowed"),
-    (["train", "--name", "数字"], "is not allowed"),
-    (["train", "--name", "a\nb"], "is not allowed"),
-    (["evaluate"], "one of the arguments --model --run is required"),
-    (["evaluate", "--run", "nobody"], "No run called 'nobody'"),
-    (["frobnicate"], "argument command: invalid choice: 'frobnicate'"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["train", "--epochs", "0"], "argument --epochs: must be a whole number from 1 to 100 (got '0')"),
+        (
+            ["train", "--validation", "tset"],
+            "argument --validation: must be 'test' or a whole number of training images "
+            "from 1,000 to 20,000 (got 'tset')",
+        ),
+        (["train", "--validation", "50"], "argument --validation: must be 'test' or a whole number"),
+        (["train", "--epochs", "1e9"], "argument --epochs: must be a whole number from 1 to 100"),
+        (["train", "--epochs", "ten"], "argument --epochs: must be a whole number from 1 to 100 (got 'ten')"),
+        (["train", "--dropout", "1.5"], "argument --dropout: must be a number from 0 up to 0.9 (got '1.5')"),
+        (["train", "--dropout", "-0.1"], "argument --dropout: must be a number from 0 up to 0.9"),
+        (["train", "--dropout", "0.2,0.2,0.2"], "argument --dropout: give 1 rate or 2 (one per hidden layer)"),
+        (["train", "--batch-size", "60001"], "argument --batch-size: must be a whole number from 1 to 60,000"),
+        (["train", "--learning-rate", "0"], "argument --learning-rate: must be a number above 0 up to 10"),
+        (["train", "--learning-rate", "nan"], "argument --learning-rate: must be a number above 0 up to 10"),
+        (["train", "--units", "256,,128"], "argument --units: must be 1 to 4 layer sizes separated by commas"),
+        (["train", "--units", "1,2,3,4,5"], "argument --units: must be 1 to 4 layer sizes separated by commas"),
+        (["train", "--optimizer", "adamw"], "argument --optimizer: invalid choice: 'adamw'"),
+        (["train", "--preset", "huge"], "argument --preset: invalid choice: 'huge'"),
+        (["train", "--filters", "8"], "argument --filters: only for a CNN"),
+        (["train", "--name", "../../etc/passwd"], "The run name '../../etc/passwd' is not allowed"),
+        (["train", "--name", "x" * 65], "is not allowed: use letters, digits, spaces, '-' and '_', at most 64"),
+        (["train", "--name", "naïve"], "is not allowed"),
+        (["train", "--save-to", "model.h5"], "argument --save-to: must end with .keras"),
+        (
+            ["train", "--save-to", "/no/such/folder/m.keras"],
+            "argument --save-to: the folder of '/no/such/folder/m.keras' does not exist or cannot be written",
+        ),
+        (["train", "--batch-size", "-5"], "argument --batch-size: must be a whole number from 1 to 60,000 (got '-5')"),
+        (["train", "--train-size", "99"], "argument --train-size: must be a whole number from 100 to 60,000"),
+        (["train", "--epochs", ""], "argument --epochs: must be a whole number from 1 to 100 (got '')"),
+        (["train", "--units", ""], "argument --units: must be 1 to 4 layer sizes separated by commas"),
+        (["train", "--units", "99999"], "argument --units: must be a whole number from 1 to 4,096"),
+        (["train", "--learning-rate", "1e400"], "argument --learning-rate: must be a number above 0 up to 10"),
+        (["train", "--name", ""], "The run name '' is not allowed"),
+        (["train", "--name", "数字"], "is not allowed"),
+        (["train", "--name", "a\nb"], "is not allowed"),
+        (["evaluate"], "one of the arguments --model --run is required"),
+        (["evaluate", "--run", "nobody"], "No run called 'nobody'"),
+        (["frobnicate"], "argument command: invalid choice: 'frobnicate'"),
+    ],
+)
 def test_bad_input_is_one_line_and_exit_2(args, message, tmp_path):
     result = cli(*args, home=tmp_path)
     lines = error_lines(result)
@@ -79,8 +96,19 @@ def test_missing_and_corrupt_model_files_are_answered_cleanly(tmp_path):
 
 
 def test_validation_holds_out_training_images_and_scores_the_test_set_once(tmp_path):
-    result = cli("train", "--preset", "cnn", "--epochs", "1", "--train-size", "2000", "--validation", "5000",
-                 "--json", home=tmp_path)
+    result = cli(
+        "train",
+        "--preset",
+        "cnn",
+        "--epochs",
+        "1",
+        "--train-size",
+        "2000",
+        "--validation",
+        "5000",
+        "--json",
+        home=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     assert "validated on 5,000 held-out training images" in result.stderr
     summary = json.loads(result.stdout.strip().splitlines()[-1])

@@ -25,24 +25,30 @@ def test_no_dropout_has_no_dropout_layer_and_the_same_parameters():
     assert parameter_count(config) == 235_146
 
 
-@pytest.mark.parametrize("changes, message", [
-    ({"dropouts": (0.95, 0.0)}, "dropout rate of layer 1 must be a number from 0 to 0.9"),
-    ({"dropouts": (-0.1, 0.0)}, "dropout rate of layer 1 must be a number from 0 to 0.9"),
-    ({"epochs": 0}, "epochs must be a whole number from 1 to 100"),
-    ({"epochs": 101}, "epochs must be a whole number from 1 to 100"),
-    ({"epochs": 2.5}, "epochs must be a whole number"),
-    ({"batch_size": 0}, "batch size must be a whole number from 1 to 60000"),
-    ({"batch_size": 60_001}, "batch size must be a whole number from 1 to 60000"),
-    ({"learning_rate": 0}, "learning rate must be a number above 0"),
-    ({"learning_rate": float("nan")}, "learning rate must be a number above 0"),
-    ({"optimizer": "adamw"}, "Unknown optimizer 'adamw': choose one of adam, sgd, rmsprop"),
-    ({"hidden_units": (), "dropouts": ()}, "number of hidden layers must be a whole number from 1 to 4"),
-    ({"hidden_units": (8,) * 5, "dropouts": (0.0,) * 5}, "number of hidden layers must be a whole number from 1 to 4"),
-    ({"hidden_units": (256, 128), "dropouts": (0.2,)}, "one dropout rate per hidden layer"),
-    ({"hidden_units": (0,), "dropouts": (0.0,)}, "units in hidden layer 1"),
-    ({"train_size": 10}, "training-set size must be a whole number from 100 to 60000"),
-    ({"epochs": "ten"}, "epochs must be a whole number"),
-])
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"dropouts": (0.95, 0.0)}, "dropout rate of layer 1 must be a number from 0 to 0.9"),
+        ({"dropouts": (-0.1, 0.0)}, "dropout rate of layer 1 must be a number from 0 to 0.9"),
+        ({"epochs": 0}, "epochs must be a whole number from 1 to 100"),
+        ({"epochs": 101}, "epochs must be a whole number from 1 to 100"),
+        ({"epochs": 2.5}, "epochs must be a whole number"),
+        ({"batch_size": 0}, "batch size must be a whole number from 1 to 60000"),
+        ({"batch_size": 60_001}, "batch size must be a whole number from 1 to 60000"),
+        ({"learning_rate": 0}, "learning rate must be a number above 0"),
+        ({"learning_rate": float("nan")}, "learning rate must be a number above 0"),
+        ({"optimizer": "adamw"}, "Unknown optimizer 'adamw': choose one of adam, sgd, rmsprop"),
+        ({"hidden_units": (), "dropouts": ()}, "number of hidden layers must be a whole number from 1 to 4"),
+        (
+            {"hidden_units": (8,) * 5, "dropouts": (0.0,) * 5},
+            "number of hidden layers must be a whole number from 1 to 4",
+        ),
+        ({"hidden_units": (256, 128), "dropouts": (0.2,)}, "one dropout rate per hidden layer"),
+        ({"hidden_units": (0,), "dropouts": (0.0,)}, "units in hidden layer 1"),
+        ({"train_size": 10}, "training-set size must be a whole number from 100 to 60000"),
+        ({"epochs": "ten"}, "epochs must be a whole number"),
+    ],
+)
 def test_bad_values_are_refused_with_a_plain_message(changes, message):
     with pytest.raises(ConfigError, match=message):
         TrainConfig().replace(**changes).validate()

@@ -10,8 +10,7 @@ import pytest
 from mnist_core import default_model
 from mnist_core.config import TrainConfig
 from mnist_core.data import load_mnist
-from mnist_core.default_model import (CARD, RECIPE, RECORD, card_table, code_version, file_sha256, measure,
-                                      table_in)
+from mnist_core.default_model import CARD, RECIPE, RECORD, card_table, code_version, file_sha256, measure, table_in
 from mnist_core.inference import Predictor
 from mnist_core.paths import DEFAULT_MODEL
 
@@ -28,10 +27,15 @@ def record():
 
 
 def test_the_shipped_model_was_built_from_todays_recipe_and_code(record):
-    assert TrainConfig.from_dict(record["config"]) == RECIPE, f"the recipe changed since models/default.keras was built: {REBUILD}"
+    assert TrainConfig.from_dict(record["config"]) == RECIPE, (
+        f"the recipe changed since models/default.keras was built: {REBUILD}"
+    )
     assert record["code_version"] == code_version(), (
-        f"{', '.join(default_model.SOURCES)} changed since models/default.keras was built: {REBUILD}")
-    assert record["model_sha256"] == file_sha256(DEFAULT_MODEL), f"models/default.keras is not the recorded file: {REBUILD}"
+        f"{', '.join(default_model.SOURCES)} changed since models/default.keras was built: {REBUILD}"
+    )
+    assert record["model_sha256"] == file_sha256(DEFAULT_MODEL), (
+        f"models/default.keras is not the recorded file: {REBUILD}"
+    )
 
 
 def test_the_shipped_model_has_the_network_the_recipe_builds_today():

@@ -38,8 +38,9 @@ def test_the_holdout_drawings_use_variants_not_in_the_tune_set():
 def test_every_drawing_renders_to_ink_and_preprocesses_to_28x28():
     for index, digit in enumerate(DIGITS):
         assert 1 <= len(digit["strokes"]) <= 3, index
-        assert all(len(stroke) >= 5 and all(0 <= v < 280 for point in stroke for v in point)
-                   for stroke in digit["strokes"]), index
+        assert all(
+            len(stroke) >= 5 and all(0 <= v < 280 for point in stroke for v in point) for stroke in digit["strokes"]
+        ), index
         rgba = render_strokes(digit["strokes"])
         assert rgba.shape == (280, 280, 4) and rgba.dtype == np.uint8
         assert (rgba[..., 3] == 255).all(), "the canvas is opaque black"
@@ -79,9 +80,14 @@ def test_the_default_model_reads_the_holdout_drawings(capsys):
     holdout = result["by_set"]["holdout"]
     claimed = json.loads(RECORD.read_text())["figures"]["drawn holdout"]
     floor = claimed["right"] / claimed["total"] - MARGIN
-    misreads = "; ".join(f"#{m['index']} {m['label']}->{m['predicted']} ({m['style']})"
-                         for m in result["misreads"] if m["set"] == "holdout")
+    misreads = "; ".join(
+        f"#{m['index']} {m['label']}->{m['predicted']} ({m['style']})"
+        for m in result["misreads"]
+        if m["set"] == "holdout"
+    )
     with capsys.disabled():
-        print(f"\ndrawn digits, default model: holdout {holdout:.3f} (claimed {floor + MARGIN:.3f}), "
-              f"tune {result['by_set']['tune']:.3f}" + (f"; holdout misreads: {misreads}" if misreads else ""))
+        print(
+            f"\ndrawn digits, default model: holdout {holdout:.3f} (claimed {floor + MARGIN:.3f}), "
+            f"tune {result['by_set']['tune']:.3f}" + (f"; holdout misreads: {misreads}" if misreads else "")
+        )
     assert holdout >= floor, f"holdout accuracy {holdout:.3f} < {floor:.3f}: {misreads}"

@@ -19,8 +19,20 @@ def _probs(rows):
 
 # 12 samples: 8 right, 4 wrong (3->5 twice, 7->1, 4->9); digits 2, 6 and 8 never appear.
 LABELS = np.array([0, 1, 3, 3, 3, 5, 7, 7, 4, 4, 9, 1])
-ROWS = [(0, 0.90), (1, 0.80), (5, 0.70), (5, 0.95), (3, 0.60), (5, 0.50),
-        (1, 0.85), (7, 0.99), (9, 0.40), (4, 0.75), (9, 0.65), (1, 0.55)]
+ROWS = [
+    (0, 0.90),
+    (1, 0.80),
+    (5, 0.70),
+    (5, 0.95),
+    (3, 0.60),
+    (5, 0.50),
+    (1, 0.85),
+    (7, 0.99),
+    (9, 0.40),
+    (4, 0.75),
+    (9, 0.65),
+    (1, 0.55),
+]
 PROBS = _probs(ROWS)
 PREDICTED = np.array([d for d, _ in ROWS])
 
@@ -140,4 +152,3 @@ def test_real_models_evaluate_and_picture_their_first_layer():
     cnn = build_model(TrainConfig(conv_filters=(8,), hidden_units=(16,), dropouts=(0.0,)))
     kind, kernels = first_layer_pictures(cnn)
     assert kind == "conv" and kernels.shape == (8, 3, 3)
-

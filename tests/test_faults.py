@@ -23,9 +23,13 @@ def test_a_server_killed_mid_training_comes_back_with_the_run_interrupted_and_no
     registry = Registry(tmp_path)
     finished = registry.create_run(TrainConfig().to_dict(), name="kept", status="finished")
     env = {**os.environ, "MNIST_STUDIO_HOME": str(tmp_path)}
-    process = subprocess.Popen([sys.executable, "-m", "mnist_core", "train", "--epochs", "100",
-                                "--train-size", "60000", "--name", "doomed"], cwd=PROJECT_DIR, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mnist_core", "train", "--epochs", "100", "--train-size", "60000", "--name", "doomed"],
+        cwd=PROJECT_DIR,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 120
         while not (runs := registry.list_runs(statuses=["running"])) or not runs[0].history:
@@ -110,8 +114,9 @@ def test_damaged_mnist_files_are_explained_on_evaluate_and_draw_still_works(tmp_
     from mnist_core.errors import DataError
 
     def damaged(*args, **kwargs):
-        raise DataError("t10k-images-idx3-ubyte.gz does not match its SHA-256: restore it with "
-                        "`git checkout -- data/mnist`.")
+        raise DataError(
+            "t10k-images-idx3-ubyte.gz does not match its SHA-256: restore it with `git checkout -- data/mnist`."
+        )
 
     monkeypatch.setenv("MNIST_STUDIO_HOME", str(tmp_path))
     monkeypatch.setattr(mnist_core.data, "load_mnist", damaged)

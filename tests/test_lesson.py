@@ -14,8 +14,15 @@ def test_every_preset_round_trips(preset):
 
 
 def test_a_changed_config_and_hidden_controls_round_trip():
-    config = TrainConfig(hidden_units=(512, 64, 32), dropouts=(0.5, 0.25, 0.0), epochs=3, batch_size=256,
-                         learning_rate=5e-4, optimizer="rmsprop", train_size=6000)
+    config = TrainConfig(
+        hidden_units=(512, 64, 32),
+        dropouts=(0.5, 0.25, 0.0),
+        epochs=3,
+        batch_size=256,
+        learning_rate=5e-4,
+        optimizer="rmsprop",
+        train_size=6000,
+    )
     params = query_from_lesson(config, "seed", ("dropout", "epochs"))
     assert params["show"] == "dropout,epochs"
     lesson = lesson_from_query(params)
@@ -28,22 +35,25 @@ def test_a_dropout_lesson_link():
     assert lesson.config.hidden_units == (256, 128)
 
 
-@pytest.mark.parametrize("params, notice", [
-    ({"preset": "huge"}, "Ignored preset='huge'"),
-    ({"dropout": "1.5"}, "Ignored dropout='1.5': not one of the values the controls offer (0 to 0.8)"),
-    ({"dropout": "abc"}, "Ignored dropout='abc': not a number"),
-    ({"epochs": "0"}, "Ignored epochs='0'"),
-    ({"epochs": "-3"}, "Ignored epochs='-3'"),
-    ({"units": "100"}, "Ignored units='100'"),
-    ({"units": "64,64,64,64,64"}, "give 1 to 4 values"),
-    ({"lr": "nan"}, "Ignored lr='nan'"),
-    ({"images": "7"}, "Ignored images='7'"),
-    ({"optimizer": "adamw"}, "Ignored optimizer='adamw'"),
-    ({"colour": "red"}, "Ignored unknown setting 'colour'"),
-    ({"show": "dropout,secret"}, "Ignored unknown controls in show=: secret"),
-    ({"dropout": "0.2,0.2,0.2"}, "one dropout rate per hidden layer"),
-    ({"arch": "rnn"}, "Ignored arch='rnn': choose mlp or cnn"),
-])
+@pytest.mark.parametrize(
+    "params, notice",
+    [
+        ({"preset": "huge"}, "Ignored preset='huge'"),
+        ({"dropout": "1.5"}, "Ignored dropout='1.5': not one of the values the controls offer (0 to 0.8)"),
+        ({"dropout": "abc"}, "Ignored dropout='abc': not a number"),
+        ({"epochs": "0"}, "Ignored epochs='0'"),
+        ({"epochs": "-3"}, "Ignored epochs='-3'"),
+        ({"units": "100"}, "Ignored units='100'"),
+        ({"units": "64,64,64,64,64"}, "give 1 to 4 values"),
+        ({"lr": "nan"}, "Ignored lr='nan'"),
+        ({"images": "7"}, "Ignored images='7'"),
+        ({"optimizer": "adamw"}, "Ignored optimizer='adamw'"),
+        ({"colour": "red"}, "Ignored unknown setting 'colour'"),
+        ({"show": "dropout,secret"}, "Ignored unknown controls in show=: secret"),
+        ({"dropout": "0.2,0.2,0.2"}, "one dropout rate per hidden layer"),
+        ({"arch": "rnn"}, "Ignored arch='rnn': choose mlp or cnn"),
+    ],
+)
 def test_odd_links_open_the_page_with_a_notice(params, notice):
     lesson = lesson_from_query(params)
     assert any(notice in n for n in lesson.notices), lesson.notices

@@ -16,12 +16,15 @@ def test_the_seed_model_has_235146_parameters_and_the_notebooks_layers():
     assert model.layers[2].rate == 0.2
 
 
-@pytest.mark.parametrize("config", [
-    *PRESETS.values(),
-    TrainConfig(hidden_units=(64,), dropouts=(0.5,)),
-    TrainConfig(hidden_units=(512, 256, 128, 64), dropouts=(0.1, 0.2, 0.3, 0.4)),
-    TrainConfig(conv_filters=(8,), hidden_units=(32, 16), dropouts=(0.0, 0.3)),
-])
+@pytest.mark.parametrize(
+    "config",
+    [
+        *PRESETS.values(),
+        TrainConfig(hidden_units=(64,), dropouts=(0.5,)),
+        TrainConfig(hidden_units=(512, 256, 128, 64), dropouts=(0.1, 0.2, 0.3, 0.4)),
+        TrainConfig(conv_filters=(8,), hidden_units=(32, 16), dropouts=(0.0, 0.3)),
+    ],
+)
 def test_the_live_summary_matches_keras(config):
     model = build_model(config)
     assert model.count_params() == parameter_count(config)

@@ -26,6 +26,10 @@ def test_an_mlp_shows_each_hidden_layer_and_its_pictures_fit_a_tablet():
     predictor = Predictor(build_model(PRESETS["seed"]))
     layers = predictor.inside(load_mnist().x_test[1])
     assert [(layer.kind, layer.values.shape) for layer in layers] == [
-        ("hidden", (256,)), ("hidden", (128,)), ("scores", (10,)), ("softmax", (10,))]
+        ("hidden", (256,)),
+        ("hidden", (128,)),
+        ("scores", (10,)),
+        ("softmax", (10,)),
+    ]
     assert unit_grid(layers[0].values).shape[1] <= 820 and unit_grid(layers[0].values).dtype == np.uint8
     assert map_grid(np.ones((7, 7, 64), np.float32)).shape == (8 * 60 - 4, 8 * 60 - 4, 3)

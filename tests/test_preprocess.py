@@ -203,12 +203,15 @@ def test_a_sideways_phone_photo_is_turned_upright():
     assert grey.shape == (400, 300)
 
 
-@pytest.mark.parametrize("data, message", [
-    (b"", "The file is empty"),
-    (b"hello, I am a text file", "notes.txt is not a PNG or JPEG image"),
-    (b"GIF89a" + b"\0" * 64, "is not a PNG or JPEG image"),
-    (b"\x89PNG\r\n\x1a\n" + b"\0" * (MAX_UPLOAD_BYTES + 1), "larger than 5 MB"),
-])
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (b"", "The file is empty"),
+        (b"hello, I am a text file", "notes.txt is not a PNG or JPEG image"),
+        (b"GIF89a" + b"\0" * 64, "is not a PNG or JPEG image"),
+        (b"\x89PNG\r\n\x1a\n" + b"\0" * (MAX_UPLOAD_BYTES + 1), "larger than 5 MB"),
+    ],
+)
 def test_bad_uploads_are_refused_before_decoding(data, message):
     with pytest.raises(UserError, match=message):
         decode_upload(data, "notes.txt")

@@ -40,8 +40,7 @@ def test_a_run_from_creation_to_deletion(registry):
     registry.set_status(run.id, "finished")
 
     done = registry.find("FIRST")
-    assert done.status == "finished" and done.history == [{"epoch": 1, "accuracy": 0.9},
-                                                          {"epoch": 2, "accuracy": 0.95}]
+    assert done.status == "finished" and done.history == [{"epoch": 1, "accuracy": 0.9}, {"epoch": 2, "accuracy": 0.95}]
     assert done.metrics == {"test_accuracy": 0.96} and done.seconds >= 0
 
     # A run recorded before the validation split named its per-epoch figures test_*: they were the validation.
@@ -125,8 +124,10 @@ def test_a_saved_model_loads_back_safely(registry):
     assert leftovers(registry) == []
 
 
-@pytest.mark.parametrize("error, expected", [(RuntimeError("serialiser broke"), RuntimeError),
-                                             (OSError(28, "No space left on device"), RegistryError)])
+@pytest.mark.parametrize(
+    "error, expected",
+    [(RuntimeError("serialiser broke"), RuntimeError), (OSError(28, "No space left on device"), RegistryError)],
+)
 def test_a_failed_save_leaves_nothing_half_written(registry, monkeypatch, error, expected):
     model = tiny_model()
 
@@ -192,10 +193,12 @@ def test_a_store_from_before_runs_kept_their_pid_is_upgraded(tmp_path):
     import sqlite3
 
     with sqlite3.connect(tmp_path / "registry.sqlite3") as db:
-        db.execute("CREATE TABLE runs (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL UNIQUE COLLATE NOCASE,"
-                   " config TEXT NOT NULL, status TEXT NOT NULL, owner TEXT, created_at REAL NOT NULL,"
-                   " started_at REAL, finished_at REAL, history TEXT NOT NULL DEFAULT '[]',"
-                   " metrics TEXT NOT NULL DEFAULT '{}', error TEXT)")
+        db.execute(
+            "CREATE TABLE runs (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL UNIQUE COLLATE NOCASE,"
+            " config TEXT NOT NULL, status TEXT NOT NULL, owner TEXT, created_at REAL NOT NULL,"
+            " started_at REAL, finished_at REAL, history TEXT NOT NULL DEFAULT '[]',"
+            " metrics TEXT NOT NULL DEFAULT '{}', error TEXT)"
+        )
         db.execute("INSERT INTO runs (name, config, status, created_at) VALUES ('old', '{}', 'running', 0)")
     registry = Registry(tmp_path)
     assert registry.mark_interrupted() == 1 and registry.find("old").status == "interrupted"

@@ -41,8 +41,7 @@ def test_the_dropout_study_has_the_notebooks_seven_variants_in_order():
     ]
     assert variants[0][1] == TrainConfig()
     assert all(c.validate() is c and c.architecture == "mlp" for _, c in variants)
-    assert [parameter_count(c) for _, c in variants] == [
-        235_146, 235_146, 235_146, 235_146, 242_762, 109_386, 101_770]
+    assert [parameter_count(c) for _, c in variants] == [235_146, 235_146, 235_146, 235_146, 242_762, 109_386, 101_770]
 
 
 def test_an_unknown_study_is_refused_naming_the_known_ones():
@@ -90,8 +89,9 @@ def test_the_cli_parses_the_study_and_its_budget():
 
 def _cli(*argv, home):
     env = {**os.environ, "MNIST_STUDIO_HOME": str(home)}
-    return subprocess.run([sys.executable, "-m", "mnist_core", *argv], cwd=PROJECT, env=env,
-                          capture_output=True, text=True, timeout=900)
+    return subprocess.run(
+        [sys.executable, "-m", "mnist_core", *argv], cwd=PROJECT, env=env, capture_output=True, text=True, timeout=900
+    )
 
 
 def test_an_unknown_study_on_the_command_line_is_one_line_and_exit_2(tmp_path):

@@ -25,8 +25,9 @@ def test_the_same_token_under_two_masks_is_the_same_browser():
     assert xsrf_token(f'"{first}"') == token  # a quoted cookie value
 
 
-@pytest.mark.parametrize("cookie", [None, "", "garbage", "2|zz|00|1", "2|0102|0011|1", "1|01020304|00|1",
-                                    "2|01020304||1", "2|01020304|0011"])
+@pytest.mark.parametrize(
+    "cookie", [None, "", "garbage", "2|zz|00|1", "2|0102|0011|1", "1|01020304|00|1", "2|01020304||1", "2|01020304|0011"]
+)
 def test_a_cookie_that_is_not_a_version_2_token_gives_no_identity(cookie):
     assert xsrf_token(cookie) is None
 

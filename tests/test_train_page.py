@@ -64,8 +64,14 @@ def errors(at: AppTest) -> list[str]:
 
 
 def texts(at: AppTest) -> str:
-    parts = [*(h.value for h in at.subheader), *(a.value for a in at.warning), *(a.value for a in at.info),
-             *(a.value for a in at.success), *(a.value for a in at.error), *(m.value for m in at.markdown)]
+    parts = [
+        *(h.value for h in at.subheader),
+        *(a.value for a in at.warning),
+        *(a.value for a in at.info),
+        *(a.value for a in at.success),
+        *(a.value for a in at.error),
+        *(m.value for m in at.markdown),
+    ]
     return "\n".join(parts)
 
 
@@ -133,7 +139,7 @@ def test_each_preset_fills_the_controls(preset):
     config = PRESETS[preset]
     assert at.radio(key="architecture").value == ("CNN" if config.conv_filters else "MLP")
     assert at.slider(key="layers").value == len(config.hidden_units)
-    for i, (units, rate) in enumerate(zip(config.hidden_units, config.dropouts)):
+    for i, (units, rate) in enumerate(zip(config.hidden_units, config.dropouts, strict=True)):
         assert at.select_slider(key=f"units_{i}").value == units
         assert at.slider(key=f"dropout_{i}").value == pytest.approx(rate)
     assert at.select_slider(key="learning_rate").value == config.learning_rate
@@ -298,8 +304,20 @@ class FakeTraining:
 
     def __call__(self, config, on_event=None, should_stop=None, data=None):
         def event(kind, epoch, step, **extra):
-            on_event({"kind": kind, "epoch": epoch, "epochs": config.epochs, "step": step, "steps": 10,
-                      "loss": 0.5 / epoch, "accuracy": 0.8 + epoch / 100, "seconds": 1.0, "eta": 12.0, **extra})
+            on_event(
+                {
+                    "kind": kind,
+                    "epoch": epoch,
+                    "epochs": config.epochs,
+                    "step": step,
+                    "steps": 10,
+                    "loss": 0.5 / epoch,
+                    "accuracy": 0.8 + epoch / 100,
+                    "seconds": 1.0,
+                    "eta": 12.0,
+                    **extra,
+                }
+            )
 
         history = []
         for epoch in (1, 2):
@@ -313,8 +331,14 @@ class FakeTraining:
         while not should_stop() and time.monotonic() < deadline:
             time.sleep(0.01)
         model = types.SimpleNamespace(save=lambda path: Path(path).write_bytes(b"fake model"))
-        metrics = {"test_accuracy": 0.8, "test_loss": 0.3, "val_accuracy": 0.8, "val_loss": 0.3,
-                   "train_accuracy": 0.82, "epochs_completed": 2}
+        metrics = {
+            "test_accuracy": 0.8,
+            "test_loss": 0.3,
+            "val_accuracy": 0.8,
+            "val_loss": 0.3,
+            "train_accuracy": 0.82,
+            "epochs_completed": 2,
+        }
         return types.SimpleNamespace(model=model, history=history, metrics=metrics, stopped=should_stop())
 
 
@@ -397,9 +421,18 @@ def add_finished_run(registry: Registry, name: str, dropout: float, owner: str |
     config = TrainConfig(dropouts=(dropout, 0.0), epochs=3, train_size=1000)
     run = registry.create_run(config.to_dict(), name=name, owner=owner, status="running")
     for epoch in (1, 2, 3):
-        registry.append_epoch(run.id, {"epoch": epoch, "loss": 1 / epoch, "accuracy": 0.8 + epoch / 50,
-                                       "test_loss": 1.1 / epoch, "test_accuracy": 0.79 + epoch / 60,
-                                       "seconds": 1.0, "complete": True})
+        registry.append_epoch(
+            run.id,
+            {
+                "epoch": epoch,
+                "loss": 1 / epoch,
+                "accuracy": 0.8 + epoch / 50,
+                "test_loss": 1.1 / epoch,
+                "test_accuracy": 0.79 + epoch / 60,
+                "seconds": 1.0,
+                "complete": True,
+            },
+        )
     registry.set_metrics(run.id, {"test_accuracy": 0.84, "train_accuracy": 0.86})
     registry.set_status(run.id, "finished")
     return run.id
@@ -412,8 +445,20 @@ def test_history_lists_finished_runs_and_compares_the_latest(fresh_studio):
     at = open_train()
     history = at.dataframe[1].value
     assert list(history["Run"]) == ["no dropout small", "seed small"]
-    assert list(history.columns) == ["Run", "Model", "Training accuracy", "Validation accuracy", "Gap",
-                                     "Test accuracy", "Status", "Epochs", "Images", "Batch", "Optimizer", "Time (s)"]
+    assert list(history.columns) == [
+        "Run",
+        "Model",
+        "Training accuracy",
+        "Validation accuracy",
+        "Gap",
+        "Test accuracy",
+        "Status",
+        "Epochs",
+        "Images",
+        "Batch",
+        "Optimizer",
+        "Time (s)",
+    ]
     assert history["Gap"].iloc[0] == pytest.approx(2.0)
     assert history["Test accuracy"].iloc[0] == pytest.approx(84.0)
     assert history["Optimizer"].iloc[0] == "adam 0.001"
@@ -468,8 +513,16 @@ def test_a_lesson_link_sets_the_controls_and_hides_the_others():
     assert at.slider(key="dropout_0").value == 0.5 and at.slider(key="dropout_1").value == 0.0
     assert at.slider(key="epochs").value == 3
     shown = {w.key for w in [*at.slider, *at.select_slider, *at.selectbox, *at.radio] if w.key}
-    assert {"layers", "units_0", "learning_rate", "batch_size", "train_size", "preset", "architecture",
-            "optimizer"}.isdisjoint(shown), shown
+    assert {
+        "layers",
+        "units_0",
+        "learning_rate",
+        "batch_size",
+        "train_size",
+        "preset",
+        "architecture",
+        "optimizer",
+    }.isdisjoint(shown), shown
     assert any(c.value.startswith("This lesson shows only some of the controls.") for c in at.caption)
     # The hidden controls still count: 6,000 images, the seed's layers.
     assert parameters(at) == "235,146"

@@ -33,8 +33,7 @@ def test_a_short_run_lowers_the_loss_and_reports_every_epoch():
 def test_cancelling_stops_between_batches_and_keeps_a_usable_model():
     events = []
     stop_after = 2  # stop once two progress events have arrived
-    result = train(SMALL.replace(epochs=20), on_event=events.append,
-                   should_stop=lambda: len(events) >= stop_after)
+    result = train(SMALL.replace(epochs=20), on_event=events.append, should_stop=lambda: len(events) >= stop_after)
     assert result.stopped
     assert len(result.history) == 1 and not result.history[0]["complete"]
     assert result.metrics["epochs_completed"] == 0

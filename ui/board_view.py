@@ -17,17 +17,31 @@ def board_chart(frame, across: str, measure: str) -> alt.Chart:
         scale = alt.Scale(type="log") if kind == "log" else alt.Scale(zero=True, nice=True)
         x = alt.X(f"{across}:Q", scale=scale, axis=alt.Axis(**AXIS))
     gap = measure == "Gap"
-    y = alt.Y(f"{measure}:Q", scale=alt.Scale(zero=gap), title="Training minus test" if gap else measure,
-              axis=alt.Axis(format=".1%", **AXIS))
+    y = alt.Y(
+        f"{measure}:Q",
+        scale=alt.Scale(zero=gap),
+        title="Training minus test" if gap else measure,
+        axis=alt.Axis(format=".1%", **AXIS),
+    )
     layers = sorted(frame["Layers"].unique())
-    color = alt.Color("Layers:N", scale=alt.Scale(domain=layers, range=(RUN_COLORS * 4)[:len(layers)]),
-                      legend=alt.Legend(orient="bottom", columns=3, labelLimit=200, title=None, **LEGEND))
-    tooltip = ["Run:N", "Model:N", f"{across}:{'N' if kind == 'nominal' else 'Q'}",
-               alt.Tooltip("Train accuracy:Q", format=".2%"), alt.Tooltip("Test accuracy:Q", format=".2%"),
-               alt.Tooltip("Gap:Q", format=".2%")]
+    color = alt.Color(
+        "Layers:N",
+        scale=alt.Scale(domain=layers, range=(RUN_COLORS * 4)[: len(layers)]),
+        legend=alt.Legend(orient="bottom", columns=3, labelLimit=200, title=None, **LEGEND),
+    )
+    tooltip = [
+        "Run:N",
+        "Model:N",
+        f"{across}:{'N' if kind == 'nominal' else 'Q'}",
+        alt.Tooltip("Train accuracy:Q", format=".2%"),
+        alt.Tooltip("Test accuracy:Q", format=".2%"),
+        alt.Tooltip("Gap:Q", format=".2%"),
+    ]
     title = "Overfitting gap" if gap else "Test accuracy"
     # Streamlit fits the whole chart, legend included, in this height.
-    return (alt.Chart(frame, title=alt.Title(title, **TITLE))
-            .mark_circle(size=260, opacity=0.85, stroke="white", strokeWidth=1.5)
-            .encode(x=x, y=y, color=color, tooltip=tooltip)
-            .properties(height=400))
+    return (
+        alt.Chart(frame, title=alt.Title(title, **TITLE))
+        .mark_circle(size=260, opacity=0.85, stroke="white", strokeWidth=1.5)
+        .encode(x=x, y=y, color=color, tooltip=tooltip)
+        .properties(height=400)
+    )

@@ -18,8 +18,9 @@ LEGEND = {"labelFontSize": 13, "titleFontSize": 13}
 TITLE = {"fontSize": 16, "anchor": "start"}
 
 
-def epoch_curves(epochs: list[dict], metric: str, total_epochs: int | None = None,
-                 batches: list[dict] = ()) -> alt.LayerChart:
+def epoch_curves(
+    epochs: list[dict], metric: str, total_epochs: int | None = None, batches: list[dict] = ()
+) -> alt.LayerChart:
     """Training and validation ``metric`` ("accuracy" or "loss") per epoch for one run, and, while it trains,
     the training ``metric`` per batch (smoothed, thin) so the chart moves from the first second.
 
@@ -27,23 +28,38 @@ def epoch_curves(epochs: list[dict], metric: str, total_epochs: int | None = Non
     first point arrives: epoch k's points sit at k, the batches of epoch k between k - 1 and k.
     """
     column = metric.capitalize()
-    rows = [{"Epoch": e["epoch"], "Data": SPLITS[key], column: e[key]}
-            for e in epochs for key in (metric, f"val_{metric}")]
+    rows = [
+        {"Epoch": e["epoch"], "Data": SPLITS[key], column: e[key]} for e in epochs for key in (metric, f"val_{metric}")
+    ]
     frame = pd.DataFrame(rows, columns=["Epoch", "Data", column])
-    batch_frame = pd.DataFrame({"Epoch": [b["epochs"] for b in batches],
-                                column: smoothed([b[metric] for b in batches]),
-                                "Data": PER_BATCH}, columns=["Epoch", column, "Data"])
-    x = alt.X("Epoch:Q", scale=alt.Scale(domain=[0, max(total_epochs or 1, 1)]),
-              axis=alt.Axis(tickMinStep=1, format="d", **AXIS))
+    batch_frame = pd.DataFrame(
+        {"Epoch": [b["epochs"] for b in batches], column: smoothed([b[metric] for b in batches]), "Data": PER_BATCH},
+        columns=["Epoch", column, "Data"],
+    )
+    x = alt.X(
+        "Epoch:Q",
+        scale=alt.Scale(domain=[0, max(total_epochs or 1, 1)]),
+        axis=alt.Axis(tickMinStep=1, format="d", **AXIS),
+    )
     domain = _y_range(frame, batch_frame, column) or alt.Undefined
-    y = alt.Y(f"{column}:Q", scale=alt.Scale(zero=False, domain=domain),
-              axis=alt.Axis(format=".1%" if metric == "accuracy" else ".3f", **AXIS))
+    y = alt.Y(
+        f"{column}:Q",
+        scale=alt.Scale(zero=False, domain=domain),
+        axis=alt.Axis(format=".1%" if metric == "accuracy" else ".3f", **AXIS),
+    )
     colors = {**SPLIT_COLORS, PER_BATCH: "#91a7ff"}
-    color = alt.Color("Data:N", title=None, scale=alt.Scale(domain=list(colors), range=list(colors.values())),
-                      legend=alt.Legend(orient="top", symbolType="stroke", symbolStrokeWidth=4, **LEGEND))
+    color = alt.Color(
+        "Data:N",
+        title=None,
+        scale=alt.Scale(domain=list(colors), range=list(colors.values())),
+        legend=alt.Legend(orient="top", symbolType="stroke", symbolStrokeWidth=4, **LEGEND),
+    )
     per_batch = alt.Chart(batch_frame).mark_line(strokeWidth=2, opacity=0.8, clip=True).encode(x=x, y=y, color=color)
-    per_epoch = alt.Chart(frame).mark_line(point=True, strokeWidth=3).encode(
-        x=x, y=y, color=color, tooltip=["Epoch:Q", "Data:N", alt.Tooltip(f"{column}:Q", format=".4f")])
+    per_epoch = (
+        alt.Chart(frame)
+        .mark_line(point=True, strokeWidth=3)
+        .encode(x=x, y=y, color=color, tooltip=["Epoch:Q", "Data:N", alt.Tooltip(f"{column}:Q", format=".4f")])
+    )
     return alt.layer(per_batch, per_epoch, title=alt.Title(f"{column} per epoch", **TITLE)).properties(height=280)
 
 
@@ -71,8 +87,12 @@ def smoothed(values: list[float], weight: float = 0.6) -> list[float]:
 
 def compare_runs(histories: dict[str, list[dict]]) -> alt.Chart:
     """Training (dashed) and validation (solid) accuracy of several runs on one chart: the gap is overfitting."""
-    rows = [{"Run": name, "Epoch": e["epoch"], "Data": SPLITS[key], "Accuracy": e[key]}
-            for name, epochs in histories.items() for e in epochs for key in ("accuracy", "val_accuracy")]
+    rows = [
+        {"Run": name, "Epoch": e["epoch"], "Data": SPLITS[key], "Accuracy": e[key]}
+        for name, epochs in histories.items()
+        for e in epochs
+        for key in ("accuracy", "val_accuracy")
+    ]
     frame = pd.DataFrame(rows, columns=["Run", "Epoch", "Data", "Accuracy"])
     colors = RUN_COLORS * (len(histories) // len(RUN_COLORS) + 1)
     return (
@@ -81,12 +101,19 @@ def compare_runs(histories: dict[str, list[dict]]) -> alt.Chart:
         .encode(
             x=alt.X("Epoch:Q", axis=alt.Axis(tickMinStep=1, format="d", **AXIS)),
             y=alt.Y("Accuracy:Q", scale=alt.Scale(zero=False), axis=alt.Axis(format=".1%", **AXIS)),
-            color=alt.Color("Run:N", scale=alt.Scale(domain=list(histories), range=colors[:len(histories)]),
-                            legend=alt.Legend(orient="bottom", columns=3, labelLimit=400, symbolType="stroke",
-                                              symbolStrokeWidth=4, **LEGEND)),
-            strokeDash=alt.StrokeDash("Data:N", title=None,
-                                      scale=alt.Scale(domain=["Validation", "Training"], range=[[1, 0], [6, 4]]),
-                                      legend=None),  # the title says which is which
+            color=alt.Color(
+                "Run:N",
+                scale=alt.Scale(domain=list(histories), range=colors[: len(histories)]),
+                legend=alt.Legend(
+                    orient="bottom", columns=3, labelLimit=400, symbolType="stroke", symbolStrokeWidth=4, **LEGEND
+                ),
+            ),
+            strokeDash=alt.StrokeDash(
+                "Data:N",
+                title=None,
+                scale=alt.Scale(domain=["Validation", "Training"], range=[[1, 0], [6, 4]]),
+                legend=None,
+            ),  # the title says which is which
             tooltip=["Run:N", "Epoch:Q", "Data:N", alt.Tooltip("Accuracy:Q", format=".2%")],
         )
         .properties(height=380)
@@ -96,8 +123,13 @@ def compare_runs(histories: dict[str, list[dict]]) -> alt.Chart:
 def probability_bars(probabilities) -> alt.Chart:
     """The ten digit probabilities as bars, the top one highlighted."""
     top = int(probabilities.argmax())
-    frame = pd.DataFrame({"Digit": [str(d) for d in range(10)], "Probability": [float(p) for p in probabilities],
-                          "Top": [d == top for d in range(10)]})
+    frame = pd.DataFrame(
+        {
+            "Digit": [str(d) for d in range(10)],
+            "Probability": [float(p) for p in probabilities],
+            "Top": [d == top for d in range(10)],
+        }
+    )
     return (
         alt.Chart(frame, title="How sure the model is about each digit")
         .mark_bar()
@@ -147,8 +179,9 @@ def confusion_figure(matrix, normalised: bool):
             if normalised and 0 < value < 0.005:
                 text = "<1%"
             dark = shown[true, predicted] > shown.max() * 0.6
-            axes.text(predicted, true, text, ha="center", va="center", fontsize=7.5,
-                      color="white" if dark else "#1f2933")
+            axes.text(
+                predicted, true, text, ha="center", va="center", fontsize=7.5, color="white" if dark else "#1f2933"
+            )
     axes.set_xticks(range(10))
     axes.set_yticks(range(10))
     axes.set_xlabel("Predicted digit")

@@ -32,34 +32,57 @@ def confusion_chart(matrix, normalised: bool) -> alt.LayerChart:
     Colours follow the logarithm of the value, so a handful of mistakes still shows beside the
     thousand right answers on the diagonal, whose numbers are white on dark blue.
     """
-    frame = pd.DataFrame([{"True": t, "Predicted": p, "Value": float(matrix[t, p])}
-                          for t in range(10) for p in range(10)])
-    frame["Shown"] = [(f"{v:.0%}" if v >= 0.005 or v == 0 else "<1%") if normalised else f"{int(v)}"
-                      for v in frame["Value"]]
+    frame = pd.DataFrame(
+        [{"True": t, "Predicted": p, "Value": float(matrix[t, p])} for t in range(10) for p in range(10)]
+    )
+    frame["Shown"] = [
+        (f"{v:.0%}" if v >= 0.005 or v == 0 else "<1%") if normalised else f"{int(v)}" for v in frame["Value"]
+    ]
     frame["Shade"] = np.log1p(frame["Value"] * (100 if normalised else 1))
-    frame["Cell"] = [f"True digit {t}, predicted {p}: {shown}"
-                     for t, p, shown in zip(frame["True"], frame["Predicted"], frame["Shown"])]
+    frame["Cell"] = [
+        f"True digit {t}, predicted {p}: {shown}"
+        for t, p, shown in zip(frame["True"], frame["Predicted"], frame["Shown"], strict=True)
+    ]
     dark = float(frame["Shade"].max()) * 0.6
     pick = alt.selection_point(name=CELL, fields=["True", "Predicted"], on="click", clear=False, empty=False)
     x = alt.X("Predicted:O", title="Predicted digit", axis=alt.Axis(labelAngle=0, orient="top", **AXIS))
     y = alt.Y("True:O", title="True digit", axis=alt.Axis(**AXIS))
     what = "Share of the true digit" if normalised else "Images"
-    cells = alt.Chart(frame).mark_rect(stroke="#1f2933", cursor="pointer").encode(
-        x=x, y=y,
-        color=alt.condition(alt.datum.Value == 0, alt.value("white"),
-                            alt.Color("Shade:Q", scale=alt.Scale(scheme="blues"), legend=None)),
-        description="Cell:N",  # what a screen reader says for the cell (and how a test finds it)
-        strokeWidth=alt.condition(pick, alt.value(3), alt.value(0)),
-        tooltip=[alt.Tooltip("True:O", title="True digit"), alt.Tooltip("Predicted:O", title="Predicted digit"),
-                 alt.Tooltip("Shown:N", title=what)],
-    ).add_params(pick)
-    numbers = alt.Chart(frame).mark_text(fontSize=14).encode(
-        x=x, y=y, text="Shown:N",
-        color=alt.condition(alt.datum.Shade > dark, alt.value("white"), alt.value("#1f2933")))
+    cells = (
+        alt.Chart(frame)
+        .mark_rect(stroke="#1f2933", cursor="pointer")
+        .encode(
+            x=x,
+            y=y,
+            color=alt.condition(
+                alt.datum.Value == 0,
+                alt.value("white"),
+                alt.Color("Shade:Q", scale=alt.Scale(scheme="blues"), legend=None),
+            ),
+            description="Cell:N",  # what a screen reader says for the cell (and how a test finds it)
+            strokeWidth=alt.condition(pick, alt.value(3), alt.value(0)),
+            tooltip=[
+                alt.Tooltip("True:O", title="True digit"),
+                alt.Tooltip("Predicted:O", title="Predicted digit"),
+                alt.Tooltip("Shown:N", title=what),
+            ],
+        )
+        .add_params(pick)
+    )
+    numbers = (
+        alt.Chart(frame)
+        .mark_text(fontSize=14)
+        .encode(
+            x=x,
+            y=y,
+            text="Shown:N",
+            color=alt.condition(alt.datum.Shade > dark, alt.value("white"), alt.value("#1f2933")),
+        )
+    )
     title = "Confusion matrix" + (" (share of each true digit)" if normalised else " (counts)")
-    return alt.layer(cells, numbers, title=alt.Title(title, subtitle="Click a cell to see its images",
-                                                       subtitleFontSize=13, **TITLE)
-                     ).properties(height=460)
+    return alt.layer(
+        cells, numbers, title=alt.Title(title, subtitle="Click a cell to see its images", subtitleFontSize=13, **TITLE)
+    ).properties(height=460)
 
 
 def clicked_cell(event) -> tuple[int, int] | None:
@@ -68,13 +91,19 @@ def clicked_cell(event) -> tuple[int, int] | None:
 
 
 def errors_tab(result, images) -> None:
-    normalised = st.toggle("Share of each true digit", help="Divide each row by how many test images of that digit "
-                                                             "there are.")
+    normalised = st.toggle(
+        "Share of each true digit", help="Divide each row by how many test images of that digit there are."
+    )
     matrix = result.confusion_normalised() if normalised else result.confusion
     left, right = st.columns([3, 2])
     with left:
-        event = st.altair_chart(confusion_chart(matrix, normalised), on_select="rerun", selection_mode=CELL,
-                                key="confusion_chart", width="stretch")
+        event = st.altair_chart(
+            confusion_chart(matrix, normalised),
+            on_select="rerun",
+            selection_mode=CELL,
+            key="confusion_chart",
+            width="stretch",
+        )
     clicked = clicked_cell(event)
     if clicked is not None and clicked != st.session_state.get("cell_clicked"):  # a new click moves the boxes
         st.session_state.cell_clicked = clicked
@@ -89,8 +118,7 @@ def errors_tab(result, images) -> None:
         st.markdown("**Most confused pairs**")
         pairs = pd.DataFrame(result.most_confused(8), columns=["True digit", "Predicted digit", "Images"])
         st.dataframe(pairs, hide_index=True, width="stretch")
-    st.markdown(f"**{len(cell)} test images are a {true} that the model read as {predicted}**, "
-                "with how sure it was")
+    st.markdown(f"**{len(cell)} test images are a {true} that the model read as {predicted}**, with how sure it was")
     gallery(cell, result, images)
     buffer = io.BytesIO()
     confusion_figure(matrix, normalised).savefig(buffer, format="png")
@@ -104,8 +132,9 @@ def mistakes(result, images) -> None:
     true_filter = left.selectbox("True digit is", [ANY, *range(10)], key="wrong_true")
     predicted_filter = middle.selectbox("Model said", [ANY, *range(10)], key="wrong_predicted")
     order = right.radio("Order", ["Most confident first", "Least confident first"], horizontal=True)
-    wrong = result.mistakes(None if true_filter == ANY else true_filter,
-                            None if predicted_filter == ANY else predicted_filter)
+    wrong = result.mistakes(
+        None if true_filter == ANY else true_filter, None if predicted_filter == ANY else predicted_filter
+    )
     if order == "Least confident first":
         wrong = wrong[::-1]
     gallery(wrong, result, images)

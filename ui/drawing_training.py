@@ -29,38 +29,64 @@ def drawing_warnings(labels) -> bool:
     missing = missing_digits(labels)
     if missing:
         names = ", ".join(str(d) for d in missing)
-        st.warning(f"No drawings of {names} yet: the model learns nothing about {'it' if len(missing) == 1 else 'them'}"
-                   " from us, and the held-out test cannot check it. Draw some on the Draw page, or train anyway.")
+        st.warning(
+            f"No drawings of {names} yet: the model learns nothing about {'it' if len(missing) == 1 else 'them'}"
+            " from us, and the held-out test cannot check it. Draw some on the Draw page, or train anyway."
+        )
     return True
 
 
 def training_form(enough: bool) -> None:
     """Choose how to train and queue the run; a plain message when it cannot be queued."""
-    mode = st.radio("How", list(MODES), help="Fine-tuning starts from a trained model and shows what it learns "
-                                             "and forgets; mixing trains a new model on both.")
+    mode = st.radio(
+        "How",
+        list(MODES),
+        help="Fine-tuning starts from a trained model and shows what it learns "
+        "and forgets; mixing trains a new model on both.",
+    )
     choices = model_choices()
-    base_label = st.selectbox("Start from" if mode == FINE_TUNE else "Compare with (and copy the layers of)",
-                              list(choices), key="drawings_base")
+    base_label = st.selectbox(
+        "Start from" if mode == FINE_TUNE else "Compare with (and copy the layers of)",
+        list(choices),
+        key="drawings_base",
+    )
     left, middle, right = st.columns(3)
-    holdout = left.slider("Drawings kept aside to test on", 10, 50, 25, 5, format="%d%%",
-                          help="The same share of each digit; these drawings are never trained on.") / 100
+    holdout = (
+        left.slider(
+            "Drawings kept aside to test on",
+            10,
+            50,
+            25,
+            5,
+            format="%d%%",
+            help="The same share of each digit; these drawings are never trained on.",
+        )
+        / 100
+    )
     if mode == FINE_TUNE:
         epochs = middle.slider("Epochs", 1, 50, 10)
-        rate = right.select_slider("Learning rate", RATES, value=1e-4, format_func=lambda r: f"{r:g}",
-                                   help="Small, so the model adjusts rather than starts over.")
+        rate = right.select_slider(
+            "Learning rate",
+            RATES,
+            value=1e-4,
+            format_func=lambda r: f"{r:g}",
+            help="Small, so the model adjusts rather than starts over.",
+        )
         settings = {"epochs": epochs, "learning_rate": rate, "batch_size": 16}
     else:
         epochs = middle.slider("Epochs", 1, 10, 2)
-        images = right.select_slider("MNIST images", [5000, 10000, 30000, 60000], value=10000,
-                                     format_func=lambda n: f"{n:,}")
+        images = right.select_slider(
+            "MNIST images", [5000, 10000, 30000, 60000], value=10000, format_func=lambda n: f"{n:,}"
+        )
         settings = {"epochs": epochs, "train_size": images}
     if not st.button("Train on our drawings", type="primary", disabled=not enough):
         return
     base = load_predictor(choices[base_label])
     if base is None:
         return
-    config = TrainConfig(**config_of(base.model), **settings, data=MODES[mode], base_model=str(base.path),
-                         holdout=holdout)
+    config = TrainConfig(
+        **config_of(base.model), **settings, data=MODES[mode], base_model=str(base.path), holdout=holdout
+    )
     try:
         job_manager().submit(config, owner=user_id(), name=free_name(mode), teacher=is_teacher())
     except UserError as error:
@@ -115,17 +141,25 @@ def follow() -> None:
 
 def before_and_after(run) -> None:
     m = run.metrics
-    st.markdown(f"Tested on the **{m['drawings_held_out']} drawings kept aside** (trained on "
-                f"{m['drawings_trained']}) and on MNIST's 10,000 test images.")
+    st.markdown(
+        f"Tested on the **{m['drawings_held_out']} drawings kept aside** (trained on "
+        f"{m['drawings_trained']}) and on MNIST's 10,000 test images."
+    )
     before, after = st.columns(2, border=True)
     before.markdown("**Before**: " + model_name(run.config["base_model"]))
     before.metric("Our held-out drawings", f"{m['before_drawings_accuracy']:.0%}")
     before.metric("MNIST test", f"{m['before_mnist_accuracy']:.2%}")
     after.markdown(f"**After**: {run.name}")
-    after.metric("Our held-out drawings", f"{m['after_drawings_accuracy']:.0%}",
-                 delta=f"{(m['after_drawings_accuracy'] - m['before_drawings_accuracy']) * 100:+.0f} points")
-    after.metric("MNIST test", f"{m['after_mnist_accuracy']:.2%}",
-                 delta=f"{(m['after_mnist_accuracy'] - m['before_mnist_accuracy']) * 100:+.2f} points")
+    after.metric(
+        "Our held-out drawings",
+        f"{m['after_drawings_accuracy']:.0%}",
+        delta=f"{(m['after_drawings_accuracy'] - m['before_drawings_accuracy']) * 100:+.0f} points",
+    )
+    after.metric(
+        "MNIST test",
+        f"{m['after_mnist_accuracy']:.2%}",
+        delta=f"{(m['after_mnist_accuracy'] - m['before_mnist_accuracy']) * 100:+.2f} points",
+    )
     if run.model_path is not None and st.button("Use for drawing and evaluation", key=f"use_{run.id}"):
         use_model(run.model_path)
         st.toast("Draw and Evaluate use this model now.")

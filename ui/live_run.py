@@ -34,8 +34,7 @@ def request_stop(run_id: int) -> None:
 
 def stop_button(place, run_id: int, key: str, disabled: bool = False, help: str | None = None) -> None:
     """The one Stop button: the student's own runs and the teacher's view all use it."""
-    place.button("Stop", key=key, on_click=request_stop, args=(run_id,), disabled=disabled, width="stretch",
-                 help=help)
+    place.button("Stop", key=key, on_click=request_stop, args=(run_id,), disabled=disabled, width="stretch", help=help)
 
 
 def my_runs(manager, registry) -> list:
@@ -56,8 +55,10 @@ def live_panel() -> None:
     manager, registry = job_manager(), open_registry()
     mine = my_runs(manager, registry)
     if not mine:
-        st.info("Press **Train** to start. The curves of training and validation accuracy appear here, epoch by epoch. "
-                "You can leave the page while it trains: the run goes on.")
+        st.info(
+            "Press **Train** to start. The curves of training and validation accuracy appear here, epoch by epoch. "
+            "You can leave the page while it trains: the run goes on."
+        )
         return
     was_active = any(live.status in ACTIVE for live, _ in mine)
 
@@ -94,13 +95,19 @@ def latest_run(manager, live, run) -> None:
     else:
         head.subheader(run.name)
     if live.status in ACTIVE:
-        stop_button(button, live.run_id, f"stop_{live.run_id}", disabled=live.stop_requested,
-                    help="Ends the run now; the partly trained model is kept.")
+        stop_button(
+            button,
+            live.run_id,
+            f"stop_{live.run_id}",
+            disabled=live.stop_requested,
+            help="Ends the run now; the partly trained model is kept.",
+        )
     st.caption(settings_line(run))
     if live.status == "queued":
         place = manager.queue_position(live.run_id)
-        st.info(f"Waiting for a free trainer: place {place or 1} in the queue. "
-                "It starts by itself; you can leave the page.")
+        st.info(
+            f"Waiting for a free trainer: place {place or 1} in the queue. It starts by itself; you can leave the page."
+        )
     elif live.status == "running":
         if live.stop_requested:
             st.warning("Stopping after the current batches; the model is kept...")
@@ -108,8 +115,10 @@ def latest_run(manager, live, run) -> None:
             st.progress(0.0, text="Loading the data and building the model...")
         else:
             eta = f" · about {event['eta']:.0f} s left" if event["eta"] is not None else ""
-            st.progress(min(event["step"] / event["steps"], 1.0),
-                        text=f"Epoch {event['epoch']}: batch {event['step']}/{event['steps']}{eta}")
+            st.progress(
+                min(event["step"] / event["steps"], 1.0),
+                text=f"Epoch {event['epoch']}: batch {event['step']}/{event['steps']}{eta}",
+            )
     else:
         run_result(live, run)
     if live.epochs or live.status == "running":
@@ -135,11 +144,16 @@ def run_result(live, run) -> None:
     """How the run ended, and a way to draw with its model."""
     accuracy = run.metrics.get("test_accuracy")
     if live.status == "finished":
-        st.success(f"Finished: test accuracy {accuracy:.2%} (measured once, now), validation accuracy "
-                   f"{run.metrics['val_accuracy']:.2%}, training accuracy {run.metrics['train_accuracy']:.2%}.")
+        st.success(
+            f"Finished: test accuracy {accuracy:.2%} (measured once, now), validation accuracy "
+            f"{run.metrics['val_accuracy']:.2%}, training accuracy {run.metrics['train_accuracy']:.2%}."
+        )
     elif live.status == "stopped":
-        kept = (f" The partly trained model is kept (test accuracy {accuracy:.2%})."
-                if run.model_path is not None and accuracy is not None else "")
+        kept = (
+            f" The partly trained model is kept (test accuracy {accuracy:.2%})."
+            if run.model_path is not None and accuracy is not None
+            else ""
+        )
         st.warning(f"Stopped.{kept}")
     else:
         st.error(f"This run failed: {run.error or live.error}. Other runs and models are not affected.")

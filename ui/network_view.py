@@ -9,8 +9,10 @@ import streamlit as st
 from mnist_core.network_trace import map_grid, unit_grid
 from ui.charts import AXIS, probability_bars
 
-FEATURE_MAP = ("A **feature map** is a picture of where in your drawing one filter found its pattern "
-               "(a stroke, an edge, a curve): bright means \"found it here\".")
+FEATURE_MAP = (
+    "A **feature map** is a picture of where in your drawing one filter found its pattern "
+    '(a stroke, an edge, a curve): bright means "found it here".'
+)
 EXPLAINED = {
     "conv": "Each small picture is one feature map.",
     "pool": "Pooling keeps the brightest pixel of every 2x2 square: smaller maps, same patterns.",
@@ -30,7 +32,7 @@ def inside_the_network(predictor, image28) -> None:
         st.markdown(FEATURE_MAP)
     maps = [layer for layer in layers if layer.values.ndim == 3]
     for start in range(0, len(maps), 2):  # a convolution beside its pooling step
-        for column, layer in zip(st.columns(2, gap="medium"), maps[start : start + 2]):
+        for column, layer in zip(st.columns(2, gap="medium"), maps[start : start + 2], strict=False):
             with column:
                 picture(layer.title, EXPLAINED[layer.kind], map_grid(layer.values))
     for layer in layers:
@@ -57,8 +59,10 @@ def score_bars(scores) -> alt.Chart:
     return (
         alt.Chart(frame)
         .mark_bar(color="#e8590c")
-        .encode(x=alt.X("Digit:N", sort=None, axis=alt.Axis(labelAngle=0, labelFontSize=16, titleFontSize=14)),
-                y=alt.Y("Score:Q", axis=alt.Axis(**AXIS)),
-                tooltip=["Digit", alt.Tooltip("Score:Q", format=".2f")])
+        .encode(
+            x=alt.X("Digit:N", sort=None, axis=alt.Axis(labelAngle=0, labelFontSize=16, titleFontSize=14)),
+            y=alt.Y("Score:Q", axis=alt.Axis(**AXIS)),
+            tooltip=["Digit", alt.Tooltip("Score:Q", format=".2f")],
+        )
         .properties(height=220)
     )

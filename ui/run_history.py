@@ -20,40 +20,47 @@ def history_table(runs) -> None:
         config = TrainConfig.from_dict(run.config)
         test, train = run.metrics.get("test_accuracy"), run.metrics.get("train_accuracy")
         validation = run.metrics.get("val_accuracy", test)  # runs from before the split validated on the test set
-        rows.append({
-            "Run": run.name,
-            "Model": config.describe(),
-            "Training accuracy": train * 100 if train is not None else None,
-            "Validation accuracy": validation * 100 if validation is not None else None,
-            "Gap": (train - validation) * 100 if validation is not None and train is not None else None,
-            "Test accuracy": test * 100 if test is not None else None,
-            "Status": run.status,
-            "Epochs": len(run.history),
-            "Images": config.training_images,
-            "Batch": config.batch_size,
-            "Optimizer": f"{config.optimizer} {config.learning_rate:g}",
-            "Time (s)": run.seconds,
-        })
+        rows.append(
+            {
+                "Run": run.name,
+                "Model": config.describe(),
+                "Training accuracy": train * 100 if train is not None else None,
+                "Validation accuracy": validation * 100 if validation is not None else None,
+                "Gap": (train - validation) * 100 if validation is not None and train is not None else None,
+                "Test accuracy": test * 100 if test is not None else None,
+                "Status": run.status,
+                "Epochs": len(run.history),
+                "Images": config.training_images,
+                "Batch": config.batch_size,
+                "Optimizer": f"{config.optimizer} {config.learning_rate:g}",
+                "Time (s)": run.seconds,
+            }
+        )
     percent = "%.2f%%"
     st.dataframe(
-        pd.DataFrame(rows), hide_index=True, width="stretch",
+        pd.DataFrame(rows),
+        hide_index=True,
+        width="stretch",
         column_config={
             "Run": st.column_config.TextColumn(width="medium", pinned=True),
             "Status": st.column_config.TextColumn(width="small"),
             "Model": st.column_config.TextColumn(width="medium"),
             "Epochs": st.column_config.NumberColumn(
-                width="small", help="Epochs trained (the last one of a stopped run may be partial)."),
-            "Images": st.column_config.NumberColumn(format="localized", width="small",
-                                                    help="Training images."),
+                width="small", help="Epochs trained (the last one of a stopped run may be partial)."
+            ),
+            "Images": st.column_config.NumberColumn(format="localized", width="small", help="Training images."),
             "Batch": st.column_config.NumberColumn(width="small", help="Batch size."),
             "Optimizer": st.column_config.TextColumn(width="small", help="Optimizer and learning rate."),
             "Training accuracy": st.column_config.NumberColumn(format=percent),
             "Validation accuracy": st.column_config.NumberColumn(
-                format=percent, help="After the last epoch, on the images the run was checked on."),
-            "Gap": st.column_config.NumberColumn(format="%.2f", width="small",
-                                                 help="Training minus validation accuracy, in points: overfitting."),
+                format=percent, help="After the last epoch, on the images the run was checked on."
+            ),
+            "Gap": st.column_config.NumberColumn(
+                format="%.2f", width="small", help="Training minus validation accuracy, in points: overfitting."
+            ),
             "Test accuracy": st.column_config.NumberColumn(
-                format=percent, help="Measured once, after training: the honest score."),
+                format=percent, help="Measured once, after training: the honest score."
+            ),
             "Time (s)": st.column_config.NumberColumn(format="%.1f", width="small"),
         },
     )
@@ -73,8 +80,14 @@ def compare_curves(runs) -> None:
         if new_own:
             state.compare = (new_own + [i for i in state.compare if i in with_curves])[:COMPARE_AUTO]
     state.compare_seen = set(ids) | (seen or set())
-    picked = st.multiselect("Compare runs", ids, format_func=lambda i: with_curves[i].name, key="compare",
-                            persist_state=KEEP, help="Overlay their accuracy curves on one chart.")
+    picked = st.multiselect(
+        "Compare runs",
+        ids,
+        format_func=lambda i: with_curves[i].name,
+        key="compare",
+        persist_state=KEEP,
+        help="Overlay their accuracy curves on one chart.",
+    )
     if picked:
         st.altair_chart(compare_runs({with_curves[i].name: with_curves[i].history for i in picked}), width="stretch")
 

@@ -19,8 +19,11 @@ def queue_study() -> None:
     variants = STUDIES["dropout"]
     try:
         stamp = free_study_number("dropout", [run.name for run in open_registry().list_runs()])
-        job_manager().submit_group([(config, run_name("dropout", variant, stamp)) for variant, config in variants],
-                                   owner=user_id(), teacher=is_teacher())
+        job_manager().submit_group(
+            [(config, run_name("dropout", variant, stamp)) for variant, config in variants],
+            owner=user_id(),
+            teacher=is_teacher(),
+        )
     except UserError as error:
         st.error(f"The study was not queued. {error}")
         return
@@ -28,8 +31,10 @@ def queue_study() -> None:
 
 
 def study_tab() -> None:
-    st.markdown("The seed notebook's ablations: the same MLP with more or less dropout and with 1, 2 or 3 dense "
-                "layers. Each variant trains on the Train page's queue; the table fills in as they finish.")
+    st.markdown(
+        "The seed notebook's ablations: the same MLP with more or less dropout and with 1, 2 or 3 dense "
+        "layers. Each variant trains on the Train page's queue; the table fills in as they finish."
+    )
     if st.button("Run the dropout study", type="primary"):
         queue_study()
     runs = [r for r in open_registry().list_runs() if r.name.startswith(run_prefix("dropout"))]
@@ -39,14 +44,25 @@ def study_tab() -> None:
         st.info(f"{waiting} study runs are queued, running or did not finish.")
     if not done:
         return
-    rows = [{"label": variant_label("dropout", r.config) or r.name,
-             "dropout": r.config["dropouts"][0],
-             "train_accuracy": r.metrics["train_accuracy"], "test_accuracy": r.metrics["test_accuracy"]}
-            for r in reversed(done)]
+    rows = [
+        {
+            "label": variant_label("dropout", r.config) or r.name,
+            "dropout": r.config["dropouts"][0],
+            "train_accuracy": r.metrics["train_accuracy"],
+            "test_accuracy": r.metrics["test_accuracy"],
+        }
+        for r in reversed(done)
+    ]
     frame = study_table(rows)
-    st.dataframe(frame, hide_index=True, width="stretch",
-                 column_config={k: st.column_config.NumberColumn(format="percent")
-                                for k in ("Train accuracy", "Test accuracy", "Gap")})
+    st.dataframe(
+        frame,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            k: st.column_config.NumberColumn(format="percent") for k in ("Train accuracy", "Test accuracy", "Gap")
+        },
+    )
     st.altair_chart(gap_against_dropout(frame), width="stretch")
-    st.page_link("pages/board.py", label="See it on the Class board, among the class's runs", icon=":material/leaderboard:")
-
+    st.page_link(
+        "pages/board.py", label="See it on the Class board, among the class's runs", icon=":material/leaderboard:"
+    )

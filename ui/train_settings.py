@@ -28,12 +28,22 @@ from mnist_core.lesson import (
     query_from_lesson,
 )
 
-CONTROL_LABELS = {"preset": "Preset", "architecture": "Architecture (MLP or CNN)", "layers": "Hidden layers and units",
-                  "dropout": "Dropout", "learning_rate": "Learning rate", "optimizer": "Optimizer",
-                  "epochs": "Epochs", "batch_size": "Batch size", "train_size": "Training images",
-                  "validation": "Validation"}
-VALIDATION_LABELS = {VALIDATIONS[0]: f"{VALIDATIONS[0]:,} held-out training images",
-                     VALIDATIONS[1]: "The test set (as the seed notebook does)"}
+CONTROL_LABELS = {
+    "preset": "Preset",
+    "architecture": "Architecture (MLP or CNN)",
+    "layers": "Hidden layers and units",
+    "dropout": "Dropout",
+    "learning_rate": "Learning rate",
+    "optimizer": "Optimizer",
+    "epochs": "Epochs",
+    "batch_size": "Batch size",
+    "train_size": "Training images",
+    "validation": "Validation",
+}
+VALIDATION_LABELS = {
+    VALIDATIONS[0]: f"{VALIDATIONS[0]:,} held-out training images",
+    VALIDATIONS[1]: "The test set (as the seed notebook does)",
+}
 MAX_LAYERS = LIMITS["hidden_layers"][1]
 MAX_CONV_LAYERS = LIMITS["conv_layers"][1]
 # Every control keeps its value while it is hidden (fewer layers, MLP) and while the user is on another page.
@@ -89,49 +99,123 @@ def side_by_side(first: str, second: str, widths=2):
 
 def hyperparameter_controls() -> TrainConfig:
     """The hyperparameter widgets a lesson shows; returns the config they describe (not yet validated)."""
-    control("preset", st.selectbox, "Preset", list(PRESETS), key="preset", format_func=PRESET_LABELS.get,
-            on_change=apply_preset, help="Fills in every control below; change any of them afterwards.")
-    control("architecture", st.radio, "Architecture", ["MLP", "CNN"], key="architecture", horizontal=True,
-            help="MLP: dense layers only, as in the seed notebook. CNN: convolutions first, then dense layers.")
+    control(
+        "preset",
+        st.selectbox,
+        "Preset",
+        list(PRESETS),
+        key="preset",
+        format_func=PRESET_LABELS.get,
+        on_change=apply_preset,
+        help="Fills in every control below; change any of them afterwards.",
+    )
+    control(
+        "architecture",
+        st.radio,
+        "Architecture",
+        ["MLP", "CNN"],
+        key="architecture",
+        horizontal=True,
+        help="MLP: dense layers only, as in the seed notebook. CNN: convolutions first, then dense layers.",
+    )
     conv_filters = ()
     if st.session_state.architecture == "CNN":
-        conv_layers = control("architecture", st.slider, "Convolution layers", 1, MAX_CONV_LAYERS,
-                              key="conv_layers", help="Each is a 3x3 convolution followed by a 2x2 max-pool.")
+        conv_layers = control(
+            "architecture",
+            st.slider,
+            "Convolution layers",
+            1,
+            MAX_CONV_LAYERS,
+            key="conv_layers",
+            help="Each is a 3x3 convolution followed by a 2x2 max-pool.",
+        )
         cols = st.columns(conv_layers)
-        conv_filters = tuple(control("architecture", cols[i].select_slider, f"Filters {i + 1}", FILTERS,
-                                     key=f"filters_{i}") for i in range(conv_layers))
-    layers = control("layers", st.slider, "Hidden layers", 1, MAX_LAYERS, key="layers",
-                     help="Dense layers between the input (or the convolutions) and the 10 outputs.")
+        conv_filters = tuple(
+            control("architecture", cols[i].select_slider, f"Filters {i + 1}", FILTERS, key=f"filters_{i}")
+            for i in range(conv_layers)
+        )
+    layers = control(
+        "layers",
+        st.slider,
+        "Hidden layers",
+        1,
+        MAX_LAYERS,
+        key="layers",
+        help="Dense layers between the input (or the convolutions) and the 10 outputs.",
+    )
     units, dropouts = [], []
     for i in range(layers):
         left, right = side_by_side("layers", "dropout", [2, 3])
         units.append(control("layers", left.select_slider, f"Units in layer {i + 1}", UNITS, key=f"units_{i}"))
-        dropouts.append(control("dropout", right.slider, f"**Dropout after layer {i + 1}**", DROPOUT_STEPS[0],
-                                DROPOUT_STEPS[-1], step=DROPOUT_STEPS[1],
-                                key=f"dropout_{i}",
-                                help="Share of this layer's outputs switched off at random while training. "
-                                     "It fights overfitting."))
+        dropouts.append(
+            control(
+                "dropout",
+                right.slider,
+                f"**Dropout after layer {i + 1}**",
+                DROPOUT_STEPS[0],
+                DROPOUT_STEPS[-1],
+                step=DROPOUT_STEPS[1],
+                key=f"dropout_{i}",
+                help="Share of this layer's outputs switched off at random while training. It fights overfitting.",
+            )
+        )
     left, right = side_by_side("learning_rate", "optimizer")
-    learning_rate = control("learning_rate", left.select_slider, "Learning rate", LEARNING_RATES,
-                            key="learning_rate", format_func=lambda r: f"{r:g}",
-                            help="Log scale: each step about doubles it.")
+    learning_rate = control(
+        "learning_rate",
+        left.select_slider,
+        "Learning rate",
+        LEARNING_RATES,
+        key="learning_rate",
+        format_func=lambda r: f"{r:g}",
+        help="Log scale: each step about doubles it.",
+    )
     optimizer = control("optimizer", right.selectbox, "Optimizer", list(OPTIMIZERS), key="optimizer")
     left, right = side_by_side("epochs", "batch_size")
-    epochs = control("epochs", left.slider, "Epochs", EPOCHS[0], EPOCHS[-1], key="epochs",
-                     help="How many times the network sees every training image.")
-    batch_size = control("batch_size", right.select_slider, "Batch size", BATCH_SIZES, key="batch_size",
-                         help="Images per weight update.")
-    train_size = control("train_size", st.select_slider, "Training images", TRAIN_SIZES, key="train_size",
-                         format_func=lambda n: f"{n:,}",
-                         help="6,000 trains in a few seconds; all 60,000 gives the best model.")
-    validation = control("validation", st.radio, "Check each epoch on", VALIDATIONS, key="validation",
-                         format_func=VALIDATION_LABELS.get, horizontal=True,
-                         help="Choices made by watching the test set are tuned to it, and its accuracy then flatters "
-                              "the model: hold out validation images to choose with, and keep the test set for one "
-                              "honest score at the end.")
-    return TrainConfig(hidden_units=tuple(units), dropouts=tuple(dropouts), conv_filters=conv_filters,
-                       epochs=epochs, batch_size=batch_size, learning_rate=learning_rate, optimizer=optimizer,
-                       train_size=train_size, schedule=st.session_state.schedule, validation=validation)
+    epochs = control(
+        "epochs",
+        left.slider,
+        "Epochs",
+        EPOCHS[0],
+        EPOCHS[-1],
+        key="epochs",
+        help="How many times the network sees every training image.",
+    )
+    batch_size = control(
+        "batch_size", right.select_slider, "Batch size", BATCH_SIZES, key="batch_size", help="Images per weight update."
+    )
+    train_size = control(
+        "train_size",
+        st.select_slider,
+        "Training images",
+        TRAIN_SIZES,
+        key="train_size",
+        format_func=lambda n: f"{n:,}",
+        help="6,000 trains in a few seconds; all 60,000 gives the best model.",
+    )
+    validation = control(
+        "validation",
+        st.radio,
+        "Check each epoch on",
+        VALIDATIONS,
+        key="validation",
+        format_func=VALIDATION_LABELS.get,
+        horizontal=True,
+        help="Choices made by watching the test set are tuned to it, and its accuracy then flatters "
+        "the model: hold out validation images to choose with, and keep the test set for one "
+        "honest score at the end.",
+    )
+    return TrainConfig(
+        hidden_units=tuple(units),
+        dropouts=tuple(dropouts),
+        conv_filters=conv_filters,
+        epochs=epochs,
+        batch_size=batch_size,
+        learning_rate=learning_rate,
+        optimizer=optimizer,
+        train_size=train_size,
+        schedule=st.session_state.schedule,
+        validation=validation,
+    )
 
 
 def lesson_notices() -> None:
@@ -158,19 +242,25 @@ def lesson_link(config: TrainConfig) -> None:
         st.query_params.from_dict(address)
     with st.popover("Copy lesson link", icon=":material/link:", width="stretch"):
         st.markdown("A link that opens this page with these settings. Students see only the controls you pick.")
-        picked = st.multiselect("Controls the class sees", CONTROLS, default=list(state.shown),
-                                format_func=CONTROL_LABELS.get, key="lesson_controls")
+        picked = st.multiselect(
+            "Controls the class sees",
+            CONTROLS,
+            default=list(state.shown),
+            format_func=CONTROL_LABELS.get,
+            key="lesson_controls",
+        )
         shown = tuple(name for name in CONTROLS if name in picked) or CONTROLS
         base = st.context.url or "/train"
-        st.code(f"{base}?{urlencode(query_from_lesson(config, state.preset, shown))}", language=None,
-                wrap_lines=True)
+        st.code(f"{base}?{urlencode(query_from_lesson(config, state.preset, shown))}", language=None, wrap_lines=True)
         st.caption("Copy it with the icon at the right of the link.")
 
 
 def show_the_code(config: TrainConfig) -> None:
     with st.expander("Show the code: these settings in Keras"):
-        st.caption("The same model and training as the app's, to copy into a notebook. It downloads MNIST, "
-                   "so it needs the internet.")
+        st.caption(
+            "The same model and training as the app's, to copy into a notebook. It downloads MNIST, "
+            "so it needs the internet."
+        )
         st.code(keras_code(config), language="python")
 
 
@@ -188,12 +278,20 @@ def problem_with(config: TrainConfig) -> str | None:
 def network_summary(config: TrainConfig) -> None:
     st.metric("Parameters", f"{parameter_count(config):,}", help="Weights and biases the network will learn.")
     table = pd.DataFrame(layer_table(config)).rename(columns=str.capitalize)
-    st.dataframe(table, hide_index=True, width="stretch",
-                 column_config={"Parameters": st.column_config.NumberColumn(format="localized"),
-                                "Output shape": st.column_config.TextColumn("Outputs")})  # short: fits a tablet
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "Parameters": st.column_config.NumberColumn(format="localized"),
+            "Output shape": st.column_config.TextColumn("Outputs"),
+        },
+    )  # short: fits a tablet
 
 
 def describe_settings(config: TrainConfig) -> str:
     checked = f"{config.validation:,} validation images" if config.holds_out_validation else "test set as validation"
-    return (f"{config.describe()} · {config.epochs} epochs · {config.training_images:,} images · "
-            f"batch {config.batch_size} · {config.optimizer} {config.learning_rate:g} · {checked}")
+    return (
+        f"{config.describe()} · {config.epochs} epochs · {config.training_images:,} images · "
+        f"batch {config.batch_size} · {config.optimizer} {config.learning_rate:g} · {checked}"
+    )

@@ -20,8 +20,15 @@ import mnist_core.app_server
 
 SERVER_LOG = ARTIFACTS_DIR / "streamlit-server.log"
 STARTUP_TIMEOUT_S = 60
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 
 
 def pytest_collection_modifyitems(items):
@@ -76,8 +83,7 @@ def browser():
         executable = shutil.which("chromium")
     if executable is None:
         where = f"at MNIST_STUDIO_CHROMIUM={override}" if override else "at /usr/bin/chromium nor on PATH"
-        _unavailable(f"Chromium not found {where}: install it with `apt-get install -y chromium` "
-                     "(or `make chromium`).")
+        _unavailable(f"Chromium not found {where}: install it with `apt-get install -y chromium` (or `make chromium`).")
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:

@@ -48,8 +48,10 @@ def open_page(page, app_server, path: str = "/") -> None:
 def assert_no_exception(page) -> None:
     """No Streamlit exception box (redacted or not) and no traceback text on the page."""
     exceptions = page.locator('[data-testid="stException"]')
-    assert exceptions.count() == 0, (f"Streamlit exception on {page.url} (details in "
-                                     f"tests/artifacts/streamlit-server.log):\n{exceptions.first.inner_text()}")
+    assert exceptions.count() == 0, (
+        f"Streamlit exception on {page.url} (details in "
+        f"tests/artifacts/streamlit-server.log):\n{exceptions.first.inner_text()}"
+    )
     assert "Traceback" not in page.locator("body").inner_text(), f"Traceback on {page.url}"
 
 
@@ -68,7 +70,9 @@ def slider(page, label: str):
 
 
 def set_slider(page, label: str, first: str, right: int = 0) -> str:
-    """Press ``first`` ("Home" or "End") on the slider's thumb, then ArrowRight ``right`` times; returns the value shown."""
+    """Press ``first`` ("Home" or "End") on the slider's thumb, then ArrowRight ``right`` times.
+
+    Returns the value shown."""
     thumb = slider(page, label)
     thumb.focus()
     thumb.press(first)

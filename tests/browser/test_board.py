@@ -11,8 +11,10 @@ from mnist_core.jobs import JobManager
 from mnist_core.registry import Registry
 
 TIMEOUT_MS = 120_000
-RUNS = {"Ada dropout 0": PRESETS["seed"].replace(dropouts=(0.0, 0.0)),
-        "Grace dropout 05": PRESETS["seed"].replace(dropouts=(0.5, 0.0))}
+RUNS = {
+    "Ada dropout 0": PRESETS["seed"].replace(dropouts=(0.0, 0.0)),
+    "Grace dropout 05": PRESETS["seed"].replace(dropouts=(0.5, 0.0)),
+}
 
 
 def point_labels(page) -> list[str]:

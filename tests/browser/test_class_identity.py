@@ -20,8 +20,9 @@ LONG_RUN = "/train?preset=seed&epochs=40"  # the issue's own steps: long enough 
 
 @pytest.fixture(scope="module")
 def class_server():
-    with running_app(ARTIFACTS_DIR / "streamlit-class-server.log",
-                     env={"MNIST_STUDIO_TEACHER_PASSCODE": PASSCODE}) as server:
+    with running_app(
+        ARTIFACTS_DIR / "streamlit-class-server.log", env={"MNIST_STUDIO_TEACHER_PASSCODE": PASSCODE}
+    ) as server:
         yield server
 
 
@@ -32,7 +33,8 @@ def stop_button(page):
 def expect_live_run(page) -> None:
     """The run's live panel: its epoch heading and Stop."""
     expect(page.locator('[data-testid="stHeading"] h3', has_text=re.compile(r"Epoch \d+/40"))).to_be_visible(
-        timeout=WAIT_MS)
+        timeout=WAIT_MS
+    )
     expect(stop_button(page)).to_be_visible(timeout=WAIT_MS)
 
 

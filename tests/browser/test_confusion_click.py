@@ -13,8 +13,9 @@ from mnist_core.paths import DEFAULT_MODEL
 
 def cell_mark(page, true: int, predicted: int):
     """The rectangle of one cell in the chart's SVG, found by the description a screen reader reads."""
-    return page.locator(f'[data-testid="stVegaLiteChart"] path[aria-label^="True digit {true}, '
-                        f'predicted {predicted}:"]')
+    return page.locator(
+        f'[data-testid="stVegaLiteChart"] path[aria-label^="True digit {true}, predicted {predicted}:"]'
+    )
 
 
 def picked(page, label: str) -> str:
@@ -48,8 +49,10 @@ def test_clicking_a_cell_shows_its_images_with_confidences(page, app_server):
     # The diagonal: a right answer's cell shows its images too, and the numbers on it are readable.
     cell_mark(page, 3, 3).click()
     wait_for_app(page)
-    assert f"{int(result.confusion[3, 3])} test images are a 3 that the model read as 3" in page.locator(
-        "body").inner_text()
+    assert (
+        f"{int(result.confusion[3, 3])} test images are a 3 that the model read as 3"
+        in page.locator("body").inner_text()
+    )
 
     page.get_by_text("Share of each true digit").click()  # row shares instead of counts, as before
     wait_for_app(page)
@@ -57,6 +60,8 @@ def test_clicking_a_cell_shows_its_images_with_confidences(page, app_server):
     assert "share of each true digit" in chart and "%" in chart
 
     choose(page, "Predicted digit", "5")  # the keyboard's way still works after a click
-    assert f"{int(result.confusion[3, 5])} test images are a 3 that the model read as 5" in page.locator(
-        "body").inner_text()
+    assert (
+        f"{int(result.confusion[3, 5])} test images are a 3 that the model read as 5"
+        in page.locator("body").inner_text()
+    )
     assert_no_exception(page)

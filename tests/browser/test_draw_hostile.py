@@ -24,6 +24,7 @@ ANSWER_WITHIN_S = 5
 
 def bomb_png(side: int = SIDE) -> bytes:
     """A valid PNG of ``side`` x ``side`` black RGBA pixels: under 1 MB, gigabytes once decoded."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
@@ -82,7 +83,7 @@ def test_a_crafted_huge_canvas_picture_is_refused_and_the_class_goes_on(browser,
         hostile_cdp, other_cdp = hostile_context.new_cdp_session(hostile), other_context.new_cdp_session(other)
         memory.start()
         refused = hostile.get_by_text(re.compile(rf"The drawing arrived as {SIDE}x{SIDE} pixels"))
-        for attempt in range(3):
+        for _ in range(3):
             draw_a_one(hostile, hostile_cdp)
             refused.first.wait_for(timeout=30_000)
             wait_for_app(hostile)

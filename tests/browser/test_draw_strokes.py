@@ -48,7 +48,8 @@ def test_mouse_drawn_holdout_digits_are_read_and_clear_empties_the_canvas(page, 
 
     right = sum(label == predicted for label, predicted, _ in answers)
     report = f"{right}/{len(answers)} read right; " + "; ".join(
-        f"{label} read as {predicted} ({style})" for label, predicted, style in answers if label != predicted)
+        f"{label} read as {predicted} ({style})" for label, predicted, style in answers if label != predicted
+    )
     print(report)
     assert right >= MUST_READ, report
 

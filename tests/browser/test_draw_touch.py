@@ -7,8 +7,9 @@ from helpers import assert_no_exception, open_page, screenshot, wait_for_app
 
 
 def test_a_finger_drawn_one_is_read_on_a_phone(browser, app_server):
-    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
-                                  device_scale_factor=2)
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, device_scale_factor=2
+    )
     try:
         page = context.new_page()
         open_page(page, app_server, "/draw")
@@ -22,9 +23,10 @@ def test_a_finger_drawn_one_is_read_on_a_phone(browser, app_server):
         x = box["x"] + box["width"] * 0.5
         points = [(x, box["y"] + box["height"] * (0.15 + 0.7 * i / 24)) for i in range(25)]
         scrolled_before = page.evaluate("window.scrollY")
-        touch.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [dict(zip("xy", points[0]))]})
-        for point in points[1:]:
-            touch.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [dict(zip("xy", point))]})
+        start = {"x": points[0][0], "y": points[0][1]}
+        touch.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [start]})
+        for x, y in points[1:]:
+            touch.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": x, "y": y}]})
             time.sleep(0.01)
         touch.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
         assert page.evaluate("window.scrollY") == scrolled_before, "the page scrolled while drawing"

@@ -14,13 +14,20 @@ from score_in_browser import draw_strokes, read_prediction  # noqa: E402
 from mnist_core.drawn_digits import load_drawn_digits  # noqa: E402
 
 # The default model: conv 32, pool, conv 64, pool, dense 128, then the softmax layer.
-LAYER_TITLES = ["Convolution 1: 32 feature maps, 28x28", "Pooling 1: maps shrunk to 14x14",
-                "Convolution 2: 64 feature maps, 14x14", "Pooling 2: maps shrunk to 7x7",
-                "Hidden layer 1: 128 units", "Scores before the softmax", "Softmax: the scores turned"]
+LAYER_TITLES = [
+    "Convolution 1: 32 feature maps, 28x28",
+    "Pooling 1: maps shrunk to 14x14",
+    "Convolution 2: 64 feature maps, 14x14",
+    "Pooling 2: maps shrunk to 7x7",
+    "Hidden layer 1: 128 units",
+    "Scores before the softmax",
+    "Softmax: the scores turned",
+]
 
 
-@pytest.mark.parametrize("name, viewport", [("projector", {"width": 1280, "height": 720}),
-                                            ("tablet", {"width": 820, "height": 1180})])
+@pytest.mark.parametrize(
+    "name, viewport", [("projector", {"width": 1280, "height": 720}), ("tablet", {"width": 820, "height": 1180})]
+)
 def test_every_layer_of_the_default_cnn_is_shown_for_a_drawing(browser, app_server, name, viewport):
     context = browser.new_context(viewport=viewport)
     page = context.new_page()

@@ -9,7 +9,8 @@ from playwright.sync_api import expect
 
 
 def test_a_lesson_link_opens_a_fresh_browser_on_the_same_settings_with_only_the_chosen_controls(
-        page, browser, app_server):
+    page, browser, app_server
+):
     open_page(page, app_server, "/train")
     assert set_slider(page, "Dropout after layer 1", "Home", 10) == "0.50"
     assert set_slider(page, "Epochs", "Home", 2) == "3"
@@ -34,7 +35,11 @@ def test_a_lesson_link_opens_a_fresh_browser_on_the_same_settings_with_only_the_
         fresh = student.new_page()
         fresh.goto(url)
         wait_for_app(fresh)
-        expect(fresh.get_by_text(re.compile("^This lesson shows only some of the controls. The others are set to: MLP 256-128"))).to_be_visible()
+        expect(
+            fresh.get_by_text(
+                re.compile("^This lesson shows only some of the controls. The others are set to: MLP 256-128")
+            )
+        ).to_be_visible()
         assert slider(fresh, "Dropout after layer 1").get_attribute("aria-valuetext") == "0.50"
         assert slider(fresh, "Dropout after layer 2").get_attribute("aria-valuetext") == "0.00"
         for hidden in ("Epochs", "Hidden layers", "Batch size", "Training images", "Learning rate"):

@@ -5,9 +5,14 @@ import re
 import pytest
 from helpers import assert_no_exception, open_page, screenshot, wait_for_app
 
-PAGES = [("/", "home", "MNIST Studio"), ("/train", "train", "Train"),
-         ("/draw", "draw", "Draw"), ("/evaluate", "evaluate", "Evaluate"),
-         ("/our-digits", "our-digits", "Train on our digits"), ("/board", "board", "Class board")]
+PAGES = [
+    ("/", "home", "MNIST Studio"),
+    ("/train", "train", "Train"),
+    ("/draw", "draw", "Draw"),
+    ("/evaluate", "evaluate", "Evaluate"),
+    ("/our-digits", "our-digits", "Train on our digits"),
+    ("/board", "board", "Class board"),
+]
 
 
 @pytest.mark.parametrize("path, name, title", PAGES, ids=[name for _, name, _ in PAGES])
@@ -41,7 +46,11 @@ def test_a_deep_link_to_a_fresh_server_opens_inside_the_apps_navigation(page, fr
     """Streamlit's old pages/ layout must never show: no helper modules listed as pages."""
     open_page(page, fresh_app_server, "/draw")
     nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
-    assert [name for name in ("Home", "Train", "Draw", "Evaluate") if name in nav] == ["Home", "Train", "Draw",
-                                                                                       "Evaluate"]
+    assert [name for name in ("Home", "Train", "Draw", "Evaluate") if name in nav] == [
+        "Home",
+        "Train",
+        "Draw",
+        "Evaluate",
+    ]
     assert "resources" not in nav and "charts" not in nav
     assert page.locator("h1").first.inner_text().strip() == "Draw"

@@ -75,8 +75,11 @@ def test_train_live_leave_come_back_and_stop(page, app_server):
     expect(page.locator('[data-testid="stProgress"]')).to_be_visible()
     expect(page.get_by_role("button", name="Stop", exact=True)).to_be_enabled()
     # Wait for a couple of finished epochs, so the curves have points to show.
-    page.wait_for_function("""() => [...document.querySelectorAll('[data-testid="stHeading"] h3')]
-                               .some(h => /Epoch ([3-9]|1\\d|20)\\/20/.test(h.innerText))""", timeout=WAIT_MS * 2)
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('[data-testid="stHeading"] h3')]
+                               .some(h => /Epoch ([3-9]|1\\d|20)\\/20/.test(h.innerText))""",
+        timeout=WAIT_MS * 2,
+    )
     assert_no_exception(page)
     screenshot(page, "train-during")
     before = current_epoch(page)
@@ -91,11 +94,14 @@ def test_train_live_leave_come_back_and_stop(page, app_server):
     wait_for_app(page)
     # The run went on without the page: a later epoch now, or already over.
     expect(page.locator('[data-testid="stHeading"] h3', has_text="live run")).to_be_visible(timeout=WAIT_MS)
-    page.wait_for_function(f"""() => {{
+    page.wait_for_function(
+        f"""() => {{
         const h = [...document.querySelectorAll('[data-testid="stHeading"] h3')].map(e => e.innerText).join(' ');
         const m = h.match(/Epoch (\\d+)\\/20/);
         return m ? Number(m[1]) > {before} : h.includes('live run');
-    }}""", timeout=WAIT_MS)
+    }}""",
+        timeout=WAIT_MS,
+    )
     assert current_epoch(page) > before or "Epoch" not in live_heading(page)
 
     page.get_by_role("button", name="Stop", exact=True).click()
@@ -119,7 +125,8 @@ def test_train_two_quick_runs_and_compare_them(page, app_server):
         start_run(page, name)
         finished = page.get_by_text(re.compile(r"^Finished: test accuracy"))
         expect(page.locator('[data-testid="stHeading"] h3', has_text=re.compile(f"^{name}$"))).to_be_visible(
-            timeout=WAIT_MS)
+            timeout=WAIT_MS
+        )
         expect(finished).to_be_visible(timeout=WAIT_MS)
         wait_for_app(page)
         assert_no_exception(page)

@@ -1,6 +1,6 @@
-"""Our digits page, end to end on a server of its own: too few drawings gives a plain message; with 24 saved
-drawings (no 8 or 9: a plain warning) a fine-tuning run shows live curves and Stop, then before and after side by side, and
-the new model can be picked on Draw."""
+"""Our digits page, end to end on a server of its own: too few drawings gives a plain message; with 24
+saved drawings (no 8 or 9: a plain warning) a fine-tuning run shows live curves and Stop, then before and
+after side by side, and the new model can be picked on Draw."""
 
 from helpers import assert_no_exception, open_page, screenshot, set_slider, wait_for_app
 

@@ -28,15 +28,17 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1]))
 from mnist_core.geometry import CANVAS_SIZE as CANVAS  # noqa: E402
+
 MARGIN = 12  # half the stroke width and a little: the ink stays on the canvas
 PER_DIGIT = 12  # drawings per digit in each set
 
 
 # ---- primitives: lists of points in the unit box ------------------------------------------------
 
+
 def line(*points, step=0.01):
     out = []
-    for (x0, y0), (x1, y1) in zip(points, points[1:]):
+    for (x0, y0), (x1, y1) in zip(points, points[1:], strict=False):
         n = max(2, int(math.hypot(x1 - x0, y1 - y0) / step))
         out += [(x0 + (x1 - x0) * i / n, y0 + (y1 - y0) * i / n) for i in range(n)]
     return out + [points[-1]]
@@ -45,15 +47,20 @@ def line(*points, step=0.01):
 def arc(cx, cy, rx, ry, start, end):
     """Angles in degrees, 0 to the right, 90 down: increasing angles go clockwise on the screen."""
     n = max(8, int(abs(end - start) / 2))
-    return [(cx + rx * math.cos(math.radians(start + (end - start) * i / n)),
-             cy + ry * math.sin(math.radians(start + (end - start) * i / n))) for i in range(n + 1)]
+    return [
+        (
+            cx + rx * math.cos(math.radians(start + (end - start) * i / n)),
+            cy + ry * math.sin(math.radians(start + (end - start) * i / n)),
+        )
+        for i in range(n + 1)
+    ]
 
 
 def bezier(p0, p1, p2, p3, n=60):
     out = []
     for i in range(n + 1):
         t = i / n
-        a, b, c, d = (1 - t) ** 3, 3 * t * (1 - t) ** 2, 3 * t * t * (1 - t), t ** 3
+        a, b, c, d = (1 - t) ** 3, 3 * t * (1 - t) ** 2, 3 * t * t * (1 - t), t**3
         out.append((a * p0[0] + b * p1[0] + c * p2[0] + d * p3[0], a * p0[1] + b * p1[1] + c * p2[1] + d * p3[1]))
     return out
 
@@ -66,8 +73,18 @@ def spline(*points, n=24):
         p0, p1, p2, p3 = pts[i - 1], pts[i], pts[i + 1], pts[i + 2]
         for j in range(n):
             t = j / n
-            out.append(tuple(0.5 * (2 * p1[k] + (-p0[k] + p2[k]) * t + (2 * p0[k] - 5 * p1[k] + 4 * p2[k] - p3[k]) * t * t
-                                    + (-p0[k] + 3 * p1[k] - 3 * p2[k] + p3[k]) * t ** 3) for k in range(2)))
+            out.append(
+                tuple(
+                    0.5
+                    * (
+                        2 * p1[k]
+                        + (-p0[k] + p2[k]) * t
+                        + (2 * p0[k] - 5 * p1[k] + 4 * p2[k] - p3[k]) * t * t
+                        + (-p0[k] + 3 * p1[k] - 3 * p2[k] + p3[k]) * t**3
+                    )
+                    for k in range(2)
+                )
+            )
     return out + [points[-1]]
 
 
@@ -75,7 +92,9 @@ def superellipse(cx, cy, rx, ry, power, start, end):
     out = []
     for a in range(int(start), int(end), 3 if end > start else -3):
         c, s = math.cos(math.radians(a)), math.sin(math.radians(a))
-        out.append((cx + rx * math.copysign(abs(c) ** (2 / power), c), cy + ry * math.copysign(abs(s) ** (2 / power), s)))
+        out.append(
+            (cx + rx * math.copysign(abs(c) ** (2 / power), c), cy + ry * math.copysign(abs(s) ** (2 / power), s))
+        )
     return out
 
 
@@ -85,6 +104,7 @@ def stroke(*parts):
 
 # ---- skeletons: (name, aspect width/height, function(rng) -> strokes) -----------------------------
 # r(a, b) draws a proportion; each skeleton varies its own proportions.
+
 
 def _tune_skeletons():
     def zero_ccw(r):
@@ -110,8 +130,12 @@ def _tune_skeletons():
 
     def three_arcs(r):
         split = r(0.42, 0.5)
-        return [stroke(arc(0.47, split / 2, 0.45, split / 2, r(195, 215), 450),
-                       arc(0.47, (1 + split) / 2, 0.5, (1 - split) / 2, 270, r(495, 515)))]
+        return [
+            stroke(
+                arc(0.47, split / 2, 0.45, split / 2, r(195, 215), 450),
+                arc(0.47, (1 + split) / 2, 0.5, (1 - split) / 2, 270, r(495, 515)),
+            )
+        ]
 
     def four_closed(r):
         bar = r(0.6, 0.72)
@@ -122,15 +146,20 @@ def _tune_skeletons():
         return [line((0.12, 0), (0.05, bar), (1, bar)), line((0.74, 0.02), (0.74, 1))]
 
     def five_two(r):
-        return [stroke(line((0.2, 0), (0.17, 0.44)), arc(0.47, 0.69, 0.48, 0.31, 235, r(500, 520))),
-                line((0.2, 0), (r(0.85, 1), 0))]
+        return [
+            stroke(line((0.2, 0), (0.17, 0.44)), arc(0.47, 0.69, 0.48, 0.31, 235, r(500, 520))),
+            line((0.2, 0), (r(0.85, 1), 0)),
+        ]
 
     def five_one(r):
         return [stroke(line((r(0.85, 1), 0), (0.2, 0), (0.17, 0.44)), arc(0.47, 0.69, 0.48, 0.31, 235, r(500, 520)))]
 
     def six(r):
-        return [stroke(bezier((0.8, 0), (0.35, 0.08), (0.02, 0.4), (0.05, 0.72)),
-                       arc(0.5, 0.72, 0.45, 0.28, 180, -r(170, 190)))]
+        return [
+            stroke(
+                bezier((0.8, 0), (0.35, 0.08), (0.02, 0.4), (0.05, 0.72)), arc(0.5, 0.72, 0.45, 0.28, 180, -r(170, 190))
+            )
+        ]
 
     def seven(r):
         return [line((0, r(0, 0.06)), (1, 0), (0.35, 1))]
@@ -150,22 +179,35 @@ def _tune_skeletons():
     def nine(r):
         return [stroke(arc(0.45, 0.28, 0.45, 0.28, 10, -350), line((0.89, 0.33), (r(0.8, 0.9), 1)))]
 
-    return {0: [("oval, counter-clockwise", 0.7, zero_ccw), ("oval, clockwise", 0.62, zero_cw)],
-            1: [("plain stroke", 0.12, one_stroke), ("with flag", 0.35, one_flag)],
-            2: [("arc and base", 0.75, two_arc), ("curved neck", 0.72, two_neck)],
-            3: [("two arcs", 0.68, three_arcs)],
-            4: [("closed", 0.8, four_closed), ("open", 0.78, four_open)],
-            5: [("stem, belly, then bar", 0.7, five_two), ("one stroke", 0.7, five_one)],
-            6: [("curved stem, round loop", 0.7, six)],
-            7: [("no bar", 0.72, seven), ("with bar", 0.72, seven_bar)],
-            8: [("one-stroke figure eight", 0.62, eight)],
-            9: [("loop, straight stem", 0.62, nine)]}
+    return {
+        0: [("oval, counter-clockwise", 0.7, zero_ccw), ("oval, clockwise", 0.62, zero_cw)],
+        1: [("plain stroke", 0.12, one_stroke), ("with flag", 0.35, one_flag)],
+        2: [("arc and base", 0.75, two_arc), ("curved neck", 0.72, two_neck)],
+        3: [("two arcs", 0.68, three_arcs)],
+        4: [("closed", 0.8, four_closed), ("open", 0.78, four_open)],
+        5: [("stem, belly, then bar", 0.7, five_two), ("one stroke", 0.7, five_one)],
+        6: [("curved stem, round loop", 0.7, six)],
+        7: [("no bar", 0.72, seven), ("with bar", 0.72, seven_bar)],
+        8: [("one-stroke figure eight", 0.62, eight)],
+        9: [("loop, straight stem", 0.62, nine)],
+    }
 
 
 def _holdout_skeletons():
     def zero_leaf(r):
-        return [spline((0.6, 0), (0.2, 0.18), (0.02, 0.55), (0.3, 0.97), (0.75, 0.9), (0.98, 0.5), (0.8, 0.1),
-                       (0.5, 0.02), (r(0.3, 0.4), 0.1))]
+        return [
+            spline(
+                (0.6, 0),
+                (0.2, 0.18),
+                (0.02, 0.55),
+                (0.3, 0.97),
+                (0.75, 0.9),
+                (0.98, 0.5),
+                (0.8, 0.1),
+                (0.5, 0.02),
+                (r(0.3, 0.4), 0.1),
+            )
+        ]
 
     def zero_boxy(r):
         return [superellipse(0.5, 0.5, 0.5, 0.5, r(3, 4), 280, 280 - 370)]
@@ -183,44 +225,83 @@ def _holdout_skeletons():
         d, radius = (0.2, 0.72), r(0.13, 0.16)  # the loop turns counter-clockwise at the foot of the diagonal
         c = (d[0] + radius * 0.71, d[1] + radius * 0.71)
         loop = arc(c[0], c[1], radius, radius, 225, -225)
-        return [stroke(spline((0.05, 0.3), (0.3, 0.03), (0.72, 0.02), (0.9, 0.3), (0.6, 0.55), d), loop,
-                       bezier(loop[-1], (loop[-1][0] + 0.08, 1.0), (0.5, 1.0), (1, 0.96)))]
+        return [
+            stroke(
+                spline((0.05, 0.3), (0.3, 0.03), (0.72, 0.02), (0.9, 0.3), (0.6, 0.55), d),
+                loop,
+                bezier(loop[-1], (loop[-1][0] + 0.08, 1.0), (0.5, 1.0), (1, 0.96)),
+            )
+        ]
 
     def two_z(r):
-        return [stroke(spline((0.05, 0.2), (0.45, 0), (0.92, 0.15), (0.82, 0.38)), line((0.82, 0.38), (0.05, 1), (1, 1)))]
+        return [
+            stroke(spline((0.05, 0.2), (0.45, 0), (0.92, 0.15), (0.82, 0.38)), line((0.82, 0.38), (0.05, 1), (1, 1)))
+        ]
 
     def three_flat(r):
-        return [stroke(line((0.05, 0), (0.92, 0), (0.38, r(0.38, 0.45))),
-                       spline((0.38, 0.42), (0.85, 0.55), (0.9, 0.82), (0.5, 1), (0.02, 0.85)))]
+        return [
+            stroke(
+                line((0.05, 0), (0.92, 0), (0.38, r(0.38, 0.45))),
+                spline((0.38, 0.42), (0.85, 0.55), (0.9, 0.82), (0.5, 1), (0.02, 0.85)),
+            )
+        ]
 
     def three_cusp(r):
         mid = r(0.42, 0.52)
-        return [stroke(spline((0.05, 0.15), (0.45, 0), (0.88, 0.12), (0.8, mid - 0.12), (0.35, mid)),
-                       spline((0.35, mid), (0.9, mid + 0.12), (0.9, 0.85), (0.45, 1), (0.02, 0.85)))]
+        return [
+            stroke(
+                spline((0.05, 0.15), (0.45, 0), (0.88, 0.12), (0.8, mid - 0.12), (0.35, mid)),
+                spline((0.35, mid), (0.9, mid + 0.12), (0.9, 0.85), (0.45, 1), (0.02, 0.85)),
+            )
+        ]
 
     def four_tall_stem(r):
         return [line((0.55, 0.12), (0, 0.68), (1, 0.68)), line((0.72, 0), (0.7, 1))]
 
     def four_curved(r):
-        return [stroke(spline((0.22, 0), (0.1, 0.35), (0.12, 0.62)), line((0.12, 0.62), (0.98, 0.58))),
-                line((0.7, 0.08), (0.72, 1))]
+        return [
+            stroke(spline((0.22, 0), (0.1, 0.35), (0.12, 0.62)), line((0.12, 0.62), (0.98, 0.58))),
+            line((0.7, 0.08), (0.72, 1)),
+        ]
 
     def five_angular(r):
-        return [stroke(line((0.92, 0), (0.2, 0.03), (0.14, 0.45)),
-                       spline((0.14, 0.45), (0.55, 0.38), (0.92, 0.6), (0.75, 0.92), (0.35, 1), (0.02, 0.88)))]
+        return [
+            stroke(
+                line((0.92, 0), (0.2, 0.03), (0.14, 0.45)),
+                spline((0.14, 0.45), (0.55, 0.38), (0.92, 0.6), (0.75, 0.92), (0.35, 1), (0.02, 0.88)),
+            )
+        ]
 
     def five_round(r):
-        return [stroke(line((0.25, 0.02), (0.12, 0.5)),
-                       spline((0.12, 0.5), (0.55, 0.38), (0.95, 0.65), (0.6, 1), (0.05, 0.9))),
-                line((0.25, 0), (0.95, 0.04))]
+        return [
+            stroke(
+                line((0.25, 0.02), (0.12, 0.5)), spline((0.12, 0.5), (0.55, 0.38), (0.95, 0.65), (0.6, 1), (0.05, 0.9))
+            ),
+            line((0.25, 0), (0.95, 0.04)),
+        ]
 
     def six_diagonal(r):
-        return [stroke(line((0.78, 0), (0.1, 0.66)),
-                       spline((0.1, 0.66), (0.35, 1), (0.85, 0.92), (0.85, 0.6), (0.45, 0.5), (0.1, 0.7)))]
+        return [
+            stroke(
+                line((0.78, 0), (0.1, 0.66)),
+                spline((0.1, 0.66), (0.35, 1), (0.85, 0.92), (0.85, 0.6), (0.45, 0.5), (0.1, 0.7)),
+            )
+        ]
 
     def six_curly(r):
-        return [spline((0.9, 0.1), (0.5, 0), (0.12, 0.3), (0.05, 0.72), (0.45, 1), (0.9, 0.8), (0.75, 0.5),
-                       (0.35, 0.5), (0.1, 0.72))]
+        return [
+            spline(
+                (0.9, 0.1),
+                (0.5, 0),
+                (0.12, 0.3),
+                (0.05, 0.72),
+                (0.45, 1),
+                (0.9, 0.8),
+                (0.75, 0.5),
+                (0.35, 0.5),
+                (0.1, 0.72),
+            )
+        ]
 
     def seven_curved(r):
         return [stroke(line((0, 0.04), (1, 0)), spline((1, 0), (0.65, 0.35), (0.48, 0.7), (0.45, 1)))]
@@ -232,12 +313,27 @@ def _holdout_skeletons():
         return [arc(0.5, 0.22, 0.36, 0.22, 300, 300 - 380), arc(0.5, 0.71, 0.5, 0.29, 250, 250 + 375)]
 
     def eight_spline(r):
-        return [spline((0.85, 0.12), (0.5, 0), (0.12, 0.15), (0.2, 0.38), (0.8, 0.62), (0.92, 0.85), (0.5, 1),
-                       (0.08, 0.85), (0.2, 0.62), (0.8, 0.38), (0.88, 0.12), (0.6, 0.02))]
+        return [
+            spline(
+                (0.85, 0.12),
+                (0.5, 0),
+                (0.12, 0.15),
+                (0.2, 0.38),
+                (0.8, 0.62),
+                (0.92, 0.85),
+                (0.5, 1),
+                (0.08, 0.85),
+                (0.2, 0.62),
+                (0.8, 0.38),
+                (0.88, 0.12),
+                (0.6, 0.02),
+            )
+        ]
 
     def nine_curved(r):
-        return [stroke(arc(0.45, 0.28, 0.45, 0.28, 10, -350),
-                       spline((0.89, 0.33), (0.88, 0.7), (0.65, 0.95), (0.3, 1)))]
+        return [
+            stroke(arc(0.45, 0.28, 0.45, 0.28, 10, -350), spline((0.89, 0.33), (0.88, 0.7), (0.65, 0.95), (0.3, 1)))
+        ]
 
     def nine_q(r):
         return [arc(0.42, 0.3, 0.42, 0.3, -20, -380), line((0.88, 0.02), (0.86, 1))]
@@ -246,31 +342,63 @@ def _holdout_skeletons():
         return [superellipse(0.5, 0.5, 0.5, 0.5, r(2, 2.4), 90, 90 - 370)]
 
     def three_small_top(r):
-        return [stroke(spline((0.15, 0.1), (0.5, 0), (0.78, 0.1), (0.68, 0.28), (0.38, 0.35)),
-                       spline((0.38, 0.35), (0.88, 0.52), (0.92, 0.84), (0.5, 1), (0.04, 0.88)))]
+        return [
+            stroke(
+                spline((0.15, 0.1), (0.5, 0), (0.78, 0.1), (0.68, 0.28), (0.38, 0.35)),
+                spline((0.38, 0.35), (0.88, 0.52), (0.92, 0.84), (0.5, 1), (0.04, 0.88)),
+            )
+        ]
 
     def six_big_loop(r):
-        return [spline((0.72, 0), (0.35, 0.18), (0.08, 0.52), (0.12, 0.88), (0.5, 1), (0.9, 0.82), (0.88, 0.48),
-                       (0.48, 0.36), (0.1, 0.55))]
+        return [
+            spline(
+                (0.72, 0),
+                (0.35, 0.18),
+                (0.08, 0.52),
+                (0.12, 0.88),
+                (0.5, 1),
+                (0.9, 0.82),
+                (0.88, 0.48),
+                (0.48, 0.36),
+                (0.1, 0.55),
+            )
+        ]
 
     def nine_small_loop(r):
         return [stroke(arc(0.5, 0.19, 0.42, 0.19, 10, -350), line((0.92, 0.22), (r(0.6, 0.75), 1)))]
 
-    return {0: [("pointed oval (spline)", 0.7, zero_leaf), ("boxy", 0.66, zero_boxy),
-                ("narrow, from the bottom", 0.42, zero_narrow)],
-            1: [("flag and base", 0.5, one_flag_base), ("curved flag", 0.35, one_curved_flag),
-                ("bent stroke", 0.12, one_tick)],
-            2: [("loop at the base", 0.75, two_loop), ("Z-like", 0.72, two_z)],
-            3: [("flat top", 0.68, three_flat), ("pointed middle", 0.68, three_cusp),
-                ("small top bowl", 0.66, three_small_top)],
-            4: [("closed, stem above the top", 0.8, four_tall_stem), ("open, curved", 0.78, four_curved)],
-            5: [("angular belly, one stroke", 0.7, five_angular), ("slanted stem, bar last", 0.72, five_round)],
-            6: [("straight stem, small loop", 0.7, six_diagonal), ("curly (spline)", 0.7, six_curly),
-                ("big loop, short stem", 0.72, six_big_loop)],
-            7: [("curved stem", 0.72, seven_curved), ("serif and bar", 0.72, seven_serif_bar)],
-            8: [("two separate loops", 0.62, eight_snowman), ("S and back (spline)", 0.6, eight_spline)],
-            9: [("curved stem", 0.62, nine_curved), ("loop, then stem from the top", 0.6, nine_q),
-                ("small loop, long slanted stem", 0.55, nine_small_loop)]}
+    return {
+        0: [
+            ("pointed oval (spline)", 0.7, zero_leaf),
+            ("boxy", 0.66, zero_boxy),
+            ("narrow, from the bottom", 0.42, zero_narrow),
+        ],
+        1: [
+            ("flag and base", 0.5, one_flag_base),
+            ("curved flag", 0.35, one_curved_flag),
+            ("bent stroke", 0.12, one_tick),
+        ],
+        2: [("loop at the base", 0.75, two_loop), ("Z-like", 0.72, two_z)],
+        3: [
+            ("flat top", 0.68, three_flat),
+            ("pointed middle", 0.68, three_cusp),
+            ("small top bowl", 0.66, three_small_top),
+        ],
+        4: [("closed, stem above the top", 0.8, four_tall_stem), ("open, curved", 0.78, four_curved)],
+        5: [("angular belly, one stroke", 0.7, five_angular), ("slanted stem, bar last", 0.72, five_round)],
+        6: [
+            ("straight stem, small loop", 0.7, six_diagonal),
+            ("curly (spline)", 0.7, six_curly),
+            ("big loop, short stem", 0.72, six_big_loop),
+        ],
+        7: [("curved stem", 0.72, seven_curved), ("serif and bar", 0.72, seven_serif_bar)],
+        8: [("two separate loops", 0.62, eight_snowman), ("S and back (spline)", 0.6, eight_spline)],
+        9: [
+            ("curved stem", 0.62, nine_curved),
+            ("loop, then stem from the top", 0.6, nine_q),
+            ("small loop, long slanted stem", 0.55, nine_small_loop),
+        ],
+    }
 
 
 # ---- from a skeleton to mouse points ----------------------------------------------------------------
@@ -344,7 +472,7 @@ def _draw(rng: random.Random, skeleton, aspect: float, holdout: bool):
 
 def _sample(points, rng, step):
     """Points every few pixels along the path, closer together where the hand starts and stops."""
-    total = sum(math.hypot(b[0] - a[0], b[1] - a[1]) for a, b in zip(points, points[1:]))
+    total = sum(math.hypot(b[0] - a[0], b[1] - a[1]) for a, b in zip(points, points[1:], strict=False))
     base = rng.uniform(*step)
     out, walked, target, i = [points[0]], 0.0, 0.0, 1
     while True:
@@ -356,8 +484,12 @@ def _sample(points, rng, step):
             seg = math.hypot(points[i][0] - points[i - 1][0], points[i][1] - points[i - 1][1])
             if walked + seg >= target:
                 t = (target - walked) / seg if seg else 0
-                out.append((points[i - 1][0] + (points[i][0] - points[i - 1][0]) * t,
-                            points[i - 1][1] + (points[i][1] - points[i - 1][1]) * t))
+                out.append(
+                    (
+                        points[i - 1][0] + (points[i][0] - points[i - 1][0]) * t,
+                        points[i - 1][1] + (points[i][1] - points[i - 1][1]) * t,
+                    )
+                )
                 break
             walked += seg
             i += 1

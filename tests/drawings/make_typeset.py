@@ -34,6 +34,7 @@ from PIL import Image, ImageDraw, ImageFont
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1]))
 from mnist_core.geometry import PEN_WIDTH as PEN  # noqa: E402  (the Draw page's default stroke width)
+
 OUT = HERE / "typeset.npz"
 SKIP = ("Symbols", "D050000L", "Math")  # faces without ordinary digits
 SIZES = {"small": 24, "medium": 64, "large": 160}  # font size in pixels
@@ -44,8 +45,9 @@ LARGEST = 64  # stored images are at most this many pixels on a side (preprocess
 
 def faces() -> list[tuple[str, str, str]]:
     """(family, style, file) of every installed face with digits, one file per face, sorted."""
-    listing = subprocess.run(["fc-list", "--format", "%{family[0]}|%{style[0]}|%{file}\n"],
-                             capture_output=True, text=True, check=True).stdout
+    listing = subprocess.run(
+        ["fc-list", "--format", "%{family[0]}|%{style[0]}|%{file}\n"], capture_output=True, text=True, check=True
+    ).stdout
     found = {}
     for line in sorted(listing.splitlines()):
         family, style, path = line.split("|")
@@ -69,8 +71,9 @@ def slant(grey: np.ndarray, shear: float, degrees: float) -> np.ndarray:
     pad = max(grey.shape)
     image = Image.fromarray(np.pad(grey, pad))
     w, h = image.size
-    image = image.transform((w, h), Image.Transform.AFFINE, (1, shear, -shear * h / 2, 0, 1, 0),
-                            resample=Image.Resampling.BICUBIC)
+    image = image.transform(
+        (w, h), Image.Transform.AFFINE, (1, shear, -shear * h / 2, 0, 1, 0), resample=Image.Resampling.BICUBIC
+    )
     image = image.rotate(degrees, resample=Image.Resampling.BICUBIC)
     out = np.asarray(image)
     ink = out > 25
@@ -92,8 +95,10 @@ def thin(ink: np.ndarray) -> np.ndarray:
     while True:
         changed = False
         for step in (0, 1):
-            p = [np.roll(np.roll(x, -dy, 0), -dx, 1) for dy, dx in
-                 ((-1, 0), (-1, 1), (0, 1), (1, 1), (1, 0), (1, -1), (0, -1), (-1, -1))]  # P2..P9, clockwise
+            p = [
+                np.roll(np.roll(x, -dy, 0), -dx, 1)
+                for dy, dx in ((-1, 0), (-1, 1), (0, 1), (1, 1), (1, 0), (1, -1), (0, -1), (-1, -1))
+            ]  # P2..P9, clockwise
             count = sum(q.astype(int) for q in p)
             transitions = sum((~p[i] & p[(i + 1) % 8]).astype(int) for i in range(8))
             if step == 0:
@@ -117,7 +122,7 @@ def stroked(path: str, digit: int, height: int, shear: float) -> np.ndarray:
     radius = PEN / 2
     canvas = Image.new("L", (size[0] + PEN + 2, height + PEN + 2))
     draw = ImageDraw.Draw(canvas)
-    for y, x in zip(*np.nonzero(line)):
+    for y, x in zip(*np.nonzero(line), strict=True):
         cx, cy = x + radius + 1, y + radius + 1
         draw.ellipse((cx - radius, cy - radius, cx + radius, cy + radius), fill=255)
     return shrink(np.asarray(canvas))
@@ -155,22 +160,47 @@ def main() -> int:
             for size_name, size in SIZES.items():
                 shear, degrees = rng.uniform(-0.15, 0.3), rng.uniform(-6, 6)
                 grey = shrink(slant(glyph(path, digit, size), shear, degrees))
-                add(grey, digit, "typeset", family,
-                    f"{family} {style}; {size_name}; slant {shear:+.2f}, turned {degrees:+.1f} deg")
+                add(
+                    grey,
+                    digit,
+                    "typeset",
+                    family,
+                    f"{family} {style}; {size_name}; slant {shear:+.2f}, turned {degrees:+.1f} deg",
+                )
             for size_name, height in STROKED_HEIGHTS.items():
                 shear = rng.uniform(-0.15, 0.3)
-                add(stroked(path, digit, height, shear), digit, "stroked", family,
-                    f"{family} {style}; {size_name}; slant {shear:+.2f}")
+                add(
+                    stroked(path, digit, height, shear),
+                    digit,
+                    "stroked",
+                    family,
+                    f"{family} {style}; {size_name}; slant {shear:+.2f}",
+                )
             for height in rng.choice(COARSE_HEIGHTS, 2, replace=False):
                 upscale = int(rng.choice((8, 10, 12)))
-                add(coarse(path, digit, int(height)), digit, "coarse", family,
-                    f"{family} {style}; {height} px high, upscaled x{upscale}", upscale)
+                add(
+                    coarse(path, digit, int(height)),
+                    digit,
+                    "coarse",
+                    family,
+                    f"{family} {style}; {height} px high, upscaled x{upscale}",
+                    upscale,
+                )
     np.savez_compressed(
-        OUT, pixels=np.concatenate([g.ravel() for g in images]),
-        shapes=np.array([g.shape for g in images], np.int32), labels=np.array(labels, np.uint8),
-        kinds=np.array(kinds), parts=np.array(parts), families=np.array(families_of), styles=np.array(styles), upscales=np.array(upscales, np.int32))
-    print(f"{len(images)} images from {len(found)} faces in {len(families)} families "
-          f"({len(held_out)} held out: {', '.join(sorted(held_out))}) -> {OUT}")
+        OUT,
+        pixels=np.concatenate([g.ravel() for g in images]),
+        shapes=np.array([g.shape for g in images], np.int32),
+        labels=np.array(labels, np.uint8),
+        kinds=np.array(kinds),
+        parts=np.array(parts),
+        families=np.array(families_of),
+        styles=np.array(styles),
+        upscales=np.array(upscales, np.int32),
+    )
+    print(
+        f"{len(images)} images from {len(found)} faces in {len(families)} families "
+        f"({len(held_out)} held out: {', '.join(sorted(held_out))}) -> {OUT}"
+    )
     return 0
 
 

@@ -87,8 +87,9 @@ def main() -> None:
     sets = [args.set] if args.set else ["tune", "holdout"]
     results = []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=args.chromium, headless=True,
-                                             args=["--no-sandbox", "--disable-gpu"])
+        browser = playwright.chromium.launch(
+            executable_path=args.chromium, headless=True, args=["--no-sandbox", "--disable-gpu"]
+        )
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(args.url.rstrip("/") + "/draw", wait_until="domcontentloaded", timeout=60_000)
         wait_for_app(page)
@@ -96,11 +97,21 @@ def main() -> None:
             chosen = [(i, d) for i, d in digits if d["set"] == set_name][: args.limit]
             for n, (index, digit) in enumerate(chosen, 1):
                 predicted = draw_and_read(page, digit)
-                results.append({"index": index, "set": set_name, "label": digit["label"],
-                                "predicted": predicted, "style": digit["style"]})
+                results.append(
+                    {
+                        "index": index,
+                        "set": set_name,
+                        "label": digit["label"],
+                        "predicted": predicted,
+                        "style": digit["style"],
+                    }
+                )
                 mark = "ok " if predicted == digit["label"] else "MISREAD"
-                print(f"{set_name} {n:3}/{len(chosen)} #{index:3} label {digit['label']} -> {predicted} {mark}"
-                      f"  ({digit['style']})", flush=True)
+                print(
+                    f"{set_name} {n:3}/{len(chosen)} #{index:3} label {digit['label']} -> {predicted} {mark}"
+                    f"  ({digit['style']})",
+                    flush=True,
+                )
                 clear(page)
         browser.close()
 

@@ -46,8 +46,15 @@ from mnist_core.app_server import AppServer, start_app  # noqa: E402
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 ARTIFACTS_DIR = PROJECT_DIR / "tests" / "artifacts" / "load"
 CHROMIUM = os.environ.get("MNIST_STUDIO_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 STARTUP_TIMEOUT_S = 90
 PAGE_TIMEOUT_MS = 120_000  # the first visit imports TensorFlow and loads the model
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -56,8 +63,7 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 DIGITS: dict[int, list[tuple[float, float]]] = {
     1: [(0.50, 0.12), (0.50, 0.88)],
     7: [(0.22, 0.18), (0.78, 0.18), (0.42, 0.88)],
-    0: [(0.5 + 0.24 * math.sin(2 * math.pi * i / 28), 0.5 - 0.36 * math.cos(2 * math.pi * i / 28))
-        for i in range(29)],
+    0: [(0.5 + 0.24 * math.sin(2 * math.pi * i / 28), 0.5 - 0.36 * math.cos(2 * math.pi * i / 28)) for i in range(29)],
     4: [(0.62, 0.88), (0.62, 0.12), (0.20, 0.62), (0.82, 0.62)],
 }
 
@@ -172,8 +178,7 @@ class Stats:
 
     def error(self, who: str, kind: str, message: str) -> None:
         assert kind in FAILURES, kind
-        entry = {"t": round(time.monotonic() - self.started, 1), "who": who, "kind": kind,
-                 "message": message[:500]}
+        entry = {"t": round(time.monotonic() - self.started, 1), "who": who, "kind": kind, "message": message[:500]}
         self.errors.append(entry)
         print(f"  ERROR [{entry['t']:6.1f}s] {who} {kind}: {entry['message'][:200]}", flush=True)
 
@@ -192,6 +197,7 @@ def rounded(value: float | None, digits: int = 0):
 
 
 # --- processes --------------------------------------------------------------------------------------
+
 
 def children_of(pid: int) -> list[int]:
     kids = []
@@ -283,24 +289,27 @@ class Sampler:
             busy, total = machine_ticks()
             machine_busy = (busy - busy_last) / max(total - total_last, 1) * (os.cpu_count() or 1)
             busy_last, total_last = busy, total
-            self.samples.append({
-                "t": now,
-                "server_rss_mb": sum(rss_kb(p) for p in server_tree) / 1024,
-                "server_cpu": self._tree_cpu(server_tree) / elapsed,  # 1.0 = one core busy
-                "server_threads": sum(thread_count(p) for p in server_tree),
-                "client_rss_mb": sum(rss_kb(p) for p in others) / 1024,
-                "client_cpu": self._tree_cpu(others) / elapsed,
-                "machine_cpu": machine_busy,  # all processes on the machine, in cores
-                "load1": float(loadavg().split()[0]),
-            })
+            self.samples.append(
+                {
+                    "t": now,
+                    "server_rss_mb": sum(rss_kb(p) for p in server_tree) / 1024,
+                    "server_cpu": self._tree_cpu(server_tree) / elapsed,  # 1.0 = one core busy
+                    "server_threads": sum(thread_count(p) for p in server_tree),
+                    "client_rss_mb": sum(rss_kb(p) for p in others) / 1024,
+                    "client_cpu": self._tree_cpu(others) / elapsed,
+                    "machine_cpu": machine_busy,  # all processes on the machine, in cores
+                    "load1": float(loadavg().split()[0]),
+                }
+            )
 
     def stop(self) -> None:
         self._stop.set()
 
 
 async def start_server(home: str, log_path: Path) -> AppServer:
-    server = start_app(log_path, env={"MNIST_STUDIO_HOME": home,
-                                      "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2")})
+    server = start_app(
+        log_path, env={"MNIST_STUDIO_HOME": home, "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2")}
+    )
     try:
         await asyncio.to_thread(server.wait_healthy, STARTUP_TIMEOUT_S)
     except RuntimeError:
@@ -310,6 +319,7 @@ async def start_server(home: str, log_path: Path) -> AppServer:
 
 
 # --- the browser side -------------------------------------------------------------------------------
+
 
 async def wait_idle(page, timeout_ms: float) -> None:
     await page.wait_for_selector('[data-testid="stApp"]', timeout=timeout_ms)
@@ -435,9 +445,13 @@ async def stroke_points(page, digit: int, rng: random.Random, stats: Stats):
             await asyncio.sleep(0.3)
             box = await canvas.bounding_box()
         if box is not None:
-            points = [(box["x"] + box["width"] * (0.5 + (fx - 0.5) * scale + jitter_x),
-                       box["y"] + box["height"] * (0.5 + (fy - 0.5) * scale + jitter_y))
-                      for fx, fy in DIGITS[digit]]
+            points = [
+                (
+                    box["x"] + box["width"] * (0.5 + (fx - 0.5) * scale + jitter_x),
+                    box["y"] + box["height"] * (0.5 + (fy - 0.5) * scale + jitter_y),
+                )
+                for fx, fy in DIGITS[digit]
+            ]
             targets = await page.evaluate(_TARGET_JS, points)
             misses = [t for t in targets if not on_canvas(t)]
             if not misses:
@@ -452,14 +466,15 @@ async def draw(page, points, tag: str) -> None:
     await page.evaluate(_MARK_POINTER_JS)
     await page.mouse.move(*points[0])
     await page.mouse.down()
-    for (x0, y0), (x1, y1) in zip(points, points[1:]):
+    for (x0, y0), (x1, y1) in zip(points, points[1:], strict=False):
         steps = max(2, int(math.hypot(x1 - x0, y1 - y0) / 12))  # about 12 px per move, like a hand
         await page.mouse.move(x1, y1, steps=steps)
     await page.mouse.up()
 
 
-async def diagnose(page, wire: Wire, sent_before: int, received_before: int, who: str, shots: list,
-                   tag: str = "") -> str:
+async def diagnose(
+    page, wire: Wire, sent_before: int, received_before: int, who: str, shots: list, tag: str = ""
+) -> str:
     """What the page looks like when an answer did not come: ink on the canvas? the same canvas? sent?"""
     try:
         ink = await page.locator("canvas.dc-canvas.lower-canvas").first.evaluate(_WAIT_INK_JS, 0)
@@ -467,10 +482,12 @@ async def diagnose(page, wire: Wire, sent_before: int, received_before: int, who
         down_on = await page.evaluate("window.__loadDownOn ?? null")
     except Exception as error:
         ink = same = down_on = f"unreadable ({type(error).__name__})"
-    text = (f"pen went down on {down_on}, ink pixels on canvas={ink}, same canvas element as drawn on={same}, "
-            f"ws frames sent since pen up={wire.sent - sent_before} (drawing sent: "
-            f"{wire.drawing_sent_at is not None}), received={wire.received - received_before}, "
-            f"{await app_state(page)}")
+    text = (
+        f"pen went down on {down_on}, ink pixels on canvas={ink}, same canvas element as drawn on={same}, "
+        f"ws frames sent since pen up={wire.sent - sent_before} (drawing sent: "
+        f"{wire.drawing_sent_at is not None}), received={wire.received - received_before}, "
+        f"{await app_state(page)}"
+    )
     if len(shots) < 5:
         path = ARTIFACTS_DIR / f"{shots[0]}-{who}-{len(shots)}.png"
         with contextlib.suppress(Exception):
@@ -520,8 +537,9 @@ class Phase:
         return start
 
 
-async def drawing_session(number: int, browser, url: str, stats: Stats, phase: Phase, args,
-                          opening: asyncio.Semaphore) -> None:
+async def drawing_session(
+    number: int, browser, url: str, stats: Stats, phase: Phase, args, opening: asyncio.Semaphore
+) -> None:
     who = f"student-{number:02d}"
     rng = random.Random(args.seed * 1000 + number)
     context, page = await new_context(browser, stats, who)
@@ -557,9 +575,13 @@ async def drawing_session(number: int, browser, url: str, stats: Stats, phase: P
                     down_on = await page.evaluate("window.__loadDownOn ?? null")
                     if down_on and "(tagged)" in down_on:  # the pen touched the canvas, yet no line
                         why = await diagnose(page, wire, sent_before, received_before, who, stats.screenshots, tag)
-                        stats.error(who, "stroke-lost", f"drew {digit} on the canvas {since_ready:.1f} s after it "
-                                                        f"was ready ({'first drawing' if first else 'after Clear'}) "
-                                                        f"and no line stayed: {why}")
+                        stats.error(
+                            who,
+                            "stroke-lost",
+                            f"drew {digit} on the canvas {since_ready:.1f} s after it "
+                            f"was ready ({'first drawing' if first else 'after Clear'}) "
+                            f"and no line stayed: {why}",
+                        )
                     else:
                         stats.error(who, "missed-stroke", f"drew {digit}: the pen went down on {down_on}")
                     result = None
@@ -568,15 +590,18 @@ async def drawing_session(number: int, browser, url: str, stats: Stats, phase: P
                     wall_ms = (time.monotonic() - t_up) * 1000
                     if result is None:
                         why = await diagnose(page, wire, sent_before, received_before, who, stats.screenshots, tag)
-                        stats.error(who, "timeout", f"no 'Prediction: N' {args.answer_timeout:.0f} s after the pen "
-                                                    f"lifted (drew {digit} {since_ready:.1f} s after the canvas was "
-                                                    f"ready, {'first drawing' if first else 'after Clear'}; {why})")
+                        stats.error(
+                            who,
+                            "timeout",
+                            f"no 'Prediction: N' {args.answer_timeout:.0f} s after the pen "
+                            f"lifted (drew {digit} {since_ready:.1f} s after the canvas was "
+                            f"ready, {'first drawing' if first else 'after Clear'}; {why})",
+                        )
                     else:
                         stats.answered += 1
                         stats.correct += int(result["digit"]) == digit
                         stats.wall_round_trips_ms.append(wall_ms)
-                        stats.round_trips_ms.append(result["t"] - result["up"] if result["up"] is not None
-                                                    else wall_ms)
+                        stats.round_trips_ms.append(result["t"] - result["up"] if result["up"] is not None else wall_ms)
                         for _ in range(20):  # the CDP event may trail the page by a moment
                             if wire.server_ms is not None:
                                 stats.server_ms.append(wire.server_ms)
@@ -585,8 +610,11 @@ async def drawing_session(number: int, browser, url: str, stats: Stats, phase: P
                 try:
                     await wait_idle(page, timeout_ms)
                 except Exception:
-                    stats.error(who, "stuck", f"script still running {args.answer_timeout:.0f} s after the "
-                                              f"answer ({await app_state(page)})")
+                    stats.error(
+                        who,
+                        "stuck",
+                        f"script still running {args.answer_timeout:.0f} s after the answer ({await app_state(page)})",
+                    )
                 for message in await page_errors(page):
                     stats.error(who, "app", message)
 
@@ -594,8 +622,11 @@ async def drawing_session(number: int, browser, url: str, stats: Stats, phase: P
                 await page.get_by_role("button", name="Clear", exact=True).click(timeout=timeout_ms)
                 cleared = await page.evaluate(_WAIT_ANSWER_JS, ["empty", timeout_ms])
                 if cleared is None:
-                    stats.error(who, "timeout", f"no 'Draw a digit' {args.answer_timeout:.0f} s after Clear "
-                                                f"({await app_state(page)})")
+                    stats.error(
+                        who,
+                        "timeout",
+                        f"no 'Draw a digit' {args.answer_timeout:.0f} s after Clear ({await app_state(page)})",
+                    )
                 else:
                     stats.clear_ms.append((time.monotonic() - t_clear) * 1000)
                 await wait_idle(page, timeout_ms)
@@ -611,8 +642,9 @@ async def drawing_session(number: int, browser, url: str, stats: Stats, phase: P
                     await open_draw(page, url, stats)
                 ready_at, first = time.monotonic(), True
                 continue
-            await asyncio.sleep(min(rng.uniform(args.think_min, args.think_max),
-                                    max(0.0, phase.deadline - time.monotonic())))
+            await asyncio.sleep(
+                min(rng.uniform(args.think_min, args.think_max), max(0.0, phase.deadline - time.monotonic()))
+            )
     finally:
         with contextlib.suppress(Exception):
             await context.close()
@@ -632,8 +664,9 @@ async def set_slider(page, label: str, first: str, right: int) -> str | None:
 TRAIN_SIZES = [1_000, 3_000, 6_000, 12_000, 30_000, 60_000]  # the select_slider's options in pages/train.py
 
 
-async def training_session(number: int, browser, url: str, stats: Stats, phase: Phase, args,
-                           opening: asyncio.Semaphore) -> None:
+async def training_session(
+    number: int, browser, url: str, stats: Stats, phase: Phase, args, opening: asyncio.Semaphore
+) -> None:
     """Press Train again and again until the deadline; the last run may still be going then."""
     who = f"trainer-{number}"
     context, page = await new_context(browser, stats, who)
@@ -670,8 +703,9 @@ async def training_session(number: int, browser, url: str, stats: Stats, phase: 
                 await ended.first.wait_for(timeout=max(1.0, remaining) * 1000)
             except Exception:
                 record["status"] = "unfinished at the end"
-                stats.error(who, "unfinished-run", f"run {name!r} still going {args.training_grace:.0f} s "
-                                                   f"after the load ended")
+                stats.error(
+                    who, "unfinished-run", f"run {name!r} still going {args.training_grace:.0f} s after the load ended"
+                )
                 break
             await wait_idle(page, PAGE_TIMEOUT_MS)
             record["seconds"] = round(time.monotonic() - t0, 1)
@@ -691,6 +725,7 @@ async def training_session(number: int, browser, url: str, stats: Stats, phase: 
 
 
 # --- the whole run ----------------------------------------------------------------------------------
+
 
 def server_tracebacks(log_text: str) -> list[str]:
     """One line per traceback in the server's log: its exception (the last of a chain)."""
@@ -745,15 +780,22 @@ async def load(args, url: str, stats: Stats) -> dict:
             # at once), trainers set up /train. Then everyone works for --duration seconds.
             phase, opening = Phase(args.sessions + args.trainers), asyncio.Semaphore(args.open_concurrency)
             arrival = time.monotonic()
-            tasks = [asyncio.create_task(training_session(i + 1, browser, url, stats, phase, args, opening))
-                     for i in range(args.trainers)]
-            tasks += [asyncio.create_task(drawing_session(i + 1, browser, url, stats, phase, args, opening))
-                      for i in range(args.sessions)]
+            tasks = [
+                asyncio.create_task(training_session(i + 1, browser, url, stats, phase, args, opening))
+                for i in range(args.trainers)
+            ]
+            tasks += [
+                asyncio.create_task(drawing_session(i + 1, browser, url, stats, phase, args, opening))
+                for i in range(args.sessions)
+            ]
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(phase.all_in.wait(), timeout=args.arrival_timeout)
             stats.arrival_s = time.monotonic() - arrival
-            print(f"all {phase.arrived}/{phase.expected} sessions in after {stats.arrival_s:.1f} s; "
-                  f"load average {loadavg()}; {args.duration:.0f} s of load starts", flush=True)
+            print(
+                f"all {phase.arrived}/{phase.expected} sessions in after {stats.arrival_s:.1f} s; "
+                f"load average {loadavg()}; {args.duration:.0f} s of load starts",
+                flush=True,
+            )
             stats.started = start = phase.start(args.duration)
             hard_stop = args.duration + args.training_grace + 2 * args.answer_timeout + 60
             done, pending = await asyncio.wait(tasks, timeout=hard_stop)
@@ -810,13 +852,22 @@ async def run(args) -> dict:
         "timestamp": stamp,
         **verdict(stats.errors),
         "first_failures": stats.errors[:10],
-        "machine": {"cores": os.cpu_count(),
-                    "ram_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1)},
+        "machine": {
+            "cores": os.cpu_count(),
+            "ram_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
+        },
         "load_average_at_start": load_at_start,
         "load_average_at_end": loadavg(),
-        "settings": {"sessions": args.sessions, "trainers": args.trainers, "duration_s": args.duration,
-                     "think_s": [args.think_min, args.think_max], "open_concurrency": args.open_concurrency,
-                     "train_size": args.train_size, "epochs": args.epochs, "seed": args.seed},
+        "settings": {
+            "sessions": args.sessions,
+            "trainers": args.trainers,
+            "duration_s": args.duration,
+            "think_s": [args.think_min, args.think_max],
+            "open_concurrency": args.open_concurrency,
+            "train_size": args.train_size,
+            "epochs": args.epochs,
+            "seed": args.seed,
+        },
         "warmup_s": rounded(stats.warmup_s, 1),
         "arrival_s": rounded(stats.arrival_s, 1),
         "elapsed_s": rounded(elapsed, 1),
@@ -836,21 +887,28 @@ async def run(args) -> dict:
         "server_rss_at_end_of_load_mb": rounded(during[-1]["server_rss_mb"] if during else None),
         "server_cpu_cores_mean": mean("server_cpu"),
         "server_cpu_cores_max": rounded(max((s["server_cpu"] for s in during), default=None), 2),
-        "server_cpu_s_per_drawing": rounded(sum(s["server_cpu"] for s in during) / stats.answered
-                                            if during and stats.answered else None, 3),
+        "server_cpu_s_per_drawing": rounded(
+            sum(s["server_cpu"] for s in during) / stats.answered if during and stats.answered else None, 3
+        ),
         "server_threads_max": max((s["server_threads"] for s in during), default=None),
         "client_cpu_cores_mean": mean("client_cpu"),
         "client_peak_rss_mb": rounded(max((s["client_rss_mb"] for s in during), default=None)),
         "machine_cpu_cores_mean": mean("machine_cpu"),
-        "other_processes_cpu_cores_mean": rounded(statistics.fmean(
-            max(0.0, s["machine_cpu"] - s["server_cpu"] - s["client_cpu"]) for s in during) if during else None, 2),
+        "other_processes_cpu_cores_mean": rounded(
+            statistics.fmean(max(0.0, s["machine_cpu"] - s["server_cpu"] - s["client_cpu"]) for s in during)
+            if during
+            else None,
+            2,
+        ),
         "load1_max": max((s["load1"] for s in during), default=None),
         "training_runs_started": len(stats.training_runs),
         "training_runs_finished": sum(r["status"] == "finished" for r in stats.training_runs),
         "training_runs": stats.training_runs,
         "server_log": str(log_path.relative_to(PROJECT_DIR)),
-        "samples": [{k: (round(v - window.get("start", 0), 1) if k == "t" else round(v, 2)) for k, v in s.items()}
-                    for s in samples],
+        "samples": [
+            {k: (round(v - window.get("start", 0), 1) if k == "t" else round(v, 2)) for k, v in s.items()}
+            for s in samples
+        ],
     }
     out = ARTIFACTS_DIR / f"{stamp}.json"
     out.write_text(json.dumps(summary, indent=1))
@@ -860,40 +918,64 @@ async def run(args) -> dict:
 
 def readme_row(s: dict) -> str:
     """The run as a row of the README's table of load test results."""
+
     def seconds(ms):
         return "-" if ms is None else f"{ms / 1000:.2f} s"
 
     rt, peak = s["round_trip_ms"], s["server_peak_rss_mb"]
-    return (f"| {s['settings']['sessions']} (+{s['settings']['trainers']} training) "
-            f"| {s['answered']} of {s['drawings']}, {s['recognised_as_drawn']} read as drawn "
-            f"| {sum(s['failures'].values())} | {seconds(rt['p50'])} / {seconds(rt['p95'])} "
-            f"| {'-' if peak is None else f'{peak:,.0f} MB'} | {s['server_cpu_cores_mean']} cores |")
+    return (
+        f"| {s['settings']['sessions']} (+{s['settings']['trainers']} training) "
+        f"| {s['answered']} of {s['drawings']}, {s['recognised_as_drawn']} read as drawn "
+        f"| {sum(s['failures'].values())} | {seconds(rt['p50'])} / {seconds(rt['p95'])} "
+        f"| {'-' if peak is None else f'{peak:,.0f} MB'} | {s['server_cpu_cores_mean']} cores |"
+    )
 
 
 def print_summary(s: dict) -> None:
-    rt, sv, seen, clear = s["round_trip_ms"], s["server_round_trip_ms"], s["round_trip_seen_by_script_ms"], s["clear_ms"]
+    rt, sv, seen, clear = (
+        s["round_trip_ms"],
+        s["server_round_trip_ms"],
+        s["round_trip_seen_by_script_ms"],
+        s["clear_ms"],
+    )
     print("\n=== MNIST Studio load test ===")
     print(f"machine            {s['machine']['cores']} cores, {s['machine']['ram_gb']} GB RAM")
-    print(f"load average       start {s['load_average_at_start']}  |  end {s['load_average_at_end']}  "
-          f"|  1-min max during run {s['load1_max']}")
-    print(f"sessions           {s['settings']['sessions']} drawing, {s['settings']['trainers']} training, "
-          f"{s['elapsed_s']} s (warm-up {s['warmup_s']} s, all sessions in after {s['arrival_s']} s)")
-    print(f"drawings           {s['drawings']} drawn, {s['answered']} answered "
-          f"({s['drawings_per_min']}/min), {s['recognised_as_drawn']} read as the digit drawn")
-    print(f"round trip (ms)    p50 {rt['p50']}  p95 {rt['p95']}  max {rt['max']}   pen up -> 'Prediction: N' in the page")
-    print(f"  at the network   p50 {sv['p50']}  p95 {sv['p95']}  max {sv['max']}   drawing sent -> answer received "
-          f"(server + loopback, n={sv['n']})")
+    print(
+        f"load average       start {s['load_average_at_start']}  |  end {s['load_average_at_end']}  "
+        f"|  1-min max during run {s['load1_max']}"
+    )
+    print(
+        f"sessions           {s['settings']['sessions']} drawing, {s['settings']['trainers']} training, "
+        f"{s['elapsed_s']} s (warm-up {s['warmup_s']} s, all sessions in after {s['arrival_s']} s)"
+    )
+    print(
+        f"drawings           {s['drawings']} drawn, {s['answered']} answered "
+        f"({s['drawings_per_min']}/min), {s['recognised_as_drawn']} read as the digit drawn"
+    )
+    print(
+        f"round trip (ms)    p50 {rt['p50']}  p95 {rt['p95']}  max {rt['max']}   pen up -> 'Prediction: N' in the page"
+    )
+    print(
+        f"  at the network   p50 {sv['p50']}  p95 {sv['p95']}  max {sv['max']}   drawing sent -> answer received "
+        f"(server + loopback, n={sv['n']})"
+    )
     print(f"  seen by script   p50 {seen['p50']}  p95 {seen['p95']}  max {seen['max']}")
     print(f"canvas             {s['canvas_retargets']} re-aims (canvas moving/covered, waited it out)")
     print(f"Clear (ms)         p50 {clear['p50']}  p95 {clear['p95']}  max {clear['max']}")
     print(f"open /draw (ms)    p50 {s['open_draw_ms']['p50']}  max {s['open_draw_ms']['max']}")
-    print(f"server             peak RSS {s['server_peak_rss_mb']} MB, CPU mean {s['server_cpu_cores_mean']} "
-          f"/ max {s['server_cpu_cores_max']} cores, threads max {s['server_threads_max']}, "
-          f"{s['server_cpu_s_per_drawing']} CPU-s per answered drawing (incl. its Clear)")
-    print(f"load generator     Chromium + driver CPU mean {s['client_cpu_cores_mean']} cores, "
-          f"peak RSS {s['client_peak_rss_mb']} MB")
-    print(f"whole machine      CPU mean {s['machine_cpu_cores_mean']} of {s['machine']['cores']} cores busy, "
-          f"{s['other_processes_cpu_cores_mean']} of them by processes outside this test")
+    print(
+        f"server             peak RSS {s['server_peak_rss_mb']} MB, CPU mean {s['server_cpu_cores_mean']} "
+        f"/ max {s['server_cpu_cores_max']} cores, threads max {s['server_threads_max']}, "
+        f"{s['server_cpu_s_per_drawing']} CPU-s per answered drawing (incl. its Clear)"
+    )
+    print(
+        f"load generator     Chromium + driver CPU mean {s['client_cpu_cores_mean']} cores, "
+        f"peak RSS {s['client_peak_rss_mb']} MB"
+    )
+    print(
+        f"whole machine      CPU mean {s['machine_cpu_cores_mean']} of {s['machine']['cores']} cores busy, "
+        f"{s['other_processes_cpu_cores_mean']} of them by processes outside this test"
+    )
     print(f"training runs      {s['training_runs_started']} started, {s['training_runs_finished']} finished")
     print(f"server log         {s['server_log']}")
     for path in s["screenshots"]:
@@ -908,25 +990,44 @@ def print_summary(s: dict) -> None:
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
     parser.add_argument("--sessions", type=int, default=10, help="students drawing at once")
-    parser.add_argument("--trainers", type=int, default=0, choices=range(0, 3),
-                        help="extra sessions pressing Train on /train, again and again")
+    parser.add_argument(
+        "--trainers",
+        type=int,
+        default=0,
+        choices=range(0, 3),
+        help="extra sessions pressing Train on /train, again and again",
+    )
     parser.add_argument("--duration", type=float, default=60, help="seconds of load (after the warm-up)")
-    parser.add_argument("--open-concurrency", type=int, default=4,
-                        help="pages loading at once while the class arrives (Chromium shares the server's cores)")
-    parser.add_argument("--arrival-timeout", type=float, default=300,
-                        help="seconds for every session to open its page before the timed load starts anyway")
+    parser.add_argument(
+        "--open-concurrency",
+        type=int,
+        default=4,
+        help="pages loading at once while the class arrives (Chromium shares the server's cores)",
+    )
+    parser.add_argument(
+        "--arrival-timeout",
+        type=float,
+        default=300,
+        help="seconds for every session to open its page before the timed load starts anyway",
+    )
     parser.add_argument("--think-min", type=float, default=0.5)
     parser.add_argument("--think-max", type=float, default=2.0)
-    parser.add_argument("--answer-timeout", type=float, default=30,
-                        help="seconds to wait for an answer before counting an error")
+    parser.add_argument(
+        "--answer-timeout", type=float, default=30, help="seconds to wait for an answer before counting an error"
+    )
     parser.add_argument("--train-size", type=int, default=6_000, choices=TRAIN_SIZES)
     parser.add_argument("--epochs", type=int, default=5)
-    parser.add_argument("--training-grace", type=float, default=60,
-                        help="seconds after --duration the last training runs (one may wait behind the other "
-                             "trainer's) have to finish; a run still going then is a failure")
+    parser.add_argument(
+        "--training-grace",
+        type=float,
+        default=60,
+        help="seconds after --duration the last training runs (one may wait behind the other "
+        "trainer's) have to finish; a run still going then is a failure",
+    )
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     if args.sessions < 1 or args.duration <= 0 or not 1 <= args.epochs <= 50:
