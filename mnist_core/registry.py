@@ -248,7 +248,8 @@ class Registry:
         return self.models_dir / f"{int(run_id)}.keras"
 
     def save_model(self, run_id: int, model) -> Path:
-        """Write the model beside its final place, then rename it there in one step.
+        """Write the model (a Keras model, or ``runs.KerasFile`` bytes from another machine) beside its
+        final place, then rename it there in one step.
 
         The temporary name ends in ``.keras`` because Keras picks the file format from the suffix.
         """

@@ -1,16 +1,21 @@
 """A registered run from start to end: train, record each epoch, keep the model, mark the outcome.
 
-The CLI and the app's job manager both train through ``execute_run``, so a
-run looks the same in the registry whoever started it.
+The CLI and the app's job manager both train through ``execute_run`` (on this
+machine) or the Ray runner (on a lab PC); both record through ``record_run``,
+so a run looks the same in the registry wherever it trained.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Callable
 
 from mnist_core.config import TrainConfig
 from mnist_core.errors import UserError
 from mnist_core.registry import Registry, Run
+
+# train(config, on_event, should_stop) -> an object with .model (anything with .save(path)), .metrics, .stopped
+Training = Callable[[TrainConfig, Callable[[dict], None], Callable[[], bool] | None], object]
 
 
 def execute_run(
@@ -19,9 +24,26 @@ def execute_run(
     on_event: Callable[[dict], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
 ) -> Run:
-    """Train the queued run ``run_id``; it ends finished, stopped (model kept) or failed (error kept)."""
+    """Train the queued run ``run_id`` in this process; it ends finished, stopped (model kept) or failed."""
     from mnist_core.trainer import train  # TensorFlow is imported only when a run really starts
 
+    def training(config, emit, stop):
+        return train(config, on_event=emit, should_stop=stop)
+
+    return record_run(registry, run_id, training, on_event, should_stop)
+
+
+def record_run(
+    registry: Registry,
+    run_id: int,
+    training: Training,
+    on_event: Callable[[dict], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> Run:
+    """Mark the run running, train it with ``training``, record each epoch, its model, metrics and outcome.
+
+    Any error marks the run failed with a plain message and is raised again.
+    """
     run = registry.get(run_id)
     registry.set_status(run_id, "running")
 
@@ -34,7 +56,7 @@ def execute_run(
             on_event(event)
 
     try:
-        result = train(TrainConfig.from_dict(run.config), on_event=record, should_stop=should_stop)
+        result = training(TrainConfig.from_dict(run.config), record, should_stop)
         registry.save_model(run_id, result.model)
         registry.set_metrics(run_id, result.metrics)
         registry.set_status(run_id, "stopped" if result.stopped else "finished")
@@ -42,6 +64,16 @@ def execute_run(
         registry.set_status(run_id, "failed", error=_describe(error))
         raise
     return registry.get(run_id)
+
+
+class KerasFile:
+    """A ``.keras`` file's bytes, saved like a model: how a model trained elsewhere reaches the registry."""
+
+    def __init__(self, data: bytes):
+        self.data = data
+
+    def save(self, path: Path | str) -> None:
+        Path(path).write_bytes(self.data)
 
 
 def _describe(error: BaseException) -> str:

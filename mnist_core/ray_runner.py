@@ -1,0 +1,172 @@
+"""Training runs on a Ray cluster (a computer lab's PCs) instead of this server's threads.
+
+``RayRunner`` has the signature of ``runs.execute_run``, so the job manager
+uses it unchanged: per run it starts one Ray Core task in a fresh worker
+process, on whichever PC has free CPUs. What travels:
+
+- to the worker: the run's config as a dict, and a handle to a small
+  ``Progress`` actor that lives on this server's node. The worker imports
+  ``mnist_core`` from its own copy of the project and reads MNIST from it,
+  checked against the same checksums (``mnist_core.data``);
+- to the server: each batch and epoch event through the actor (this side
+  polls it a few times a second), and at the end the ``.keras`` file's bytes
+  as the task's return value. The server records them with
+  ``runs.record_run``, as it records a local run. No disk is shared.
+
+Stop is a flag in the actor that the worker reads between chunks of batches.
+A PC switched off mid-run (its worker or node dies) fails that run with a
+plain message; other runs do not notice.
+
+Importing this module imports Ray; nothing else in the app does.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import Callable
+
+import ray
+from ray.exceptions import RayError, RayTaskError
+from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+from mnist_core.errors import UserError
+from mnist_core.registry import Registry, Run
+from mnist_core.runs import KerasFile, record_run
+
+POLL_SECONDS = 0.2  # how often the server fetches a run's events, and how often a worker looks for Stop
+LOST_WORKER = ("The lab computer training this run stopped (switched off, disconnected or out of memory). "
+               "Train again: another computer will take it.")
+log = logging.getLogger(__name__)
+
+
+@ray.remote(num_cpus=0)
+class Progress:
+    """A run's mailbox: the worker posts events and its whereabouts, the server takes them and may ask to stop."""
+
+    def __init__(self):
+        self.events: list[dict] = []
+        self.stop_requested = False
+        self.worker: dict | None = None
+
+    def started(self, worker: dict) -> None:
+        self.worker = worker
+
+    def post(self, event: dict) -> None:
+        self.events.append(event)
+
+    def take(self) -> list[dict]:
+        events, self.events = self.events, []
+        return events
+
+    def request_stop(self) -> None:
+        self.stop_requested = True
+
+    def should_stop(self) -> bool:
+        return self.stop_requested
+
+    def where(self) -> dict | None:
+        """The worker's node, host and process id once it has started."""
+        return self.worker
+
+
+@ray.remote(max_calls=1, max_retries=0)
+def train_on_worker(config: dict, progress) -> dict:
+    """Train one run on a lab PC; returns the model file's bytes, the metrics and whether it was stopped.
+
+    ``max_calls=1``: the worker process exits afterwards, so TensorFlow's memory goes back to the PC.
+    No retries: a run whose PC went away fails plainly instead of starting again unseen.
+    """
+    import socket
+
+    context = ray.get_runtime_context()
+    cpus = max(1, round(context.get_assigned_resources().get("CPU", 1)))
+    import tensorflow as tf  # first import in this fresh process: the thread pools can still be sized
+
+    tf.config.threading.set_intra_op_parallelism_threads(cpus)
+    tf.config.threading.set_inter_op_parallelism_threads(cpus)
+    from mnist_core.config import TrainConfig
+    from mnist_core.trainer import train
+
+    progress.started.remote({"node": context.get_node_id(), "host": socket.gethostname(), "pid": os.getpid(),
+                             "cpus": cpus})
+    checked = [0.0, False]  # when Stop was last asked for, and the answer
+
+    def should_stop() -> bool:
+        if time.monotonic() - checked[0] >= POLL_SECONDS:
+            checked[:] = [time.monotonic(), ray.get(progress.should_stop.remote())]
+        return checked[1]
+
+    result = train(TrainConfig.from_dict(config), on_event=progress.post.remote, should_stop=should_stop)
+    ray.get(progress.where.remote())  # the actor runs our calls in order: every event is in before we return
+    with tempfile.TemporaryDirectory(prefix="mnist-studio-run-") as folder:
+        path = Path(folder) / "model.keras"
+        result.model.save(path)
+        return {"model": path.read_bytes(), "metrics": result.metrics, "stopped": result.stopped}
+
+
+class RemoteResult:
+    """What ``record_run`` needs from a training: the model (as file bytes), its metrics, whether stopped."""
+
+    def __init__(self, returned: dict):
+        self.model = KerasFile(returned["model"])
+        self.metrics = returned["metrics"]
+        self.stopped = returned["stopped"]
+        self.model_bytes = len(returned["model"])
+
+
+class RayRunner:
+    """Trains each run as a Ray task with ``cpus_per_run`` CPUs; call it like ``runs.execute_run``."""
+
+    def __init__(self, cpus_per_run: int = 2):
+        self.cpus_per_run = cpus_per_run
+        self._progress: dict[int, object] = {}  # run id -> its Progress actor, while it trains
+
+    def __call__(
+        self,
+        registry: Registry,
+        run_id: int,
+        on_event: Callable[[dict], None] | None = None,
+        should_stop: Callable[[], bool] | None = None,
+    ) -> Run:
+        def training(config, emit, stop):
+            return self._train(run_id, config.to_dict(), emit, stop or (lambda: False))
+
+        return record_run(registry, run_id, training, on_event, should_stop)
+
+    def worker_of(self, run_id: int) -> dict | None:
+        """Where run ``run_id`` trains (node, host, pid, cpus), or None before its worker started or after it ended."""
+        progress = self._progress.get(run_id)
+        return ray.get(progress.where.remote()) if progress is not None else None
+
+    def _train(self, run_id: int, config: dict, emit, should_stop) -> RemoteResult:
+        # The actor lives on this server's node, so it outlives any lab PC that goes away.
+        here = NodeAffinitySchedulingStrategy(node_id=ray.get_runtime_context().get_node_id(), soft=False)
+        progress = Progress.options(scheduling_strategy=here).remote()
+        self._progress[run_id] = progress
+        try:
+            task = train_on_worker.options(num_cpus=self.cpus_per_run).remote(config, progress)
+            stop_sent = False
+            while True:
+                done, _ = ray.wait([task], timeout=POLL_SECONDS)
+                for event in ray.get(progress.take.remote()):
+                    emit(event)
+                if not stop_sent and should_stop():
+                    progress.request_stop.remote()
+                    stop_sent = True
+                if done:
+                    break
+            try:
+                return RemoteResult(ray.get(task))
+            except RayTaskError as error:  # the training itself failed: the worker's own error, as if local
+                cause = error.cause
+                raise cause if isinstance(cause, Exception) else UserError(str(error).splitlines()[0]) from None
+            except RayError as error:  # the worker, its PC or the connection went away
+                log.warning("Run %d lost its worker: %s", run_id, error)
+                raise UserError(LOST_WORKER) from None
+        finally:
+            del self._progress[run_id]
+            ray.kill(progress)
