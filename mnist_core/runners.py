@@ -53,7 +53,7 @@ def choose_runner() -> RunnerChoice:
         cpus_per_run = DEFAULT_CPUS_PER_RUN
     problem = _connect(address)
     if problem:
-        local.notice = f"The Ray cluster at {address} cannot be used ({problem}): training on this server instead."
+        local.notice = f"Training on this server: the Ray cluster at {address} cannot be used ({problem})."
         log.warning(local.notice)
         return local
     import ray

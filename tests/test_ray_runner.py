@@ -54,8 +54,8 @@ def test_an_unreachable_cluster_at_start_up_falls_back_to_this_server_and_says_s
     with caplog.at_level("WARNING"):
         manager = runners.start_job_manager(registry)
     assert manager._runner is execute_run and not ray.is_initialized()
-    assert manager.notice == (f"The Ray cluster at {address} cannot be used (nothing answers at {address}; expected "
-                              "host:port of `ray start --head`, or auto): training on this server instead.")
+    assert manager.notice == (f"Training on this server: the Ray cluster at {address} cannot be used (nothing answers "
+                              f"at {address}; expected host:port of `ray start --head`, or auto).")
     assert caplog.text.count("cannot be used") == 1
     run_id = manager.submit(SMALL.replace(epochs=1, train_size=1000), owner="ann")
     wait_for(lambda: not manager.busy())
