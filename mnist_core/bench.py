@@ -6,8 +6,9 @@ our trainer are alternated (plain, ours, plain, ours) and compared by the
 ratio of their medians, with the absolute times beside it. Timings are wall
 clock, from NumPy data in memory to a trained model with its test accuracy
 (building the model and the test-set evaluation each epoch included on both
-sides). Then the CNN preset, the latency of one prediction, and the app
-server's cold start and memory.
+sides). Then the CNN preset, the latency of one prediction, the app
+server's cold start and memory, and a class's makespan: K seed-preset runs
+submitted at once, on the local runner and on Ray (mnist_core/class_makespan.py).
 
 ``--quick`` (1 epoch on 6,000 images) only checks that the bench runs end to
 end; its numbers mean little.
@@ -16,6 +17,7 @@ end; its numbers mean little.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 import platform
 import shutil
@@ -38,11 +40,16 @@ QUICK_ROUNDS = 2
 PREDICTOR_CALLS = 200
 PREDICT_CALLS = 30  # model.predict takes tens of milliseconds a call: fewer are enough for the contrast
 SERVER_TIMEOUT_S = 120
+CLASS_RUNS = 4  # seed-preset runs submitted at once for the class makespan (about 35 s each way on 2 cores)
+QUICK_CLASS_RUNS = 2
 DRAW_READY_TEXT = "Draw a digit"
 
 
-def run_bench(quick: bool = False, log=print) -> dict:
-    """Run every measurement, ``log`` a line for each, and return them all as one dict."""
+def run_bench(quick: bool = False, log=print, class_runs: int | None = None) -> dict:
+    """Run every measurement, ``log`` a line for each, and return them all as one dict.
+
+    ``class_runs``: how many runs the class makespan submits at once (default 4, 2 when quick; 0 skips it).
+    """
     started = time.perf_counter()
     result = {"quick": quick, "machine": machine()}
     log(describe_machine(result["machine"]))
@@ -62,6 +69,15 @@ def run_bench(quick: bool = False, log=print) -> dict:
 
     result["server"] = server_cold_start()
     log(describe_server(result["server"]))
+
+    class_runs = (QUICK_CLASS_RUNS if quick else CLASS_RUNS) if class_runs is None else class_runs
+    if class_runs and importlib.util.find_spec("ray") is None:
+        log("Class makespan skipped: Ray is not installed (`pip install -r requirements-lab.txt`).")
+    elif class_runs:
+        from mnist_core.class_makespan import class_makespan, describe_class_makespan
+
+        result["class_makespan"] = class_makespan(seed, class_runs)
+        log(describe_class_makespan(result["class_makespan"]))
     result["bench_seconds"] = time.perf_counter() - started
     return result
 

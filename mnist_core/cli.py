@@ -109,6 +109,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench = commands.add_parser("bench", help="time training, prediction and the app's start on this machine")
     bench.add_argument("--quick", action="store_true",
                        help="1 epoch on 6,000 images: only checks that the bench runs, the numbers mean little")
+    bench.add_argument("--class-runs", type=_whole(0, 64), metavar="K",
+                       help="seed-preset runs submitted at once for the class makespan, local vs Ray "
+                            "(default 4, 2 with --quick; 0 skips it)")
     bench.add_argument("--json", action="store_true", help="print the results as one JSON line at the end")
     return parser
 
@@ -291,7 +294,7 @@ def _bench(args) -> int:
     from mnist_core.bench import run_bench
 
     print("Benchmarking on this machine (a few minutes; --quick for a smoke test)...", file=sys.stderr)
-    result = run_bench(quick=args.quick, log=lambda line: print(line, flush=True))
+    result = run_bench(quick=args.quick, log=lambda line: print(line, flush=True), class_runs=args.class_runs)
     if args.json:
         print(json.dumps(result))
     return 0
