@@ -50,8 +50,19 @@ def test_the_quick_bench_runs_end_to_end_and_ends_with_one_json_line(tmp_path):
     assert {"method", "measured", "health_seconds", "ready_seconds", "rss_mb"} <= set(server)
     assert 0 < server["health_seconds"] <= server["ready_seconds"] and server["rss_mb"] > 0
 
+    makespan = summary["class_makespan"]  # two runs at once, local runner then Ray on this machine's cores
+    assert makespan["runs"] == 2 and makespan["ray_start_seconds"] > 0
+    for side in ("local", "ray"):
+        assert makespan[side]["makespan_seconds"] >= max(makespan[side]["fit_seconds"])
+        assert 0 < makespan[side]["first_run_overhead_seconds"] < makespan[side]["makespan_seconds"]
+        assert makespan[side]["model_bytes"] > 100_000 and makespan[side]["registry_write_seconds"] > 0
+    # Same seeds, code and data: Ray's workers train the local runner's models (up to float rounding across
+    # thread counts).
+    assert makespan["ray"]["test_accuracies"] == pytest.approx(makespan["local"]["test_accuracies"], abs=0.01)
+
     text = "\n".join(lines[:-1])
-    for words in ("Machine:", "faster than plain Keras", "CNN preset", "Predictor p50", "App cold start"):
+    for words in ("Machine:", "faster than plain Keras", "CNN preset", "Predictor p50", "App cold start",
+                  "Class makespan"):
         assert words in text, text
 
 
