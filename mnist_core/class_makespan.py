@@ -32,14 +32,14 @@ def class_makespan(config: TrainConfig, runs: int, cpus_per_run: int = DEFAULT_C
 
     result = {"config": config.describe(), "epochs": config.epochs, "train_size": config.train_size, "runs": runs,
               "cores": os.cpu_count()}
-    result["local"] = {"parallel": default_parallel_runs(), **_makespan(config, runs, execute_run,
-                                                                        default_parallel_runs())}
+    parallel = default_parallel_runs()
+    result["local"] = {"parallel": parallel, **_makespan(config, runs, execute_run, parallel)}
     import ray
 
     from mnist_core.ray_runner import RayRunner
 
     started = time.perf_counter()
-    ray.init(num_cpus=os.cpu_count(), include_dashboard=False, log_to_driver=False)
+    ray.init(address="local", num_cpus=os.cpu_count(), include_dashboard=False, log_to_driver=False)
     try:
         result["ray_start_seconds"] = time.perf_counter() - started
         runner = RayRunner(cpus_per_run)

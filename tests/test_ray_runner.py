@@ -71,8 +71,8 @@ def test_without_an_address_the_app_trains_here_without_ray(registry, monkeypatc
 
 @pytest.fixture
 def one_node():
-    """A real single-node cluster of 2 CPUs in this process; the app's factory finds it connected."""
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    """A real single-node cluster of 2 CPUs started by this process (a new one, even if `ray start` runs here)."""
+    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False)
     try:
         yield
     finally:
