@@ -26,7 +26,7 @@ RAY_PORTS := --node-manager-port=6380 --object-manager-port=6381 --runtime-env-a
 
 lab: $(VENV)/.installed-lab
 	RAY_AUTH_MODE=token $(RAY) get-auth-token --generate >/dev/null
-	RAY_AUTH_MODE=token $(RAY) start --head --port=6379 --include-dashboard=false $(RAY_PORTS)
+	RAY_AUTH_MODE=token PYTHONPATH=$(CURDIR) $(RAY) start --head --port=6379 --include-dashboard=false $(RAY_PORTS)
 	@echo "On each student PC, in its copy of this project: make lab-join HEAD=$$(hostname -I | cut -d' ' -f1) TOKEN=$$(RAY_AUTH_MODE=token $(RAY) get-auth-token)"
 	export RAY_AUTH_MODE=token; trap '$(RAY) stop' EXIT; \
 	MNIST_STUDIO_RAY_ADDRESS=auto $(PY) -m streamlit run app.py --server.port $(PORT)

@@ -40,6 +40,8 @@ from mnist_core.runs import KerasFile, record_run
 POLL_SECONDS = 0.2  # how often the server fetches a run's events, and how often a worker looks for Stop
 LOST_WORKER = ("The lab computer training this run stopped (switched off, disconnected or out of memory). "
                "Train again: another computer will take it.")
+NO_PROJECT = ("A lab computer has no copy of MNIST Studio where Ray looks for it: on each PC, run "
+              "`make lab-join` from the project's folder.")
 log = logging.getLogger(__name__)
 
 
@@ -163,6 +165,8 @@ class RayRunner:
                 return RemoteResult(ray.get(task))
             except RayTaskError as error:  # the training itself failed: the worker's own error, as if local
                 cause = error.cause
+                if isinstance(cause, ModuleNotFoundError) and cause.name == "mnist_core":
+                    raise UserError(NO_PROJECT) from None
                 raise cause if isinstance(cause, Exception) else UserError(str(error).splitlines()[0]) from None
             except RayError as error:  # the worker, its PC or the connection went away
                 log.warning("Run %d lost its worker: %s", run_id, error)
