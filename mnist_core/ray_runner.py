@@ -4,8 +4,8 @@
 uses it unchanged: per run it starts one Ray Core task in a fresh worker
 process, on whichever PC has free CPUs. What travels:
 
-- to the worker: the run's config as a dict, and a handle to a small
-  ``Progress`` actor that lives on this server's node. The worker imports
+- to the worker: the run's id and config as a dict, and a handle to the
+  server's one small ``Progress`` actor (a mailbox per run) on its own node. The worker imports
   ``mnist_core`` from its own copy of the project and reads MNIST from it,
   checked against the same checksums (``mnist_core.data``);
 - to the server: each batch and epoch event through the actor (this side
@@ -47,36 +47,41 @@ log = logging.getLogger(__name__)
 
 @ray.remote(num_cpus=0)
 class Progress:
-    """A run's mailbox: the worker posts events and its whereabouts, the server takes them and may ask to stop."""
+    """The runs' mailboxes, one actor per server: workers post events and where they are, the server takes
+    them and may ask a run to stop. Its calls are small and quick, so one process serves a whole class."""
 
     def __init__(self):
-        self.events: list[dict] = []
-        self.stop_requested = False
-        self.worker: dict | None = None
+        self.events: dict[int, list[dict]] = {}
+        self.stops: set[int] = set()
+        self.workers: dict[int, dict] = {}
 
-    def started(self, worker: dict) -> None:
-        self.worker = worker
+    def started(self, run_id: int, worker: dict) -> None:
+        self.workers[run_id] = worker
 
-    def post(self, event: dict) -> None:
-        self.events.append(event)
+    def post(self, run_id: int, event: dict) -> None:
+        self.events.setdefault(run_id, []).append(event)
 
-    def take(self) -> list[dict]:
-        events, self.events = self.events, []
-        return events
+    def take(self, run_id: int) -> list[dict]:
+        return self.events.pop(run_id, [])
 
-    def request_stop(self) -> None:
-        self.stop_requested = True
+    def request_stop(self, run_id: int) -> None:
+        self.stops.add(run_id)
 
-    def should_stop(self) -> bool:
-        return self.stop_requested
+    def should_stop(self, run_id: int) -> bool:
+        return run_id in self.stops
 
-    def where(self) -> dict | None:
-        """The worker's node, host and process id once it has started."""
-        return self.worker
+    def where(self, run_id: int) -> dict | None:
+        """The worker's node, host, process id and CPUs once it has started."""
+        return self.workers.get(run_id)
+
+    def forget(self, run_id: int) -> None:
+        for table in (self.events, self.workers):
+            table.pop(run_id, None)
+        self.stops.discard(run_id)
 
 
 @ray.remote(max_calls=1, max_retries=0)
-def train_on_worker(config: dict, progress) -> dict:
+def train_on_worker(run_id: int, config: dict, progress) -> dict:
     """Train one run on a lab PC; returns the model file's bytes, the metrics and whether it was stopped.
 
     ``max_calls=1``: the worker process exits afterwards, so TensorFlow's memory goes back to the PC.
@@ -86,6 +91,8 @@ def train_on_worker(config: dict, progress) -> dict:
 
     context = ray.get_runtime_context()
     cpus = max(1, round(context.get_assigned_resources().get("CPU", 1)))
+    progress.started.remote(run_id, {"node": context.get_node_id(), "host": socket.gethostname(), "pid": os.getpid(),
+                             "cpus": cpus})
     import tensorflow as tf  # first import in this fresh process: the thread pools can still be sized
 
     tf.config.threading.set_intra_op_parallelism_threads(cpus)
@@ -93,17 +100,16 @@ def train_on_worker(config: dict, progress) -> dict:
     from mnist_core.config import TrainConfig
     from mnist_core.trainer import train
 
-    progress.started.remote({"node": context.get_node_id(), "host": socket.gethostname(), "pid": os.getpid(),
-                             "cpus": cpus})
     checked = [0.0, False]  # when Stop was last asked for, and the answer
 
     def should_stop() -> bool:
         if time.monotonic() - checked[0] >= POLL_SECONDS:
-            checked[:] = [time.monotonic(), ray.get(progress.should_stop.remote())]
+            checked[:] = [time.monotonic(), ray.get(progress.should_stop.remote(run_id))]
         return checked[1]
 
-    result = train(TrainConfig.from_dict(config), on_event=progress.post.remote, should_stop=should_stop)
-    ray.get(progress.where.remote())  # the actor runs our calls in order: every event is in before we return
+    result = train(TrainConfig.from_dict(config), on_event=lambda event: progress.post.remote(run_id, event),
+                   should_stop=should_stop)
+    ray.get(progress.where.remote(run_id))  # the actor runs our calls in order: every event is in before we return
     with tempfile.TemporaryDirectory(prefix="mnist-studio-run-") as folder:
         path = Path(folder) / "model.keras"
         result.model.save(path)
@@ -117,15 +123,19 @@ class RemoteResult:
         self.model = KerasFile(returned["model"])
         self.metrics = returned["metrics"]
         self.stopped = returned["stopped"]
-        self.model_bytes = len(returned["model"])
 
 
 class RayRunner:
-    """Trains each run as a Ray task with ``cpus_per_run`` CPUs; call it like ``runs.execute_run``."""
+    """Trains each run as a Ray task with ``cpus_per_run`` CPUs; call it like ``runs.execute_run``.
+
+    Create it once this process is connected to Ray (``ray.init``).
+    """
 
     def __init__(self, cpus_per_run: int = 2):
         self.cpus_per_run = cpus_per_run
-        self._progress: dict[int, object] = {}  # run id -> its Progress actor, while it trains
+        # On this server's node, so it outlives any lab PC that goes away.
+        here = NodeAffinitySchedulingStrategy(node_id=ray.get_runtime_context().get_node_id(), soft=False)
+        self._progress = Progress.options(scheduling_strategy=here).remote()
 
     def __call__(
         self,
@@ -141,23 +151,19 @@ class RayRunner:
 
     def worker_of(self, run_id: int) -> dict | None:
         """Where run ``run_id`` trains (node, host, pid, cpus), or None before its worker started or after it ended."""
-        progress = self._progress.get(run_id)
-        return ray.get(progress.where.remote()) if progress is not None else None
+        return ray.get(self._progress.where.remote(run_id))
 
     def _train(self, run_id: int, config: dict, emit, should_stop) -> RemoteResult:
-        # The actor lives on this server's node, so it outlives any lab PC that goes away.
-        here = NodeAffinitySchedulingStrategy(node_id=ray.get_runtime_context().get_node_id(), soft=False)
-        progress = Progress.options(scheduling_strategy=here).remote()
-        self._progress[run_id] = progress
+        progress = self._progress
         try:
-            task = train_on_worker.options(num_cpus=self.cpus_per_run).remote(config, progress)
+            task = train_on_worker.options(num_cpus=self.cpus_per_run).remote(run_id, config, progress)
             stop_sent = False
             while True:
                 done, _ = ray.wait([task], timeout=POLL_SECONDS)
-                for event in ray.get(progress.take.remote()):
+                for event in ray.get(progress.take.remote(run_id)):
                     emit(event)
                 if not stop_sent and should_stop():
-                    progress.request_stop.remote()
+                    progress.request_stop.remote(run_id)
                     stop_sent = True
                 if done:
                     break
@@ -172,5 +178,4 @@ class RayRunner:
                 log.warning("Run %d lost its worker: %s", run_id, error)
                 raise UserError(LOST_WORKER) from None
         finally:
-            del self._progress[run_id]
-            ray.kill(progress)
+            progress.forget.remote(run_id)

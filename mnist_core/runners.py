@@ -31,7 +31,6 @@ log = logging.getLogger(__name__)
 class RunnerChoice:
     runner: Callable  # called like runs.execute_run
     max_parallel: int
-    where: str  # where runs train, in words
     notice: str | None = None  # why this is not what MNIST_STUDIO_RAY_ADDRESS asked for, to say once
 
 
@@ -44,7 +43,7 @@ def choose_runner() -> RunnerChoice:
     PC shows as starting rather than as a place in the server's queue.
     """
     address = (os.environ.get(RAY_ADDRESS) or "").strip()
-    local = RunnerChoice(execute_run, default_parallel_runs(), "on this server")
+    local = RunnerChoice(execute_run, default_parallel_runs())
     if not address:
         return local
     try:
@@ -62,9 +61,8 @@ def choose_runner() -> RunnerChoice:
 
     cpus = int(ray.cluster_resources().get("CPU", 0))
     parallel = default_parallel_runs() if os.environ.get("MNIST_STUDIO_PARALLEL_RUNS") else RAY_RUNS_IN_FLIGHT
-    where = f"on the Ray cluster at {address} ({cpus} CPUs now, {cpus_per_run} per run)"
-    log.warning("Training runs %s.", where)
-    return RunnerChoice(RayRunner(cpus_per_run), parallel, where)
+    log.warning("Training runs on the Ray cluster at %s (%d CPUs now, %d per run).", address, cpus, cpus_per_run)
+    return RunnerChoice(RayRunner(cpus_per_run), parallel)
 
 
 def start_job_manager(registry: Registry) -> JobManager:

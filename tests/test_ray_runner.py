@@ -137,11 +137,18 @@ def test_a_worker_killed_mid_run_fails_that_run_plainly_and_the_other_run_finish
     runner = RayRunner(cpus_per_run=1)
     manager = JobManager(registry, max_parallel=2, runner=runner)
     doomed = manager.submit(LONG, owner="ann")
-    other = manager.submit(SMALL.replace(epochs=8), owner="bob")
-    wait_for(lambda: manager.live(doomed).batches and manager.live(other).batches)
-    workers = [runner.worker_of(doomed), runner.worker_of(other)]
-    assert workers[0]["node"] != workers[1]["node"], "one run per 1-CPU node"
-    os.kill(workers[0]["pid"], signal.SIGKILL)  # as if that PC were switched off mid-run
+    other = manager.submit(SMALL.replace(epochs=30), owner="bob")
+    workers = {}
+
+    def both_training():
+        for run_id in (doomed, other):
+            if run_id not in workers and manager.live(run_id).batches:
+                workers[run_id] = runner.worker_of(run_id)
+        return len(workers) == 2
+
+    wait_for(both_training)
+    assert workers[doomed]["node"] != workers[other]["node"], "one run per 1-CPU node"
+    os.kill(workers[doomed]["pid"], signal.SIGKILL)  # as if that PC were switched off mid-run
     wait_for(lambda: not manager.busy())
     assert manager.live(doomed).status == "failed" and manager.live(doomed).error == LOST_WORKER
     assert registry.get(doomed).status == "failed" and registry.get(doomed).error == LOST_WORKER
