@@ -100,12 +100,16 @@ def train_on_worker(run_id: int, config: dict, progress) -> dict:
     from mnist_core.config import TrainConfig
     from mnist_core.trainer import train
 
-    checked = [0.0, False]  # when Stop was last asked for, and the answer
+    asked = [progress.should_stop.remote(run_id)]  # the question in flight
 
     def should_stop() -> bool:
-        if time.monotonic() - checked[0] >= POLL_SECONDS:
-            checked[:] = [time.monotonic(), ray.get(progress.should_stop.remote(run_id))]
-        return checked[1]
+        """Never waits: a task blocked in ray.get lends its CPUs to the next task, and two runs would share them."""
+        if not ray.wait(asked, timeout=0)[0]:
+            return False
+        if ray.get(asked[0]):
+            return True
+        asked[0] = progress.should_stop.remote(run_id)
+        return False
 
     result = train(TrainConfig.from_dict(config), on_event=lambda event: progress.post.remote(run_id, event),
                    should_stop=should_stop)
