@@ -10,9 +10,11 @@ import pytest
 
 os.environ["MNIST_STUDIO_HOME"] = tempfile.mkdtemp(prefix="mnist-studio-tests-")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# Ray clusters started by the tests keep their sockets and logs here, which tells their processes apart.
+os.environ["RAY_TMPDIR"] = tempfile.mkdtemp(prefix="msray-")
 
 def ray_processes() -> set[int]:
-    """Pids of Ray's processes (raylets, GCS servers, agents, workers) running as us on this machine."""
+    """Pids of the Ray processes (raylets, GCS servers, agents) of clusters these tests started."""
     found = set()
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
@@ -23,7 +25,7 @@ def ray_processes() -> set[int]:
             owned = os.stat(entry.path).st_uid == os.getuid()
         except OSError:
             continue
-        if owned and ("/site-packages/ray/" in command or command.startswith("ray::")):
+        if owned and "/site-packages/ray/" in command and os.environ["RAY_TMPDIR"] in command:
             found.add(int(entry.name))
     return found
 
@@ -37,7 +39,7 @@ def no_stray_ray_processes():
     while (left := ray_processes() - before) and time.monotonic() < deadline:
         time.sleep(0.5)
     if left:
-        for pid in left:  # only processes that appeared during this session, so ours
+        for pid in left:  # processes of our own clusters only
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
         pytest.fail(f"Ray processes left running after the tests (now killed): {sorted(left)}", pytrace=False)

