@@ -69,8 +69,9 @@ def _validation(text: str) -> int | str:
         return _whole(*LIMITS["validation"])(text)
     except argparse.ArgumentTypeError:
         low, high = LIMITS["validation"]
-        raise argparse.ArgumentTypeError(f"must be 'test' or a whole number of training images from {low:,} to "
-                                         f"{high:,} (got {text!r})") from None
+        raise argparse.ArgumentTypeError(
+            f"must be 'test' or a whole number of training images from {low:,} to {high:,} (got {text!r})"
+        ) from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -78,26 +79,43 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     train = commands.add_parser("train", help="train a model and record it as a run")
-    train.add_argument("--preset", default="seed", choices=list(PRESETS),
-                       help="starting hyperparameters (default: seed, the notebook's MLP)")
+    train.add_argument(
+        "--preset",
+        default="seed",
+        choices=list(PRESETS),
+        help="starting hyperparameters (default: seed, the notebook's MLP)",
+    )
     train.add_argument("--epochs", type=_whole(*LIMITS["epochs"]))
     units = _whole(*LIMITS["units"])
-    train.add_argument("--units", type=_list_of(units, "layer sizes", LIMITS["hidden_layers"][1]),
-                       help="units of each hidden layer, e.g. 256,128")
+    train.add_argument(
+        "--units",
+        type=_list_of(units, "layer sizes", LIMITS["hidden_layers"][1]),
+        help="units of each hidden layer, e.g. 256,128",
+    )
     filters = _whole(*LIMITS["conv_filters"])
-    train.add_argument("--filters", type=_list_of(filters, "filter counts", LIMITS["conv_layers"][1]),
-                       help="filters of each convolution layer (CNN only), e.g. 32,64")
+    train.add_argument(
+        "--filters",
+        type=_list_of(filters, "filter counts", LIMITS["conv_layers"][1]),
+        help="filters of each convolution layer (CNN only), e.g. 32,64",
+    )
     rate = _number(*LIMITS["dropout"])
-    train.add_argument("--dropout", type=_list_of(rate, "rates", LIMITS["hidden_layers"][1]),
-                       help="dropout after the first hidden layer (as in the seed), or one rate per layer, e.g. 0.2,0.2")
+    train.add_argument(
+        "--dropout",
+        type=_list_of(rate, "rates", LIMITS["hidden_layers"][1]),
+        help="dropout after the first hidden layer (as in the seed), or one rate per layer, e.g. 0.2,0.2",
+    )
     train.add_argument("--batch-size", type=_whole(*LIMITS["batch_size"]))
     train.add_argument("--learning-rate", type=_number(0, 10, low_open=True))
     train.add_argument("--optimizer", choices=list(OPTIMIZERS))
-    train.add_argument("--train-size", type=_whole(*LIMITS["train_size"]),
-                       help="how many training images to use (default: all 60,000)")
-    train.add_argument("--validation", type=_validation,
-                       help="what each epoch is checked on: N training images held out (e.g. 5000), or 'test' for "
-                            "the test set as the seed notebook does (default: the preset's; seed: test, cnn: 5000)")
+    train.add_argument(
+        "--train-size", type=_whole(*LIMITS["train_size"]), help="how many training images to use (default: all 60,000)"
+    )
+    train.add_argument(
+        "--validation",
+        type=_validation,
+        help="what each epoch is checked on: N training images held out (e.g. 5000), or 'test' for "
+        "the test set as the seed notebook does (default: the preset's; seed: test, cnn: 5000)",
+    )
     train.add_argument("--augment", action="store_true", help="train on shifted, rotated, scaled, distorted digits")
     train.add_argument("--seed", type=_whole(0, 2**31 - 1))
     train.add_argument("--name", help="run name: letters, digits, spaces, '-' and '_', at most 64 characters")
@@ -116,17 +134,31 @@ def build_parser() -> argparse.ArgumentParser:
     study = commands.add_parser("study", help="train each variant of an ablation study and compare them")
     study.add_argument("study", choices=list(STUDIES), help="which study: dropout (the seed notebook's)")
     study.add_argument("--epochs", type=_whole(*LIMITS["epochs"]), help="epochs per variant (default: 10)")
-    study.add_argument("--train-size", type=_whole(*LIMITS["train_size"]),
-                       help="training images per variant (default: all 60,000)")
+    study.add_argument(
+        "--train-size", type=_whole(*LIMITS["train_size"]), help="training images per variant (default: all 60,000)"
+    )
     study.add_argument("--json", action="store_true", help="print the results as one JSON line at the end")
 
-    commands.add_parser("default-model", help="retrain models/default.keras from its recipe with today's code, "
-                                              "then measure it and write its model card's table (about 10 minutes)")
+    commands.add_parser(
+        "default-model",
+        help="retrain models/default.keras from its recipe with today's code, "
+        "then measure it and write its model card's table (about 10 minutes)",
+    )
     commands.add_parser("model-card", help="measure models/default.keras and write its model card's table")
 
     bench = commands.add_parser("bench", help="time training, prediction and the app's start on this machine")
-    bench.add_argument("--quick", action="store_true",
-                       help="1 epoch on 6,000 images: only checks that the bench runs, the numbers mean little")
+    bench.add_argument(
+        "--quick",
+        action="store_true",
+        help="1 epoch on 6,000 images: only checks that the bench runs, the numbers mean little",
+    )
+    bench.add_argument(
+        "--class-runs",
+        type=_whole(0, 64),
+        metavar="K",
+        help="seed-preset runs submitted at once for the class makespan, local vs Ray "
+        "(default 4, 2 with --quick; 0 skips it)",
+    )
     bench.add_argument("--json", action="store_true", help="print the results as one JSON line at the end")
     return parser
 
@@ -165,8 +197,15 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return {"train": _train, "evaluate": _evaluate, "runs": _runs, "study": _study,
-                "bench": _bench, "default-model": _default_model, "model-card": _model_card}[args.command](args)
+        return {
+            "train": _train,
+            "evaluate": _evaluate,
+            "runs": _runs,
+            "study": _study,
+            "bench": _bench,
+            "default-model": _default_model,
+            "model-card": _model_card,
+        }[args.command](args)
     except UserError as error:
         print(f"python -m mnist_core: error: {error}", file=sys.stderr)
         return EXIT_USAGE
@@ -184,9 +223,12 @@ def _train(args) -> int:
     registry = Registry()
     registry.mark_interrupted()
     run = registry.create_run(config.to_dict(), name=name, owner="cli")
-    print(f"Training {run.name}: {config.describe()}, {parameter_count(config):,} parameters, "
-          f"{config.epochs} epochs on {config.training_images:,} images, validated on "
-          f"{_validation_text(config)}.", file=sys.stderr)
+    print(
+        f"Training {run.name}: {config.describe()}, {parameter_count(config):,} parameters, "
+        f"{config.epochs} epochs on {config.training_images:,} images, validated on "
+        f"{_validation_text(config)}.",
+        file=sys.stderr,
+    )
 
     from mnist_core.runs import execute_run
 
@@ -199,8 +241,10 @@ def _train(args) -> int:
         try:
             shutil.copyfile(run.model_path, args.save_to)
         except OSError as error:
-            raise UserError(f"The model was trained and kept as run {run.name!r}, but could not be copied to "
-                            f"{args.save_to} ({error.strerror or error}).") from None
+            raise UserError(
+                f"The model was trained and kept as run {run.name!r}, but could not be copied to "
+                f"{args.save_to} ({error.strerror or error})."
+            ) from None
     summary = {
         "run": run.name,
         "params": parameter_count(config),
@@ -213,9 +257,12 @@ def _train(args) -> int:
         "fit_seconds": run.metrics["fit_seconds"],
         "history": run.history,
     }
-    print(f"{run.name}: {run.status}, validation accuracy {summary['val_accuracy']:.2%}, "
-          f"test accuracy {summary['test_accuracy']:.2%} (once, at the end), train accuracy {summary['train_accuracy'] or 0:.2%}, {summary['fit_seconds']:.1f} s of training. "
-          f"Model: {run.model_path}")
+    print(
+        f"{run.name}: {run.status}, validation accuracy {summary['val_accuracy']:.2%}, "
+        f"test accuracy {summary['test_accuracy']:.2%} (once, at the end), "
+        f"train accuracy {summary['train_accuracy'] or 0:.2%}, {summary['fit_seconds']:.1f} s of training. "
+        f"Model: {run.model_path}"
+    )
     if args.json:
         print(json.dumps(summary))
     return 0
@@ -241,8 +288,16 @@ def _evaluate(args) -> int:
     test_loss, test_accuracy = evaluate_arrays(model, data.x_test / 255.0, data.y_test.astype("int64"))
     print(f"{label}: test accuracy {test_accuracy:.2%}, test loss {test_loss:.4f} on 10,000 MNIST test images.")
     if args.json:
-        print(json.dumps({"model": str(path), "test_accuracy": test_accuracy, "test_loss": test_loss,
-                          "params": model.count_params()}))
+        print(
+            json.dumps(
+                {
+                    "model": str(path),
+                    "test_accuracy": test_accuracy,
+                    "test_loss": test_loss,
+                    "params": model.count_params(),
+                }
+            )
+        )
     return 0
 
 
@@ -251,8 +306,21 @@ def _runs(args) -> int:
 
     runs = Registry().list_runs()
     if args.json:
-        print(json.dumps([{"id": r.id, "name": r.name, "status": r.status, "config": r.config,
-                           "metrics": r.metrics, "seconds": r.seconds} for r in runs]))
+        print(
+            json.dumps(
+                [
+                    {
+                        "id": r.id,
+                        "name": r.name,
+                        "status": r.status,
+                        "config": r.config,
+                        "metrics": r.metrics,
+                        "seconds": r.seconds,
+                    }
+                    for r in runs
+                ]
+            )
+        )
         return 0
     if not runs:
         print("No runs yet: `python -m mnist_core train` starts one.")
@@ -281,29 +349,41 @@ def _study(args) -> int:
     with stop:
         for index, (label, config) in enumerate(variants, 1):
             run = registry.create_run(config.to_dict(), name=run_name(args.study, label, number), owner="cli")
-            print(f"[{index}/{len(variants)}] {label}: {config.describe()}, {parameter_count(config):,} parameters, "
-                  f"{config.epochs} epochs on {config.train_size:,} images (run {run.name}).", file=sys.stderr)
+            print(
+                f"[{index}/{len(variants)}] {label}: {config.describe()}, {parameter_count(config):,} parameters, "
+                f"{config.epochs} epochs on {config.train_size:,} images (run {run.name}).",
+                file=sys.stderr,
+            )
             run = execute_run(registry, run.id, on_event=_ProgressBar(), should_stop=stop)
             train_accuracy, test_accuracy = run.metrics["train_accuracy"], run.metrics["test_accuracy"]
-            rows.append({
-                "label": label,
-                "run": run.name,
-                "status": run.status,
-                "dropout": config.dropouts[0],
-                "params": parameter_count(config),
-                "epochs": run.metrics["epochs_completed"],
-                "train_accuracy": train_accuracy,
-                "test_accuracy": test_accuracy,
-                "gap": train_accuracy - test_accuracy if train_accuracy is not None else None,
-                "test_loss": run.metrics["test_loss"],
-                "fit_seconds": run.metrics["fit_seconds"],
-            })
+            rows.append(
+                {
+                    "label": label,
+                    "run": run.name,
+                    "status": run.status,
+                    "dropout": config.dropouts[0],
+                    "params": parameter_count(config),
+                    "epochs": run.metrics["epochs_completed"],
+                    "train_accuracy": train_accuracy,
+                    "test_accuracy": test_accuracy,
+                    "gap": train_accuracy - test_accuracy if train_accuracy is not None else None,
+                    "test_loss": run.metrics["test_loss"],
+                    "fit_seconds": run.metrics["fit_seconds"],
+                }
+            )
             if stop.requested:
                 print(f"Study stopped after {index} of {len(variants)} variants.", file=sys.stderr)
                 break
-    percent = lambda value: "-" if value != value else f"{value:.2%}"  # NaN (no train accuracy) shows as -
-    print(study_table(rows).to_string(index=False, formatters={
-        "Dropout": "{:g}".format, "Train accuracy": percent, "Test accuracy": percent, "Gap": percent}))
+
+    def percent(value: float) -> str:
+        return "-" if value != value else f"{value:.2%}"  # NaN (no train accuracy) shows as -
+
+    print(
+        study_table(rows).to_string(
+            index=False,
+            formatters={"Dropout": "{:g}".format, "Train accuracy": percent, "Test accuracy": percent, "Gap": percent},
+        )
+    )
     if args.json:
         print(json.dumps({"study": args.study, "rows": rows}))
     return 0
@@ -328,7 +408,7 @@ def _bench(args) -> int:
     from mnist_core.bench import run_bench
 
     print("Benchmarking on this machine (a few minutes; --quick for a smoke test)...", file=sys.stderr)
-    result = run_bench(quick=args.quick, log=lambda line: print(line, flush=True))
+    result = run_bench(quick=args.quick, log=lambda line: print(line, flush=True), class_runs=args.class_runs)
     if args.json:
         print(json.dumps(result))
     return 0
@@ -382,9 +462,17 @@ class _ProgressBar:
         if event["kind"] == "batch" and self.tty:
             filled = int(30 * event["step"] / event["steps"])
             eta = f"{event['eta']:.0f} s left" if event["eta"] is not None else ""
-            print(f"\r{head} [{'#' * filled}{'.' * (30 - filled)}] loss {event['loss']:.4f} "
-                  f"accuracy {event['accuracy']:.4f} {eta}   ", end="", file=sys.stderr, flush=True)
+            print(
+                f"\r{head} [{'#' * filled}{'.' * (30 - filled)}] loss {event['loss']:.4f} "
+                f"accuracy {event['accuracy']:.4f} {eta}   ",
+                end="",
+                file=sys.stderr,
+                flush=True,
+            )
         elif event["kind"] == "epoch":
-            print(f"\r{head}: loss {event['loss']:.4f} accuracy {event['accuracy']:.4f} "
-                  f"validation loss {event['val_loss']:.4f} validation accuracy {event['val_accuracy']:.4f} "
-                  f"({event['seconds']:.1f} s){' ' * 12}", file=sys.stderr)
+            print(
+                f"\r{head}: loss {event['loss']:.4f} accuracy {event['accuracy']:.4f} "
+                f"validation loss {event['val_loss']:.4f} validation accuracy {event['val_accuracy']:.4f} "
+                f"({event['seconds']:.1f} s){' ' * 12}",
+                file=sys.stderr,
+            )

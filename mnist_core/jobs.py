@@ -12,12 +12,13 @@ import logging
 import os
 import threading
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from mnist_core.config import TrainConfig
 from mnist_core.errors import UserError
-from mnist_core.registry import ACTIVE, Registry
+from mnist_core.registry import ACTIVE, Registry, Run
 from mnist_core.runs import execute_run
 
 MAX_BATCH_POINTS = 600  # a long run's per-batch curve is thinned to every other point beyond this
@@ -42,14 +43,17 @@ class LiveRun:
 
 
 class JobRunner(Protocol):
-    """What the app needs from whatever trains its runs. ``JobManager`` below trains them on this
-    machine's threads; docs/scaling.md describes a runner backed by a cluster for a whole school."""
+    """How a run is trained, given its id in the registry: ``runs.execute_run`` on this machine's threads,
+    or ``ray_runner.RayRunner`` on a lab's PCs (``mnist_core.runners`` picks). The job manager calls it
+    from one of its worker threads; it records the run's outcome in the registry and returns the run."""
 
-    def submit(self, config: TrainConfig, owner: str | None, name: str | None = None) -> int: ...
-    def stop(self, run_id: int, requester: str | None, teacher: bool = False) -> None: ...
-    def live(self, run_id: int) -> "LiveRun | None": ...
-    def queue_position(self, run_id: int) -> int | None: ...
-    def runs_of(self, owner: str) -> list["LiveRun"]: ...
+    def __call__(
+        self,
+        registry: Registry,
+        run_id: int,
+        on_event: Callable[[dict], None] | None = None,
+        should_stop: Callable[[], bool] | None = None,
+    ) -> Run: ...
 
 
 def _runs(count: int) -> str:
@@ -57,15 +61,23 @@ def _runs(count: int) -> str:
 
 
 def default_parallel_runs() -> int:
-    """``MNIST_STUDIO_PARALLEL_RUNS`` if set, else 1: one run already keeps both cores busy."""
+    """``MNIST_STUDIO_PARALLEL_RUNS`` if set, else one run per two cores (at least one).
+
+    The trainer's TensorFlow kernels use about two cores well on these small models; giving one run
+    more cores speeds it up little, while two runs side by side on four cores finish nearly twice
+    the work. So a 2-core laptop trains one run at a time, as before, and an 8-core server four.
+    """
+    fallback = max(1, (os.cpu_count() or 2) // 2)
     try:
-        return max(1, int(os.environ.get("MNIST_STUDIO_PARALLEL_RUNS", "1")))
+        return max(1, int(os.environ.get("MNIST_STUDIO_PARALLEL_RUNS") or fallback))
     except ValueError:
-        return 1
+        return fallback
 
 
 class JobManager:
-    def __init__(self, registry: Registry, max_parallel: int | None = None, runner=execute_run):
+    notice: str | None = None  # set by mnist_core.runners when it could not use the runner asked for
+
+    def __init__(self, registry: Registry, max_parallel: int | None = None, runner: JobRunner = execute_run):
         self.registry = registry
         self.max_parallel = max_parallel or default_parallel_runs()
         self._runner = runner
@@ -76,13 +88,13 @@ class JobManager:
         for number in range(self.max_parallel):
             threading.Thread(target=self._work, name=f"trainer-{number + 1}", daemon=True).start()
 
-    def submit(self, config: TrainConfig, owner: str | None, name: str | None = None,
-               teacher: bool = False) -> int:
+    def submit(self, config: TrainConfig, owner: str | None, name: str | None = None, teacher: bool = False) -> int:
         """Queue a run; it starts as soon as a worker is free. Returns the run's id."""
         return self.submit_group([(config, name)], owner, teacher)[0]
 
-    def submit_group(self, runs: list[tuple[TrainConfig, str | None]], owner: str | None,
-                     teacher: bool = False) -> list[int]:
+    def submit_group(
+        self, runs: list[tuple[TrainConfig, str | None]], owner: str | None, teacher: bool = False
+    ) -> list[int]:
         """Queue several runs as one request (a study), in order; returns their ids.
 
         Fair shares: a student may have ``RUNS_PER_STUDENT`` runs waiting or training. A group is
@@ -110,11 +122,15 @@ class JobManager:
     def _check_share(self, owner: str | None, wanted: int) -> None:
         active = self.active_count(owner)
         if wanted > 1 and active:
-            raise UserError(f"You have {_runs(active)} waiting or training. A study queues {wanted} runs at "
-                            "once, so it starts only when you have none: wait for yours to finish, or stop them.")
+            raise UserError(
+                f"You have {_runs(active)} waiting or training. A study queues {wanted} runs at "
+                "once, so it starts only when you have none: wait for yours to finish, or stop them."
+            )
         if wanted == 1 and active >= RUNS_PER_STUDENT:
-            raise UserError(f"You already have {_runs(active)} waiting or training, and the class shares this "
-                            "server. Wait for one to finish, or stop one, then press Train again.")
+            raise UserError(
+                f"You already have {_runs(active)} waiting or training, and the class shares this "
+                "server. Wait for one to finish, or stop one, then press Train again."
+            )
 
     def stop(self, run_id: int, requester: str | None, teacher: bool = False) -> None:
         """A running run stops after its current chunk of batches and keeps its model; a queued one is dropped.
@@ -166,14 +182,16 @@ class JobManager:
             if event["kind"] == "epoch":
                 live.epochs = live.epochs + [event]
             elif "batch_loss" in event:
-                point = {"epochs": event["epoch"] - 1 + event["step"] / event["steps"],
-                         "loss": event["batch_loss"], "accuracy": event["batch_accuracy"]}
+                point = {
+                    "epochs": event["epoch"] - 1 + event["step"] / event["steps"],
+                    "loss": event["batch_loss"],
+                    "accuracy": event["batch_accuracy"],
+                }
                 kept = live.batches if len(live.batches) < MAX_BATCH_POINTS else live.batches[::2]
                 live.batches = kept + [point]
 
         try:
-            run = self._runner(self.registry, live.run_id, on_event=on_event,
-                               should_stop=lambda: live.stop_requested)
+            run = self._runner(self.registry, live.run_id, on_event=on_event, should_stop=lambda: live.stop_requested)
             live.status = run.status
         except Exception as error:  # recorded as failed in the registry by execute_run; the worker goes on
             logging.getLogger(__name__).exception("Run %d failed", live.run_id)  # for whoever runs the server

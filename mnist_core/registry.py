@@ -14,10 +14,10 @@ import os
 import re
 import sqlite3
 import time
+from collections.abc import Iterable
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 import numpy as np
 
@@ -141,8 +141,9 @@ class Registry:
 
     # Runs
 
-    def create_run(self, config: dict, name: str | None = None, owner: str | None = None,
-                   status: str = "queued") -> Run:
+    def create_run(
+        self, config: dict, name: str | None = None, owner: str | None = None, status: str = "queued"
+    ) -> Run:
         _check_status(status)
         name = validate_run_name(name) if name is not None else None
         with self._connect() as db:
@@ -204,8 +205,10 @@ class Registry:
     def append_epoch(self, run_id: int, record: dict) -> None:
         """Appends inside SQLite, in one statement, so concurrent writers never lose a record."""
         with self._connect() as db:
-            db.execute("UPDATE runs SET history = json_insert(history, '$[#]', json(?)) WHERE id = ?",
-                       (json.dumps(record), run_id))
+            db.execute(
+                "UPDATE runs SET history = json_insert(history, '$[#]', json(?)) WHERE id = ?",
+                (json.dumps(record), run_id),
+            )
 
     def set_metrics(self, run_id: int, metrics: dict) -> None:
         with self._connect() as db:
@@ -231,7 +234,7 @@ class Registry:
         process still alive, such as the app training while a teacher uses the CLI, are left alone.
         Returns how many runs changed."""
         for partial in self.models_dir.glob(f"{_TEMP_PREFIX}*"):
-            parts = partial.name[len(_TEMP_PREFIX):].split("-")  # <run>-<pid>-<time>.keras
+            parts = partial.name[len(_TEMP_PREFIX) :].split("-")  # <run>-<pid>-<time>.keras
             if len(parts) < 2 or not parts[1].isdigit() or not _alive(int(parts[1])):
                 partial.unlink(missing_ok=True)
         with self._connect() as db:
@@ -251,7 +254,8 @@ class Registry:
         return self.models_dir / f"{int(run_id)}.keras"
 
     def save_model(self, run_id: int, model) -> Path:
-        """Write the model beside its final place, then rename it there in one step.
+        """Write the model (a Keras model, or ``runs.KerasFile`` bytes from another machine) beside its
+        final place, then rename it there in one step.
 
         The temporary name ends in ``.keras`` because Keras picks the file format from the suffix.
         """
@@ -272,8 +276,7 @@ class Registry:
 
     # Drawings collected on the Draw page
 
-    def add_drawing(self, label: int, image28: np.ndarray, canvas_png: bytes | None,
-                    owner: str | None = None) -> int:
+    def add_drawing(self, label: int, image28: np.ndarray, canvas_png: bytes | None, owner: str | None = None) -> int:
         """Store a labelled 28x28 uint8 drawing (and the canvas it came from); returns its id."""
         if isinstance(label, bool) or not isinstance(label, (int, np.integer)) or not 0 <= label <= 9:
             raise RegistryError(f"A drawing's label must be a digit from 0 to 9 (got {label!r}).")
@@ -301,9 +304,16 @@ class Registry:
     def _run(self, row) -> Run:
         path = self.model_path(row[0])
         return Run(
-            id=row[0], name=row[1], config=json.loads(row[2]), status=row[3], owner=row[4],
-            created_at=row[5], started_at=row[6], finished_at=row[7],
-            history=[_with_validation_names(record) for record in json.loads(row[8])], metrics=json.loads(row[9]),
+            id=row[0],
+            name=row[1],
+            config=json.loads(row[2]),
+            status=row[3],
+            owner=row[4],
+            created_at=row[5],
+            started_at=row[6],
+            finished_at=row[7],
+            history=[_with_validation_names(record) for record in json.loads(row[8])],
+            metrics=json.loads(row[9]),
             error=row[10],
             model_path=path if path.exists() else None,
         )

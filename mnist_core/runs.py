@@ -1,7 +1,8 @@
 """A registered run from start to end: train, record each epoch, keep the model, mark the outcome.
 
-The CLI and the app's job manager both train through ``execute_run``, so a
-run looks the same in the registry whoever started it.
+The CLI and the app's job manager both train through ``execute_run`` (on this
+machine) or the Ray runner (on a lab PC); both record through ``record_run``,
+so a run looks the same in the registry wherever it trained.
 """
 
 from __future__ import annotations
@@ -9,11 +10,15 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import gc
-from typing import Callable
+from collections.abc import Callable
+from pathlib import Path
 
 from mnist_core.config import TrainConfig
 from mnist_core.errors import UserError
 from mnist_core.registry import Registry, Run
+
+# train(config, on_event, should_stop) -> an object with .model (anything with .save(path)), .metrics, .stopped
+Training = Callable[[TrainConfig, Callable[[dict], None], Callable[[], bool] | None], object]
 
 
 def execute_run(
@@ -22,20 +27,45 @@ def execute_run(
     on_event: Callable[[dict], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
 ) -> Run:
-    """Train the queued run ``run_id``; it ends finished, stopped (model kept) or failed (error kept)."""
+    """Train the queued run ``run_id`` in this process; it ends finished, stopped (model kept) or failed."""
+
+    def training(config: TrainConfig, emit, stop):
+        if config.data == "mnist":
+            from mnist_core.trainer import train  # TensorFlow is imported only when a run really starts
+
+            return train(config, on_event=emit, should_stop=stop)
+        from mnist_core.class_drawings import train_on_drawings
+
+        return train_on_drawings(registry, config, on_event=emit, should_stop=stop)
+
+    return record_run(registry, run_id, training, on_event, should_stop)
+
+
+def record_run(
+    registry: Registry,
+    run_id: int,
+    training: Training,
+    on_event: Callable[[dict], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> Run:
+    """Mark the run running, train it with ``training``, record each epoch, its model, metrics and outcome.
+
+    Any error marks the run failed with a plain message and is raised again.
+    """
     run = registry.get(run_id)
     registry.set_status(run_id, "running")
 
     def record(event: dict) -> None:
         if event["kind"] == "epoch":
-            registry.append_epoch(run_id, {k: event[k] for k in
-                                           ("epoch", "loss", "accuracy", "val_loss", "val_accuracy",
-                                            "seconds", "complete")})
+            registry.append_epoch(
+                run_id,
+                {k: event[k] for k in ("epoch", "loss", "accuracy", "val_loss", "val_accuracy", "seconds", "complete")},
+            )
         if on_event:
             on_event(event)
 
     try:
-        _train_and_keep(registry, run_id, TrainConfig.from_dict(run.config), record, should_stop)
+        _train_and_keep(registry, run_id, training, TrainConfig.from_dict(run.config), record, should_stop)
     except BaseException as error:
         registry.set_status(run_id, "failed", error=_describe(error))
         raise
@@ -44,16 +74,9 @@ def execute_run(
     return registry.get(run_id)
 
 
-def _train_and_keep(registry: Registry, run_id: int, config: TrainConfig, on_event, should_stop) -> None:
+def _train_and_keep(registry: Registry, run_id: int, training: Training, config: TrainConfig, on_event, should_stop):
     """Train and record the outcome; a function of its own so that the model is garbage once it returns."""
-    if config.data == "mnist":
-        from mnist_core.trainer import train  # TensorFlow is imported only when a run really starts
-
-        result = train(config, on_event=on_event, should_stop=should_stop)
-    else:
-        from mnist_core.class_drawings import train_on_drawings
-
-        result = train_on_drawings(registry, config, on_event=on_event, should_stop=should_stop)
+    result = training(config, on_event, should_stop)
     registry.save_model(run_id, result.model)
     registry.set_metrics(run_id, result.metrics)
     registry.set_status(run_id, "stopped" if result.stopped else "finished")
@@ -71,6 +94,16 @@ def release_memory() -> None:
     gc.collect()
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
+class KerasFile:
+    """A ``.keras`` file's bytes, saved like a model: how a model trained elsewhere reaches the registry."""
+
+    def __init__(self, data: bytes):
+        self.data = data
+
+    def save(self, path: Path | str) -> None:
+        Path(path).write_bytes(self.data)
 
 
 def _describe(error: BaseException) -> str:

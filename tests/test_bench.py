@@ -21,8 +21,14 @@ from mnist_core.trainer import _fused_adam
 
 def test_the_quick_bench_runs_end_to_end_and_ends_with_one_json_line(tmp_path):
     env = {**os.environ, "MNIST_STUDIO_HOME": str(tmp_path)}
-    result = subprocess.run([sys.executable, "-m", "mnist_core", "bench", "--quick", "--json"], capture_output=True,
-                            text=True, cwd=PROJECT_DIR, env=env, timeout=600)
+    result = subprocess.run(
+        [sys.executable, "-m", "mnist_core", "bench", "--quick", "--json"],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_DIR,
+        env=env,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     lines = result.stdout.strip().splitlines()
     summary = json.loads(lines[-1])
@@ -31,9 +37,18 @@ def test_the_quick_bench_runs_end_to_end_and_ends_with_one_json_line(tmp_path):
     assert set(summary["machine"]) >= {"cpu", "cores", "ram_gb", "tensorflow", "keras"}
 
     seed = summary["seed_preset"]
-    assert set(seed) >= {"plain_seconds", "ours_seconds", "plain_median_seconds", "ours_median_seconds", "speedup",
-                         "plain_test_accuracies", "ours_test_accuracies", "seeds",
-                         "plain_test_accuracy", "ours_test_accuracy"}
+    assert set(seed) >= {
+        "plain_seconds",
+        "ours_seconds",
+        "plain_median_seconds",
+        "ours_median_seconds",
+        "speedup",
+        "plain_test_accuracies",
+        "ours_test_accuracies",
+        "seeds",
+        "plain_test_accuracy",
+        "ours_test_accuracy",
+    }
     assert len(seed["plain_seconds"]) == len(seed["ours_seconds"]) >= 2  # alternated: plain, ours, plain, ours
     assert seed["epochs"] == 1 and seed["train_size"] == 6000
     assert 0.5 < seed["ours_test_accuracy"] <= 1 and 0.5 < seed["plain_test_accuracy"] <= 1
@@ -53,8 +68,26 @@ def test_the_quick_bench_runs_end_to_end_and_ends_with_one_json_line(tmp_path):
     assert {"method", "measured", "health_seconds", "ready_seconds", "rss_mb"} <= set(server)
     assert 0 < server["health_seconds"] <= server["ready_seconds"] and server["rss_mb"] > 0
 
+    makespan = summary["class_makespan"]  # two runs at once, local runner then Ray on this machine's cores
+    assert makespan["runs"] == 2 and makespan["ray_start_seconds"] > 0
+    for side in ("local", "ray"):
+        assert makespan[side]["makespan_seconds"] >= max(makespan[side]["fit_seconds"])
+        assert 0 < makespan[side]["first_run_overhead_seconds"] < makespan[side]["makespan_seconds"]
+        assert makespan[side]["model_bytes"] > 100_000 and makespan[side]["registry_write_seconds"] > 0
+    # Same seeds, code and data: Ray's workers train the local runner's models (up to float rounding across
+    # thread counts).
+    assert makespan["ray"]["test_accuracies"] == pytest.approx(makespan["local"]["test_accuracies"], abs=0.01)
+
     text = "\n".join(lines[:-1])
-    for words in ("Machine:", "faster than plain Keras", "CNN preset", "Predictor p50", "Inside the network", "App cold start"):
+    for words in (
+        "Machine:",
+        "faster than plain Keras",
+        "CNN preset",
+        "Predictor p50",
+        "Inside the network",
+        "App cold start",
+        "Class makespan",
+    ):
         assert words in text, text
 
 
@@ -65,21 +98,22 @@ def test_the_fused_adam_update_is_keras_adam(schedule):
     rng = np.random.default_rng(0)
     models = [build_model(config) for _ in range(2)]
     optimizers = [make_optimizer(config, total_steps=40) for _ in range(2)]
-    for model, optimizer in zip(models, optimizers):
+    for model, optimizer in zip(models, optimizers, strict=True):
         optimizer.build(model.trainable_variables)
     fused = _fused_adam(optimizers[1], models[1].trainable_variables)
     assert fused is not None
     for _ in range(30):
         gradients = [tf.constant(rng.normal(0, 0.1, v.shape), tf.float32) for v in models[0].trainable_variables]
-        optimizers[0].apply_gradients(zip(gradients, models[0].trainable_variables))
+        optimizers[0].apply_gradients(zip(gradients, models[0].trainable_variables, strict=True))
         fused(gradients)
     assert int(optimizers[0].iterations) == int(optimizers[1].iterations) == 30
     moved = np.abs(np.asarray(models[0].weights[0]) - np.asarray(build_model(config).weights[0])).max()
     assert moved > 0.02  # so agreeing to 1e-6 below means something
     # Keras computes 1 - beta_2 in float64 and the kernel in float32 (1 - 0.999f is 1.3e-5 off), so the
     # second moments differ by about 1e-5 relatively and the weights by well under 1e-6.
-    for keras_value, fused_value in zip(optimizers[0].variables + models[0].weights,
-                                        optimizers[1].variables + models[1].weights):
+    for keras_value, fused_value in zip(
+        optimizers[0].variables + models[0].weights, optimizers[1].variables + models[1].weights, strict=True
+    ):
         np.testing.assert_allclose(np.asarray(fused_value), np.asarray(keras_value), rtol=1e-4, atol=1e-6)
 
 

@@ -37,16 +37,23 @@ def registry() -> Registry:
 
 
 def job_manager():
-    """The server's one job manager (the page stops with a message if the run store is unusable)."""
+    """The server's one job manager (the page stops with a message if the run store is unusable).
+
+    If it could not train where it was asked to (an unreachable Ray cluster), each session is told once.
+    """
     open_registry()
-    return _job_manager()
+    manager = _job_manager()
+    if manager.notice and not st.session_state.get("runner_notice_shown"):
+        st.session_state.runner_notice_shown = True
+        st.toast(manager.notice, icon=":material/info:", duration="long")
+    return manager
 
 
 @st.cache_resource(show_spinner="Starting the trainer...")
 def _job_manager():
-    from mnist_core.jobs import JobManager
+    from mnist_core.runners import start_job_manager
 
-    return JobManager(registry())
+    return start_job_manager(registry())
 
 
 @st.cache_resource(max_entries=6, show_spinner="Loading the model...")

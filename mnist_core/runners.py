@@ -1,0 +1,96 @@
+"""Which runner trains the app's runs: this server's own threads (the default), or a Ray cluster.
+
+``MNIST_STUDIO_RAY_ADDRESS`` (a head's ``host:port``, or ``auto`` for a
+cluster started on this machine) sends every run to Ray. Without it, Ray is
+not even imported. If it is set but Ray is missing or the cluster cannot be
+reached, the app trains on this server and says why, once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from mnist_core.jobs import JobManager, default_parallel_runs
+from mnist_core.registry import Registry
+from mnist_core.runs import execute_run
+
+RAY_ADDRESS = "MNIST_STUDIO_RAY_ADDRESS"
+CPUS_PER_RUN = "MNIST_STUDIO_RAY_CPUS_PER_RUN"
+DEFAULT_CPUS_PER_RUN = 2  # a seed-preset run uses two cores well; a 4-core lab PC trains two runs at once
+RAY_RUNS_IN_FLIGHT = 64  # runs handed to Ray at once; Ray queues those beyond the cluster's free CPUs
+CONNECT_SECONDS = 5
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RunnerChoice:
+    runner: Callable  # called like runs.execute_run
+    max_parallel: int
+    notice: str | None = None  # why this is not what MNIST_STUDIO_RAY_ADDRESS asked for, to say once
+
+
+def choose_runner() -> RunnerChoice:
+    """The Ray runner when ``MNIST_STUDIO_RAY_ADDRESS`` is set and its cluster answers, else the local one.
+
+    With Ray, ``MNIST_STUDIO_PARALLEL_RUNS`` (default 64) is how many runs the server hands to Ray at
+    once, not how many train: Ray starts each as soon as some PC has ``MNIST_STUDIO_RAY_CPUS_PER_RUN``
+    free CPUs (default 2), so PCs that join after the app started are used, and a run waiting for a
+    PC shows as starting rather than as a place in the server's queue.
+    """
+    address = (os.environ.get(RAY_ADDRESS) or "").strip()
+    local = RunnerChoice(execute_run, default_parallel_runs())
+    if not address:
+        return local
+    try:
+        cpus_per_run = max(1, int(os.environ.get(CPUS_PER_RUN) or DEFAULT_CPUS_PER_RUN))
+    except ValueError:
+        cpus_per_run = DEFAULT_CPUS_PER_RUN
+    problem = _connect(address)
+    if problem:
+        local.notice = f"Training on this server: the Ray cluster at {address} cannot be used ({problem})."
+        log.warning(local.notice)
+        return local
+    import ray
+
+    from mnist_core.ray_runner import RayRunner
+
+    cpus = int(ray.cluster_resources().get("CPU", 0))
+    parallel = default_parallel_runs() if os.environ.get("MNIST_STUDIO_PARALLEL_RUNS") else RAY_RUNS_IN_FLIGHT
+    log.warning("Training runs on the Ray cluster at %s (%d CPUs now, %d per run).", address, cpus, cpus_per_run)
+    return RunnerChoice(RayRunner(cpus_per_run), parallel)
+
+
+def start_job_manager(registry: Registry) -> JobManager:
+    """The server's job manager with the runner ``choose_runner`` picks; its ``notice`` is for the app to show."""
+    choice = choose_runner()
+    manager = JobManager(registry, max_parallel=choice.max_parallel, runner=choice.runner)
+    manager.notice = choice.notice
+    return manager
+
+
+def _connect(address: str) -> str | None:
+    """Connect this process to the cluster; None when connected, else what went wrong, in words."""
+    try:
+        import ray
+    except ImportError:
+        return "Ray is not installed here: `pip install -r requirements-lab.txt`"
+    if ray.is_initialized():  # already connected (a test or a bench that started the cluster itself)
+        return None
+    if address != "auto":
+        host, _, port = address.rpartition(":")
+        try:
+            socket.create_connection((host, int(port)), timeout=CONNECT_SECONDS).close()
+        except (OSError, ValueError):  # Ray itself would retry for about a minute before giving up
+            return f"nothing answers at {address}; expected host:port of `ray start --head`, or auto"
+    try:
+        ray.init(address=address, logging_level=logging.WARNING, log_to_driver=False)
+    except Exception as error:  # noqa: BLE001 -- any failure to join means training here; never crash the app
+        with contextlib.suppress(Exception):
+            ray.shutdown()
+        return (str(error).strip().splitlines() or [type(error).__name__])[0][:200]
+    return None

@@ -1,0 +1,160 @@
+"""Training on a real Ray cluster started by the tests (no mocks): live progress, Stop, a dead worker, fallback.
+
+One Ray connection per process, so each test starts and ends its own cluster: an address where
+nothing answers, then ``ray.init(num_cpus=2)``, then two 1-CPU nodes of ``ray.cluster_utils.Cluster``.
+Each is shut down by its fixture; tests/conftest.py checks that no Ray process outlives the session.
+Runs are tiny (a few thousand images, one or two epochs); nothing here checks how fast training is,
+except that Stop takes effect within the 2 s the issue asks for.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import threading
+import time
+
+import pytest
+import ray
+
+from mnist_core import runners
+from mnist_core.config import TrainConfig
+from mnist_core.jobs import JobManager
+from mnist_core.models import load_model
+from mnist_core.ray_runner import LOST_WORKER, RayRunner
+from mnist_core.registry import Registry
+from mnist_core.runs import execute_run
+
+SMALL = TrainConfig(hidden_units=(32,), dropouts=(0.0,), epochs=2, batch_size=100, train_size=3000)
+LONG = SMALL.replace(epochs=50)  # stopped or killed long before it ends
+STOP_SECONDS = 2.0  # the issue's promise
+WAIT_SECONDS = 240  # a fresh worker imports TensorFlow: slow on a busy 2-core machine
+
+
+def wait_for(condition, seconds=WAIT_SECONDS):
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail("condition not reached in time")
+        time.sleep(0.02)
+
+
+@pytest.fixture
+def registry(tmp_path):
+    return Registry(tmp_path)
+
+
+def test_an_unreachable_cluster_at_start_up_falls_back_to_this_server_and_says_so(registry, monkeypatch, caplog):
+    assert not ray.is_initialized()
+    with socket.socket() as sock:  # a port of this machine where nothing listens
+        sock.bind(("127.0.0.1", 0))
+        address = f"127.0.0.1:{sock.getsockname()[1]}"
+    monkeypatch.setenv("MNIST_STUDIO_RAY_ADDRESS", address)
+    with caplog.at_level("WARNING"):
+        manager = runners.start_job_manager(registry)
+    assert manager._runner is execute_run and not ray.is_initialized()
+    assert manager.notice == (
+        f"Training on this server: the Ray cluster at {address} cannot be used (nothing answers "
+        f"at {address}; expected host:port of `ray start --head`, or auto)."
+    )
+    assert caplog.text.count("cannot be used") == 1
+    run_id = manager.submit(SMALL.replace(epochs=1, train_size=1000), owner="ann")
+    wait_for(lambda: not manager.busy())
+    assert registry.get(run_id).status == "finished"
+
+
+def test_without_an_address_the_app_trains_here_without_ray(registry, monkeypatch):
+    monkeypatch.delenv("MNIST_STUDIO_RAY_ADDRESS", raising=False)
+    choice = runners.choose_runner()
+    assert choice.runner is execute_run and choice.notice is None and not ray.is_initialized()
+    assert choice.max_parallel == max(1, (os.cpu_count() or 2) // 2)
+
+
+@pytest.fixture
+def one_node():
+    """A real single-node cluster of 2 CPUs started by this process (a new one, even if `ray start` runs here)."""
+    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False)
+    try:
+        yield
+    finally:
+        ray.shutdown()
+
+
+def test_two_runs_train_at_once_with_live_progress_and_land_in_the_registry(one_node, registry, monkeypatch):
+    monkeypatch.setenv("MNIST_STUDIO_RAY_ADDRESS", "auto")
+    monkeypatch.setenv("MNIST_STUDIO_RAY_CPUS_PER_RUN", "1")
+    manager = runners.start_job_manager(registry)
+    assert isinstance(manager._runner, RayRunner) and manager.notice is None
+    long_run, short_run = manager.submit(LONG, owner="ann"), manager.submit(SMALL, owner="bob")
+    wait_for(lambda: manager.live(long_run).batches and manager.live(short_run).batches)
+    assert manager.live(long_run).status == "running", "the two runs did not train at the same time"
+    wait_for(lambda: manager.live(short_run).status != "running")
+    assert manager.live(long_run).status == "running"
+    live, run = manager.live(short_run), registry.get(short_run)
+    assert live.status == "finished" and len(live.epochs) == 2 and len(live.batches) >= 2
+    assert run.status == "finished" and [r["epoch"] for r in run.history] == [1, 2]
+    assert run.metrics["epochs_completed"] == 2 and run.metrics["test_accuracy"] > 0.7
+    assert load_model(run.model_path).count_params() == 32 * 785 + 33 * 10
+    manager.stop(long_run, "ann")
+    wait_for(lambda: not manager.busy())
+    assert registry.get(long_run).status == "stopped"
+
+
+def test_stop_takes_effect_within_two_seconds_and_keeps_the_model(one_node, registry):
+    """Called as the job manager calls it, in a thread of its own: the last event arrives within 2 s of Stop."""
+    run_id = registry.create_run(LONG.to_dict(), owner="ann").id
+    arrivals, stop = [], threading.Event()
+    trainer = threading.Thread(
+        target=RayRunner(cpus_per_run=2),
+        args=(registry, run_id),
+        kwargs={"on_event": lambda event: arrivals.append(time.monotonic()), "should_stop": stop.is_set},
+    )
+    trainer.start()
+    wait_for(lambda: arrivals)
+    stop.set()
+    asked = time.monotonic()
+    trainer.join(WAIT_SECONDS)
+    assert not trainer.is_alive()
+    run = registry.get(run_id)
+    assert run.status == "stopped" and run.model_path is not None and run.metrics["epochs_completed"] < 50
+    assert arrivals[-1] - asked <= STOP_SECONDS, f"training went on {arrivals[-1] - asked:.1f} s after Stop"
+
+
+@pytest.fixture
+def two_nodes():
+    """Two real nodes of 1 CPU each on this machine, as two lab PCs; this process is the app's driver."""
+    from ray.cluster_utils import Cluster
+
+    cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 1, "include_dashboard": False})
+    try:
+        cluster.add_node(num_cpus=1)
+        cluster.wait_for_nodes()
+        ray.init(address=cluster.address, log_to_driver=False)
+        yield cluster
+    finally:
+        ray.shutdown()
+        cluster.shutdown()
+
+
+def test_a_worker_killed_mid_run_fails_that_run_plainly_and_the_other_run_finishes(two_nodes, registry):
+    runner = RayRunner(cpus_per_run=1)
+    manager = JobManager(registry, max_parallel=2, runner=runner)
+    doomed = manager.submit(LONG, owner="ann")
+    other = manager.submit(SMALL.replace(epochs=30), owner="bob")
+    workers = {}
+
+    def both_training():
+        for run_id in (doomed, other):
+            if run_id not in workers and manager.live(run_id).batches:
+                workers[run_id] = runner.worker_of(run_id)
+        return len(workers) == 2
+
+    wait_for(both_training)
+    assert workers[doomed]["node"] != workers[other]["node"], "one run per 1-CPU node"
+    os.kill(workers[doomed]["pid"], signal.SIGKILL)  # as if that PC were switched off mid-run
+    wait_for(lambda: not manager.busy())
+    assert manager.live(doomed).status == "failed" and manager.live(doomed).error == LOST_WORKER
+    assert registry.get(doomed).status == "failed" and registry.get(doomed).error == LOST_WORKER
+    assert "Traceback" not in LOST_WORKER and "Error" not in LOST_WORKER
+    assert registry.get(other).status == "finished" and registry.get(other).model_path is not None
