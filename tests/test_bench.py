@@ -14,9 +14,9 @@ import pytest
 import tensorflow as tf
 
 from mnist_core.config import TrainConfig
+from mnist_core.fused_adam import fused_adam
 from mnist_core.models import build_model, make_optimizer
 from mnist_core.paths import PROJECT_DIR
-from mnist_core.trainer import _fused_adam
 
 
 def test_the_quick_bench_runs_end_to_end_and_ends_with_one_json_line(tmp_path):
@@ -100,7 +100,7 @@ def test_the_fused_adam_update_is_keras_adam(schedule):
     optimizers = [make_optimizer(config, total_steps=40) for _ in range(2)]
     for model, optimizer in zip(models, optimizers, strict=True):
         optimizer.build(model.trainable_variables)
-    fused = _fused_adam(optimizers[1], models[1].trainable_variables)
+    fused = fused_adam(optimizers[1], models[1].trainable_variables)
     assert fused is not None
     for _ in range(30):
         gradients = [tf.constant(rng.normal(0, 0.1, v.shape), tf.float32) for v in models[0].trainable_variables]
@@ -121,6 +121,6 @@ def test_other_optimizers_keep_the_keras_update():
     config = TrainConfig(hidden_units=(8,), dropouts=(0.0,))
     model = build_model(config)
     for name in ("sgd", "rmsprop"):
-        assert _fused_adam(make_optimizer(config.replace(optimizer=name), 10), model.trainable_variables) is None
-    assert _fused_adam(keras.optimizers.Adam(amsgrad=True), model.trainable_variables) is None
-    assert _fused_adam(keras.optimizers.Adam(clipnorm=1.0), model.trainable_variables) is None
+        assert fused_adam(make_optimizer(config.replace(optimizer=name), 10), model.trainable_variables) is None
+    assert fused_adam(keras.optimizers.Adam(amsgrad=True), model.trainable_variables) is None
+    assert fused_adam(keras.optimizers.Adam(clipnorm=1.0), model.trainable_variables) is None

@@ -1,6 +1,6 @@
 """The app's uses of private APIs still exist in the pinned releases; an upgrade that removes one fails here, plainly.
 
-Streamlit: ui/streamlit_patches.py. Keras: the optimizer state the fused Adam update reads (mnist_core/trainer.py).
+Streamlit: ui/streamlit_patches.py. Keras: the optimizer state the fused Adam update reads (mnist_core/fused_adam.py).
 """
 
 import keras
@@ -36,7 +36,7 @@ def test_keras_adam_still_keeps_the_state_the_fused_update_reads():
     missing = [name for name in ("_momentums", "_velocities", "_get_variable_index") if not hasattr(optimizer, name)]
     assert not missing, (
         f"Keras' Adam no longer has {', '.join(missing)}: the fused Adam update in "
-        "mnist_core/trainer.py reads them; fall back to optimizer.apply_gradients or adapt it."
+        "mnist_core/fused_adam.py reads them; fall back to optimizer.apply_gradients or adapt it."
     )
     index = optimizer._get_variable_index(variable)
     assert optimizer._momentums[index].shape == optimizer._velocities[index].shape == variable.shape
