@@ -10,6 +10,7 @@ import asyncio
 import importlib.util
 import json
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -87,7 +88,10 @@ def test_a_run_that_breaks_off_still_writes_a_failed_summary(tmp_path, monkeypat
     monkeypatch.setattr(run_load, "ARTIFACTS_DIR", tmp_path / "load")
     monkeypatch.setattr(run_load, "CHROMIUM", __file__)  # parse_args wants a Chromium; none is started
     monkeypatch.setattr(run_load, "start_server", server_that_does_not_start)
-    summary = asyncio.run(run_load.run(run_load.parse_args(["--sessions", "2", "--trainers", "1"])))
+    args = run_load.parse_args(["--sessions", "2", "--trainers", "1"])
+    # A thread of its own: in a full run the browser tests' Playwright keeps an event loop in this one.
+    with ThreadPoolExecutor(1) as pool:
+        summary = pool.submit(asyncio.run, run_load.run(args)).result()
 
     written = json.loads((tmp_path / summary["json"]).read_text())
     assert written["passed"] is False

@@ -83,7 +83,18 @@ def set_slider(page, label: str, first: str, right: int = 0) -> str:
 
 
 def choose(page, label: str, option: str) -> None:
-    """Pick ``option`` in the selectbox labelled ``label``."""
-    page.locator('[data-testid="stSelectbox"]').filter(has=page.get_by_text(label, exact=True)).click()
-    page.get_by_role("option", name=option, exact=True).click()
+    """Pick ``option`` in the selectbox labelled ``label``.
+
+    The first click on the Train page's Preset box right after a run has finished only focuses it
+    (found by bisecting to the validation-split merge; cause not found yet, see the closing note of
+    issues 13-18): a second click opens it, as a person would click again.
+    """
+    box = page.locator('[data-testid="stSelectbox"]').filter(has=page.get_by_text(label, exact=True))
+    wanted = page.get_by_role("option", name=option, exact=True)
+    box.click()
+    try:
+        wanted.wait_for(timeout=3_000)
+    except Exception:
+        box.click()
+    wanted.click()
     wait_for_app(page)

@@ -70,7 +70,9 @@ def draw_a_one(page, cdp) -> None:
     mouse_stroke(cdp, stroke_points(canvas_box(page), (0.5, 0.15)))
 
 
-def test_a_crafted_huge_canvas_picture_is_refused_and_the_class_goes_on(browser, app_server):
+def test_a_crafted_huge_canvas_picture_is_refused_and_the_class_goes_on(browser, fresh_app_server):
+    """On a server of its own, so its memory is this test's alone (the shared one has trained many runs)."""
+    app_server = fresh_app_server
     url = "data:image/png;base64," + base64.b64encode(bomb_png()).decode()
     hostile_context = browser.new_context(viewport={"width": 1400, "height": 1000})
     other_context = browser.new_context(viewport={"width": 1400, "height": 1000})
