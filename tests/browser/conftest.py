@@ -14,21 +14,12 @@ import shutil
 from pathlib import Path
 
 import pytest
-from helpers import ARTIFACTS_DIR
+from helpers import ARTIFACTS_DIR, CHROMIUM_ARGS
 
 import mnist_core.app_server
 
 SERVER_LOG = ARTIFACTS_DIR / "streamlit-server.log"
 STARTUP_TIMEOUT_S = 60
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 
 
 def pytest_collection_modifyitems(items):

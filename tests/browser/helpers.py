@@ -11,6 +11,18 @@ from pathlib import Path
 ARTIFACTS_DIR = Path(__file__).resolve().parents[1] / "artifacts"
 SCREENSHOTS_DIR = ARTIFACTS_DIR / "screenshots"
 
+# Debian's Chromium as root on a machine with no network but the package registries: without the
+# background-networking flags it keeps trying to reach Google's hosts.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
 # The first run may import TensorFlow and load a model.
 APP_TIMEOUT_MS = 60_000
 

@@ -39,22 +39,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "browser"))
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from helpers import IDLE_JS  # noqa: E402  (the same "the app is idle" rule as the browser tests)
+from helpers import CHROMIUM_ARGS, IDLE_JS  # noqa: E402  (the browser tests' Chromium flags and idle rule)
 
 from mnist_core.app_server import AppServer, start_app  # noqa: E402
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 ARTIFACTS_DIR = PROJECT_DIR / "tests" / "artifacts" / "load"
 CHROMIUM = os.environ.get("MNIST_STUDIO_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 STARTUP_TIMEOUT_S = 90
 PAGE_TIMEOUT_MS = 120_000  # the first visit imports TensorFlow and loads the model
 CLK_TCK = os.sysconf("SC_CLK_TCK")
