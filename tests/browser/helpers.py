@@ -6,6 +6,8 @@ Import them in a test file under tests/browser with ``from helpers import ...``:
 
 from __future__ import annotations
 
+import contextlib
+import os
 from pathlib import Path
 
 ARTIFACTS_DIR = Path(__file__).resolve().parents[1] / "artifacts"
@@ -110,3 +112,37 @@ def choose(page, label: str, option: str) -> None:
         box.click()
     wanted.click()
     wait_for_app(page)
+
+
+# A process and its descendants, and their resident memory, from /proc: the server's memory in the
+# hostile-canvas test and the load test.
+
+
+def children_of(pid: int) -> list[int]:
+    kids = []
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with contextlib.suppress(OSError):
+                kids += [int(k) for k in Path(f"/proc/{pid}/task/{task}/children").read_text().split()]
+    except OSError:
+        pass
+    return kids
+
+
+def process_tree(pid: int) -> list[int]:
+    tree, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        tree.append(current)
+        todo += children_of(current)
+    return tree
+
+
+def rss_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0

@@ -12,9 +12,8 @@ import struct
 import threading
 import time
 import zlib
-from pathlib import Path
 
-from helpers import assert_no_exception, open_page, screenshot, wait_for_app
+from helpers import assert_no_exception, open_page, process_tree, rss_kb, screenshot, wait_for_app
 from test_draw_no_hover import canvas_box, mouse_stroke, stroke_points
 
 SIDE = 12_000
@@ -37,23 +36,7 @@ def bomb_png(side: int = SIDE) -> bytes:
 
 def tree_rss_mb(pid: int) -> float:
     """Resident memory of a process and all its descendants, in MB."""
-    children: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
-    total, todo = 0, [pid]
-    while todo:
-        current = todo.pop()
-        todo.extend(children.get(current, []))
-        try:
-            status = Path(f"/proc/{current}/status").read_text()
-        except OSError:
-            continue
-        total += int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) if "VmRSS" in status else 0
-    return total / 1024
+    return sum(rss_kb(p) for p in process_tree(pid)) / 1024
 
 
 class PeakMemory(threading.Thread):

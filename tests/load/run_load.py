@@ -39,7 +39,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "browser"))
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from helpers import CHROMIUM_ARGS, IDLE_JS  # noqa: E402  (the browser tests' Chromium flags and idle rule)
+from helpers import CHROMIUM_ARGS, IDLE_JS, process_tree, rss_kb  # noqa: E402  (shared with the browser tests)
 
 from mnist_core.app_server import AppServer, start_app  # noqa: E402
 
@@ -188,36 +188,6 @@ def rounded(value: float | None, digits: int = 0):
 
 
 # --- processes --------------------------------------------------------------------------------------
-
-
-def children_of(pid: int) -> list[int]:
-    kids = []
-    try:
-        for task in os.listdir(f"/proc/{pid}/task"):
-            with contextlib.suppress(OSError):
-                kids += [int(k) for k in Path(f"/proc/{pid}/task/{task}/children").read_text().split()]
-    except OSError:
-        pass
-    return kids
-
-
-def process_tree(pid: int) -> list[int]:
-    tree, todo = [], [pid]
-    while todo:
-        current = todo.pop()
-        tree.append(current)
-        todo += children_of(current)
-    return tree
-
-
-def rss_kb(pid: int) -> int:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
 
 
 def cpu_ticks(pid: int) -> int:
