@@ -8,5 +8,8 @@ This package never imports streamlit.
 
 import os
 
+from mnist_core.cpu_threads import size_for_this_process
+
 # TensorFlow's C++ start-up chatter means nothing to a student: keep warnings and errors only.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+size_for_this_process()

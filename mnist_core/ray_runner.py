@@ -32,6 +32,7 @@ import ray
 from ray.exceptions import RayError, RayTaskError
 from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
+from mnist_core.cpu_threads import pool_sizes
 from mnist_core.errors import UserError
 from mnist_core.registry import Registry, Run
 from mnist_core.runs import KerasFile, execute_run, record_run
@@ -99,8 +100,9 @@ def train_on_worker(run_id: int, config: dict, progress) -> dict:
     )
     import tensorflow as tf  # first import in this fresh process: the thread pools can still be sized
 
-    tf.config.threading.set_intra_op_parallelism_threads(cpus)
-    tf.config.threading.set_inter_op_parallelism_threads(cpus)
+    intra, inter = pool_sizes(cpus)
+    tf.config.threading.set_intra_op_parallelism_threads(intra)
+    tf.config.threading.set_inter_op_parallelism_threads(inter)
     from mnist_core.config import TrainConfig
     from mnist_core.trainer import train
 
