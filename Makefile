@@ -7,7 +7,7 @@ PORT ?= 8501
 
 .PHONY: run test bench chromium default-model lab lab-join
 
-# Two malloc heaps instead of sixteen keep the server's memory down (mnist_core/app_server.py, SERVER_ENV).
+# Two malloc heaps instead of sixteen keep the server's memory down (tests/browser/app_server.py, SERVER_ENV).
 run: $(VENV)/.installed
 	MALLOC_ARENA_MAX=2 $(PY) -m streamlit run app.py --server.port $(PORT)
 

@@ -19,9 +19,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "browser"))
 
+from app_server import running_app  # noqa: E402
 from helpers import open_page, wait_for_app  # noqa: E402
 
-from mnist_core.app_server import running_app  # noqa: E402
 from mnist_core.paths import PROJECT_DIR  # noqa: E402
 from mnist_core.registry import Registry  # noqa: E402
 from mnist_core.study import run_prefix, study  # noqa: E402

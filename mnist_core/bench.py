@@ -1,54 +1,62 @@
 """``python -m mnist_core bench``: how fast the engine and the app are on this machine.
 
-Everything is measured in one process on the same data, so other load on the
-machine slows both sides of a comparison alike: plain Keras ``model.fit`` and
-our trainer are alternated (plain, ours, plain, ours) and compared by the
-ratio of their medians, with the absolute times beside it. Timings are wall
-clock, from NumPy data in memory to a trained model with its test accuracy
-(building the model and the test-set evaluation each epoch included on both
-sides). Then the CNN preset, the latency of one prediction, the app
-server's cold start and memory, and a class's makespan: K seed-preset runs
-submitted at once, on the local runner and on Ray (mnist_core/class_makespan.py).
+Plain Keras ``model.fit`` and our trainer are alternated (plain, ours, plain, ours), each in a child
+process of its own, and compared by the ratio of their medians, with the absolute times beside it, so
+other load on the machine slows both sides alike. Timings are wall clock, from NumPy data in memory to
+a trained model with its test accuracy (building the model and the test-set evaluation each epoch
+included on both sides). The same rounds give the accuracy of both over the same seeds, and the CNN
+preset over its first three. Then the seed preset's epoch against what this CPU's matmuls allow, the
+latency of one prediction, and the app: its cold start and its memory with a class of 30 drawing and 2
+training (both measured by the app's tools in tests/load/, run as child processes: the engine imports no
+test code), and a class's makespan, K seed-preset runs submitted at once, on the local runner and on Ray
+(mnist_core/class_makespan.py).
 
-``--quick`` (1 epoch on 6,000 images) only checks that the bench runs end to
-end; its numbers mean little.
+``--quick`` (1 epoch on 6,000 images, 2 students) only checks that the bench runs end to end; its
+numbers mean little.
 """
 
 from __future__ import annotations
 
 import contextlib
 import importlib.util
+import json
+import math
+import multiprocessing
 import os
 import platform
-import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from mnist_core.app_server import running_app
 from mnist_core.config import PRESETS, TrainConfig
 from mnist_core.paths import DEFAULT_MODEL, PROJECT_DIR
 
 QUICK = {"epochs": 1, "train_size": 6000}
-# plain, ours, plain, ours...; round i trains both with seed i. A single seed's test accuracy
-# spreads by about +-0.15 points around the mean, so the median of five is the figure to read.
+# Round i trains both with seed i. A single seed's test accuracy spreads by about +-0.15 points around
+# the mean, so the median of five is the figure to read; ``--rounds 10`` for the mean difference.
 ROUNDS = 5
 QUICK_ROUNDS = 2
+CNN_SEEDS = 3
 PREDICTOR_CALLS = 200
 PREDICT_CALLS = 30  # model.predict takes tens of milliseconds a call: fewer are enough for the contrast
-SERVER_TIMEOUT_S = 120
+APP_TOOLS = PROJECT_DIR / "tests" / "load"
+CLASS = ["--sessions", "30", "--trainers", "2", "--duration", "90"]  # the README's classroom load test
+QUICK_CLASS = ["--sessions", "2", "--trainers", "1", "--duration", "10", "--epochs", "1"]
 CLASS_RUNS = 4  # seed-preset runs submitted at once for the class makespan (about 35 s each way on 2 cores)
 QUICK_CLASS_RUNS = 2
-DRAW_READY_TEXT = "Draw a digit"
 
 
-def run_bench(quick: bool = False, log=print, class_runs: int | None = None) -> dict:
+def run_bench(
+    quick: bool = False, log=print, class_runs: int | None = None, rounds: int | None = None, app: bool = True
+) -> dict:
     """Run every measurement, ``log`` a line for each, and return them all as one dict.
 
     ``class_runs``: how many runs the class makespan submits at once (default 4, 2 when quick; 0 skips it).
+    ``rounds``: alternated rounds of plain Keras and ours (default 5, 2 when quick). ``app``: False skips
+    the app's rows (cold start, the class's memory).
     """
     started = time.perf_counter()
     result = {"quick": quick, "machine": machine()}
@@ -56,13 +64,15 @@ def run_bench(quick: bool = False, log=print, class_runs: int | None = None) -> 
     if quick:
         log("Quick mode: 1 epoch on 6,000 images; these numbers only show that the bench runs.")
 
-    seed = PRESETS["seed"].replace(**QUICK) if quick else PRESETS["seed"]
-    result["seed_preset"] = compare_with_keras(seed, QUICK_ROUNDS if quick else ROUNDS)
+    seed, cnn = PRESETS["seed"], PRESETS["cnn"]
+    if quick:
+        seed, cnn = seed.replace(**QUICK), cnn.replace(**QUICK)
+    rounds = rounds or (QUICK_ROUNDS if quick else ROUNDS)
+    result.update(training_rounds(seed, cnn, rounds, min(rounds, CNN_SEEDS)))
     log(describe_comparison(result["seed_preset"]))
-
-    cnn = PRESETS["cnn"].replace(**QUICK) if quick else PRESETS["cnn"]
-    result["cnn_preset"] = train_once(cnn)
     log(describe_cnn(result["cnn_preset"]))
+    result["epoch_limit"] = epoch_limit(seed, result["seed_preset"]["ours_seconds_per_epoch"])
+    log(describe_epoch_limit(result["epoch_limit"]))
 
     result["prediction"] = prediction_latency(10 if quick else PREDICTOR_CALLS, 3 if quick else PREDICT_CALLS)
     log(describe_prediction(result["prediction"]))
@@ -70,8 +80,11 @@ def run_bench(quick: bool = False, log=print, class_runs: int | None = None) -> 
     result["inside_network"] = inside_network_latency(10 if quick else PREDICTOR_CALLS)
     log(describe_inside_network(result["inside_network"]))
 
-    result["server"] = server_cold_start()
-    log(describe_server(result["server"]))
+    if app:
+        result["server"] = app_tool("cold_start.py")
+        log(describe_server(result["server"]))
+        result["class_load"] = class_load(QUICK_CLASS if quick else CLASS)
+        log(describe_class_load(result["class_load"]))
 
     class_runs = (QUICK_CLASS_RUNS if quick else CLASS_RUNS) if class_runs is None else class_runs
     if class_runs and importlib.util.find_spec("ray") is None:
@@ -132,27 +145,64 @@ def _load_average() -> str | None:
     return None
 
 
-# --- Training: plain Keras against our trainer -----------------------------------------------------
+# --- Training: plain Keras against our trainer, each in a process of its own ----------------------
 
 
-def compare_with_keras(config: TrainConfig, rounds: int = ROUNDS) -> dict:
-    """Alternate plain ``model.fit`` and our trainer on the same model, data and budget; seed i in round i."""
+def training_rounds(seed: TrainConfig, cnn: TrainConfig, rounds: int, cnn_seeds: int) -> dict:
+    """Round i trains plain ``model.fit`` with seed i, then our trainer with seed i, then (in the first
+    ``cnn_seeds`` rounds) the CNN preset with seed i; one trains while the other waits.
+
+    Plain Keras runs in a child process with TensorFlow's own thread pools, as the seed notebook runs;
+    ours in another with the pools ``mnist_core`` sizes (mnist_core/cpu_threads.py). Each child imports
+    TensorFlow, loads MNIST and trains one short warm-up fit before the first round, so only training is timed.
+    """
+    plain, ours, cnns = [], [], []
+    with _trainer_process(tensorflow_defaults=True) as plain_process, _trainer_process(False) as our_process:
+        for i in range(rounds):
+            plain.append(plain_process.submit(_fit_in_child, "plain", seed.replace(seed=i)).result())
+            ours.append(our_process.submit(_fit_in_child, "ours", seed.replace(seed=i)).result())
+            if i < cnn_seeds:
+                cnns.append(our_process.submit(_fit_in_child, "ours", cnn.replace(seed=i)).result())
+    return {"seed_preset": _comparison(seed, plain, ours), "cnn_preset": _cnn_summary(cnn, cnns, plain)}
+
+
+@contextlib.contextmanager
+def _trainer_process(tensorflow_defaults: bool):
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(1, mp_context=context, initializer=_warm_up, initargs=(tensorflow_defaults,)) as pool:
+        yield pool
+
+
+def _warm_up(tensorflow_defaults: bool) -> None:
+    if tensorflow_defaults:  # before TensorFlow's first op, which is when it reads them
+        for name in ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS"):
+            os.environ.pop(name, None)
+    _fit_in_child("plain" if tensorflow_defaults else "ours", PRESETS["seed"].replace(**QUICK))
+
+
+_CHILD_DATA = []
+
+
+def _fit_in_child(side: str, config: TrainConfig) -> dict:
     from mnist_core.data import load_mnist
 
-    data = load_mnist()
-    plain, ours = [], []
-    for seed in range(rounds):
-        plain.append(_plain_keras_fit(config.replace(seed=seed), data))
-        ours.append(_our_fit(config.replace(seed=seed), data))
+    if not _CHILD_DATA:
+        _CHILD_DATA.append(load_mnist())
+    return (_plain_keras_fit if side == "plain" else _our_fit)(config, _CHILD_DATA[0])
+
+
+def _comparison(config: TrainConfig, plain: list[dict], ours: list[dict]) -> dict:
     plain_seconds = [run["seconds"] for run in plain]
     our_seconds = [run["seconds"] for run in ours]
     plain_accuracies = [run["test_accuracy"] for run in plain]
     our_accuracies = [run["test_accuracy"] for run in ours]
+    differences = [o - p for o, p in zip(our_accuracies, plain_accuracies, strict=True)]
+    spread = statistics.stdev(differences) if len(differences) > 1 else 0.0
     return {
         "config": config.describe(),
         "epochs": config.epochs,
         "train_size": config.train_size,
-        "seeds": list(range(rounds)),
+        "seeds": list(range(len(plain))),
         "plain_seconds": plain_seconds,
         "ours_seconds": our_seconds,
         "plain_median_seconds": statistics.median(plain_seconds),
@@ -160,10 +210,33 @@ def compare_with_keras(config: TrainConfig, rounds: int = ROUNDS) -> dict:
         "speedup": statistics.median(plain_seconds) / statistics.median(our_seconds),
         "round_speedups": [p / o for p, o in zip(plain_seconds, our_seconds, strict=True)],
         "ours_fit_seconds": [run["fit_seconds"] for run in ours],
+        "ours_seconds_per_epoch": statistics.median(run["fit_seconds"] for run in ours) / config.epochs,
         "plain_test_accuracies": plain_accuracies,
         "ours_test_accuracies": our_accuracies,
         "plain_test_accuracy": statistics.median(plain_accuracies),
         "ours_test_accuracy": statistics.median(our_accuracies),
+        "plain_mean_accuracy": statistics.mean(plain_accuracies),
+        "ours_mean_accuracy": statistics.mean(our_accuracies),
+        "mean_difference": statistics.mean(differences),
+        "difference_spread": spread,  # standard deviation of (ours - plain) over the seeds
+        "difference_standard_error": spread / math.sqrt(len(differences)),
+    }
+
+
+def _cnn_summary(config: TrainConfig, runs: list[dict], plain: list[dict]) -> dict:
+    seconds = [run["seconds"] for run in runs]
+    accuracies = [run["test_accuracy"] for run in runs]
+    return {
+        "config": config.describe(),
+        "epochs": config.epochs,
+        "batch_size": config.batch_size,
+        "train_size": config.train_size,
+        "seeds": list(range(len(runs))),
+        "seconds": seconds,
+        "test_accuracies": accuracies,
+        "test_accuracy": statistics.median(accuracies),
+        "median_seconds": statistics.median(seconds),
+        "time_vs_plain_mlp": statistics.median(seconds) / statistics.median(run["seconds"] for run in plain),
     }
 
 
@@ -206,38 +279,84 @@ def _our_fit(config: TrainConfig, data) -> dict:
     }
 
 
-def train_once(config: TrainConfig) -> dict:
-    from mnist_core.data import load_mnist
-
-    run = _our_fit(config, load_mnist())
-    return {
-        "config": config.describe(),
-        "epochs": config.epochs,
-        "batch_size": config.batch_size,
-        "train_size": config.train_size,
-        **run,
-    }
-
-
 def describe_comparison(c: dict) -> str:
     rounds = ", ".join(f"{s:.1f}x" for s in c["round_speedups"])
     ours = " ".join(f"{a:.2%}" for a in c["ours_test_accuracies"])
     plain = " ".join(f"{a:.2%}" for a in c["plain_test_accuracies"])
     return (
-        f"Seed preset ({c['config']}, {_epochs(c['epochs'])} on {c['train_size']:,} images): "
-        f"{c['speedup']:.1f}x faster than plain Keras model.fit (ours {c['ours_median_seconds']:.1f} s vs "
-        f"{c['plain_median_seconds']:.1f} s, median of {len(c['ours_seconds'])} alternated runs; "
-        f"per round {rounds}), median test accuracy {c['ours_test_accuracy']:.2%} "
-        f"(plain Keras {c['plain_test_accuracy']:.2%}; seeds {c['seeds'][0]}-{c['seeds'][-1]}: ours {ours}, "
-        f"plain {plain})"
+        f"Seed preset ({c['config']}, {_epochs(c['epochs'])} on {c['train_size']:,} images, the test set "
+        f"evaluated every epoch): {c['speedup']:.2f}x faster than plain Keras model.fit (ours "
+        f"{c['ours_median_seconds']:.2f} s vs {c['plain_median_seconds']:.2f} s, median of {len(c['ours_seconds'])} "
+        f"alternated runs; per round {rounds})\n"
+        f"Seed preset accuracy, seeds {c['seeds'][0]}-{c['seeds'][-1]}: median ours {c['ours_test_accuracy']:.2%}, "
+        f"plain model.fit {c['plain_test_accuracy']:.2%}; mean ours {c['ours_mean_accuracy']:.3%}, plain "
+        f"{c['plain_mean_accuracy']:.3%}, difference {c['mean_difference'] * 100:+.3f} points (spread "
+        f"{c['difference_spread'] * 100:.3f}, standard error {c['difference_standard_error'] * 100:.3f}); "
+        f"ours {ours}; plain {plain}"
     )
 
 
 def describe_cnn(c: dict) -> str:
+    accuracies = " ".join(f"{a:.2%}" for a in c["test_accuracies"])
     return (
-        f"CNN preset ({c['config']}, {_epochs(c['epochs'])}, batch {c['batch_size']}, "
-        f"{c['train_size']:,} images): test accuracy {c['test_accuracy']:.2%} in {c['fit_seconds']:.1f} s "
-        f"of training ({c['seconds']:.1f} s with building the model)"
+        f"CNN preset ({c['config']}, {_epochs(c['epochs'])}, batch {c['batch_size']}, {c['train_size']:,} images): "
+        f"test accuracy {c['test_accuracy']:.2%} (median of seeds {c['seeds'][0]}-{c['seeds'][-1]}: {accuracies}) "
+        f"in {c['median_seconds']:.1f} s, {c['time_vs_plain_mlp']:.2f}x the plain seed-MLP model.fit"
+    )
+
+
+def epoch_limit(config: TrainConfig, seconds_per_epoch: float) -> dict:
+    """The seed preset's epoch against what this CPU's matmuls allow: the epoch's multiply-adds, forward and
+    backward (3 matmuls' worth per layer), at the rate of large float32 matmuls on every core."""
+    from mnist_core.architecture import network
+
+    dense = [layer for layer in network(config) if layer.keras_class == "Dense"]
+    macs_per_image = sum(layer.parameters - layer.output[0] for layer in dense)  # weights, not biases
+    gflop = 6 * macs_per_image * config.training_images / 1e9
+    rate = matmul_gflops()
+    return {
+        "gflop_per_epoch": gflop,
+        "matmul_gflops": rate,
+        "limit_seconds": gflop / rate,
+        "seconds_per_epoch": seconds_per_epoch,
+        "times_the_limit": seconds_per_epoch / (gflop / rate),
+    }
+
+
+def matmul_gflops(size: int = 1024, seconds: float = 2.0) -> float:
+    """float32 matmul rate with every core busy: one 1024x1024 product per pair of cores at a time."""
+    import tensorflow as tf
+
+    from mnist_core.cpu_threads import HALVES
+
+    a = tf.random.uniform([size, size])
+    streams = [tf.random.uniform([size, size]) for _ in range(HALVES)]
+
+    @tf.function
+    def products(n):
+        total = tf.constant(0.0)
+        for b in streams:
+            c = b
+            for _ in tf.range(n):
+                c = tf.matmul(a, c) * 1e-3
+            total += c[0, 0]
+        return total
+
+    float(products(tf.constant(2)))
+    n, took = 4, 0.0
+    while took < seconds:
+        n *= 2
+        started = time.perf_counter()
+        float(products(tf.constant(n)))
+        took = time.perf_counter() - started
+    return 2 * size**3 * n * HALVES / took / 1e9
+
+
+def describe_epoch_limit(e: dict) -> str:
+    return (
+        f"Seed preset per epoch: {e['seconds_per_epoch']:.2f} s with the test evaluation, {e['times_the_limit']:.2f}x "
+        f"the limit here ({e['gflop_per_epoch']:.1f} GFLOP per epoch at {e['matmul_gflops']:.0f} GFLOP/s, the rate "
+        f"of large float32 matmuls on every core: {e['limit_seconds']:.2f} s)"
     )
 
 
@@ -349,106 +468,46 @@ def describe_inside_network(result: dict) -> str:
     return "Draw page, Inside the network (every layer and its pictures as PNG) adds: " + "; ".join(parts)
 
 
-# --- The app server's cold start -------------------------------------------------------------------
+# --- The app: its cold start and a class's load, measured by its own tools ---------------------------
 
 
-def server_cold_start() -> dict:
-    """Start ``streamlit run app.py`` with an empty run store and time until a prediction is possible.
-
-    With Chromium and Playwright: from launch until the /draw page shows "Draw a digit" (the page
-    loads the default model before it shows that). Without them: until /_stcore/health answers ok,
-    plus, in a fresh process, importing TensorFlow, loading the default model and predicting once.
-    The server's memory is its VmRSS once that is done.
-    """
-    chromium = _chromium()
-    with tempfile.TemporaryDirectory(prefix="mnist-studio-bench-") as home:
-        if chromium:
-            from playwright.sync_api import sync_playwright
-
-            with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(
-                    executable_path=chromium, headless=True, args=["--no-sandbox", "--disable-gpu"]
-                )
-                try:
-                    with _app_server(home) as server:
-                        health = server.wait_healthy(SERVER_TIMEOUT_S)
-                        page = browser.new_page()
-                        page.goto(f"{server.url}/draw", wait_until="domcontentloaded", timeout=SERVER_TIMEOUT_S * 1000)
-                        page.get_by_text(DRAW_READY_TEXT, exact=True).wait_for(timeout=SERVER_TIMEOUT_S * 1000)
-                        ready = server.seconds()
-                        rss = _rss_mb(server.pid)
-                finally:
-                    browser.close()
-            return {
-                "method": "chromium",
-                "health_seconds": health,
-                "ready_seconds": ready,
-                "rss_mb": rss,
-                "measured": f'launch of `streamlit run app.py` until Chromium shows "{DRAW_READY_TEXT}" '
-                "on /draw (default model loaded)",
-            }
-        with _app_server(home) as server:
-            health = server.wait_healthy(SERVER_TIMEOUT_S)
-            model_seconds = _fresh_process_model_seconds()
-            rss = _rss_mb(server.pid)
-        return {
-            "method": "health+subprocess",
-            "health_seconds": health,
-            "model_seconds": model_seconds,
-            "ready_seconds": health + model_seconds,
-            "rss_mb": rss,
-            "measured": "launch until /_stcore/health is ok, plus importing TensorFlow, loading the default "
-            "model and predicting once in a fresh process (Chromium or Playwright missing); "
-            "memory before any page was loaded",
-        }
-
-
-def _app_server(home: str):
-    return running_app(Path(home) / "server.log", env={"MNIST_STUDIO_HOME": home})
-
-
-def _fresh_process_model_seconds() -> float:
-    code = (
-        "import numpy as np; from mnist_core.inference import Predictor; from mnist_core.paths import DEFAULT_MODEL; "
-        "Predictor.from_file(DEFAULT_MODEL).probabilities(np.zeros((28, 28), np.uint8))"
+def app_tool(script: str, *args: str) -> dict:
+    """Run one of the app's measuring tools (tests/load/) in a child process; the JSON line it prints last."""
+    done = subprocess.run(
+        [sys.executable, str(APP_TOOLS / script), *args], cwd=PROJECT_DIR, capture_output=True, text=True
     )
-    started = time.perf_counter()
-    subprocess.run(
-        [sys.executable, "-c", code], cwd=PROJECT_DIR, check=True, capture_output=True, timeout=SERVER_TIMEOUT_S
-    )
-    return time.perf_counter() - started
-
-
-def _chromium() -> str | None:
-    """Chromium to drive, as the browser tests find it, if Playwright is installed too."""
+    lines = done.stdout.strip().splitlines()
     try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return None
-    override = os.environ.get("MNIST_STUDIO_CHROMIUM")
-    if override:
-        return override if os.path.isfile(override) else None
-    return "/usr/bin/chromium" if os.path.isfile("/usr/bin/chromium") else shutil.which("chromium")
-
-
-def _rss_mb(pid: int) -> float | None:
-    with contextlib.suppress(OSError, ValueError, IndexError):
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return None
+        return json.loads(lines[-1])
+    except (IndexError, json.JSONDecodeError):
+        raise RuntimeError(f"tests/load/{script} failed (exit {done.returncode}):\n{done.stderr[-3000:]}") from None
 
 
 def describe_server(s: dict) -> str:
-    rss = f"{s['rss_mb']:.0f} MB" if s["rss_mb"] is not None else "unknown"
+    rss = f"{s['rss_mb']:.0f} MB" if s["rss_mb"] else "unknown"
     if s["method"] == "chromium":
         return (
             f"App cold start: {s['ready_seconds']:.1f} s from launching the server until Chromium shows "
-            f'"{DRAW_READY_TEXT}" on /draw with the default model loaded (health check ok after '
+            f'"Draw a digit" on /draw with the default model loaded (health check ok after '
             f"{s['health_seconds']:.1f} s); server memory (VmRSS) {rss} after /draw loaded"
         )
     return (
         f"App cold start: {s['ready_seconds']:.1f} s = health check ok after {s['health_seconds']:.1f} s + "
         f"{s['model_seconds']:.1f} s to import TensorFlow, load the default model and predict once in a fresh "
         f"process (no Chromium/Playwright, so no page was loaded); server memory (VmRSS) {rss}"
+    )
+
+
+def class_load(args: list[str]) -> dict:
+    """The classroom load test's verdict and the server's memory (its full summary stays in its JSON file)."""
+    summary = app_tool("run_load.py", *args, "--json")
+    kept = ("passed", "failures", "answered", "round_trip_ms", "server_peak_rss_mb", "training_runs_finished", "json")
+    return {**summary["settings"], **{key: summary[key] for key in kept}}
+
+
+def describe_class_load(c: dict) -> str:
+    return (
+        f"A class on the app ({c['sessions']} students drawing, {c['trainers']} training, {c['duration_s']:.0f} s): "
+        f"server peak memory {c['server_peak_rss_mb']} MB (its process tree's VmRSS); "
+        f"{'passed' if c['passed'] else 'FAILED'}, details in {c['json']}"
     )

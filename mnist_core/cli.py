@@ -146,6 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands.add_parser("model-card", help="measure models/default.keras and write its model card's table")
 
+    commands.add_parser("profile", help="where an epoch of the seed preset's training goes, op by op")
     bench = commands.add_parser("bench", help="time training, prediction and the app's start on this machine")
     bench.add_argument(
         "--quick",
@@ -158,6 +159,15 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="K",
         help="seed-preset runs submitted at once for the class makespan, local vs Ray "
         "(default 4, 2 with --quick; 0 skips it)",
+    )
+    bench.add_argument(
+        "--rounds",
+        type=_whole(2, 50),
+        metavar="N",
+        help="alternated rounds of plain Keras and our trainer, seed i in round i (default 5, 2 with --quick)",
+    )
+    bench.add_argument(
+        "--no-app", action="store_true", help="skip the app's rows (its cold start, a class of 30 on it)"
     )
     bench.add_argument("--json", action="store_true", help="print the results as one JSON line at the end")
     return parser
@@ -203,6 +213,7 @@ def main(argv: list[str] | None = None) -> int:
             "runs": _runs,
             "study": _study,
             "bench": _bench,
+            "profile": _profile,
             "default-model": _default_model,
             "model-card": _model_card,
         }[args.command](args)
@@ -408,9 +419,23 @@ def _bench(args) -> int:
     from mnist_core.bench import run_bench
 
     print("Benchmarking on this machine (a few minutes; --quick for a smoke test)...", file=sys.stderr)
-    result = run_bench(quick=args.quick, log=lambda line: print(line, flush=True), class_runs=args.class_runs)
+    result = run_bench(
+        quick=args.quick,
+        log=lambda line: print(line, flush=True),
+        class_runs=args.class_runs,
+        rounds=args.rounds,
+        app=not args.no_app,
+    )
     if args.json:
         print(json.dumps(result))
+    return 0
+
+
+def _profile(args) -> int:
+    from mnist_core.epoch_profile import describe_profile, profile_epoch
+
+    print("Profiling an epoch of the seed preset (about a minute)...", file=sys.stderr)
+    print(describe_profile(profile_epoch()))
     return 0
 
 

@@ -17,6 +17,7 @@ from mnist_core.config import TrainConfig
 from mnist_core.fused_adam import fused_adam
 from mnist_core.models import build_model, make_optimizer
 from mnist_core.paths import PROJECT_DIR
+from mnist_core.trainer import _compile_steps
 
 
 def test_the_quick_bench_runs_end_to_end_and_ends_with_one_json_line(tmp_path):
@@ -32,7 +33,17 @@ def test_the_quick_bench_runs_end_to_end_and_ends_with_one_json_line(tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     lines = result.stdout.strip().splitlines()
     summary = json.loads(lines[-1])
-    assert set(summary) >= {"quick", "machine", "seed_preset", "cnn_preset", "prediction", "server", "bench_seconds"}
+    assert set(summary) >= {
+        "quick",
+        "machine",
+        "seed_preset",
+        "cnn_preset",
+        "epoch_limit",
+        "prediction",
+        "server",
+        "class_load",
+        "bench_seconds",
+    }
     assert summary["quick"] is True
     assert set(summary["machine"]) >= {"cpu", "cores", "ram_gb", "tensorflow", "keras"}
 
@@ -52,9 +63,16 @@ def test_the_quick_bench_runs_end_to_end_and_ends_with_one_json_line(tmp_path):
     assert len(seed["plain_seconds"]) == len(seed["ours_seconds"]) >= 2  # alternated: plain, ours, plain, ours
     assert seed["epochs"] == 1 and seed["train_size"] == 6000
     assert 0.5 < seed["ours_test_accuracy"] <= 1 and 0.5 < seed["plain_test_accuracy"] <= 1
+    assert seed["mean_difference"] == pytest.approx(seed["ours_mean_accuracy"] - seed["plain_mean_accuracy"])
+    assert seed["difference_standard_error"] >= 0
 
-    cnn = summary["cnn_preset"]
-    assert {"fit_seconds", "test_accuracy", "epochs", "batch_size"} <= set(cnn) and cnn["epochs"] == 1
+    cnn = summary["cnn_preset"]  # seeds 0 and 1, in the same rounds
+    assert len(cnn["test_accuracies"]) == len(cnn["seconds"]) == 2 and cnn["epochs"] == 1
+    assert cnn["time_vs_plain_mlp"] == pytest.approx(cnn["median_seconds"] / seed["plain_median_seconds"])
+
+    limit = summary["epoch_limit"]  # 6,000 images x 234,752 multiply-adds x 6
+    assert limit["gflop_per_epoch"] == pytest.approx(6 * 234_752 * 6_000 / 1e9)
+    assert limit["matmul_gflops"] > 1 and limit["times_the_limit"] > 1
 
     prediction = summary["prediction"]
     for name in ("predictor", "model_predict"):
@@ -67,6 +85,9 @@ def test_the_quick_bench_runs_end_to_end_and_ends_with_one_json_line(tmp_path):
     server = summary["server"]
     assert {"method", "measured", "health_seconds", "ready_seconds", "rss_mb"} <= set(server)
     assert 0 < server["health_seconds"] <= server["ready_seconds"] and server["rss_mb"] > 0
+
+    load = summary["class_load"]  # the classroom load test, 2 students and a trainer for 10 s
+    assert load["sessions"] == 2 and load["passed"] and load["server_peak_rss_mb"] > server["rss_mb"] / 2
 
     makespan = summary["class_makespan"]  # two runs at once, local runner then Ray on this machine's cores
     assert makespan["runs"] == 2 and makespan["ray_start_seconds"] > 0
@@ -82,7 +103,10 @@ def test_the_quick_bench_runs_end_to_end_and_ends_with_one_json_line(tmp_path):
     for words in (
         "Machine:",
         "faster than plain Keras",
+        "Seed preset accuracy",
         "CNN preset",
+        "the limit here",
+        "A class on the app",
         "Predictor p50",
         "Inside the network",
         "App cold start",
@@ -124,3 +148,31 @@ def test_other_optimizers_keep_the_keras_update():
         assert fused_adam(make_optimizer(config.replace(optimizer=name), 10), model.trainable_variables) is None
     assert fused_adam(keras.optimizers.Adam(amsgrad=True), model.trainable_variables) is None
     assert fused_adam(keras.optimizers.Adam(clipnorm=1.0), model.trainable_variables) is None
+
+
+def test_a_step_in_halves_is_the_whole_batch_step():
+    """The trainer computes each batch as two halves side by side: the same update as Keras computing the
+    whole batch at once and applying Keras' Adam, up to float rounding (a CNN, no dropout, short last batch)."""
+    config = TrainConfig(conv_filters=(4,), hidden_units=(16,), dropouts=(0.0,), learning_rate=3e-3)
+    rng = np.random.default_rng(0)
+    x = tf.constant(rng.uniform(0, 1, (300, 28, 28)), tf.float32)
+    y = tf.constant(rng.integers(0, 10, 300), tf.int64)
+    batches = [np.arange(0, 128), np.arange(128, 256), np.arange(256, 300)]  # the last one short and odd-sized
+    ours, keras_model = build_model(config), build_model(config)
+    run_steps = _compile_steps(ours, make_optimizer(config, 10))
+    our_loss = sum(float(run_steps(x, y, tf.constant([b], tf.int32))[0]) for b in batches)
+
+    optimizer = make_optimizer(config, 10)
+    keras_loss = 0.0
+    for b in batches:
+        with tf.GradientTape() as tape:
+            losses = keras.losses.sparse_categorical_crossentropy(tf.gather(y, b), keras_model(tf.gather(x, b)))
+            mean_loss = tf.reduce_mean(losses)
+        gradients = tape.gradient(mean_loss, keras_model.trainable_variables)
+        optimizer.apply_gradients(zip(gradients, keras_model.trainable_variables, strict=True))
+        keras_loss += float(tf.reduce_sum(losses))
+    assert our_loss == pytest.approx(keras_loss, rel=1e-5)
+    moved = np.abs(np.asarray(keras_model.weights[0]) - np.asarray(build_model(config).weights[0])).max()
+    assert moved > 0.005  # so agreeing to 1e-5 below means something
+    for mine, theirs in zip(ours.weights, keras_model.weights, strict=True):
+        np.testing.assert_allclose(np.asarray(mine), np.asarray(theirs), rtol=1e-4, atol=1e-5)

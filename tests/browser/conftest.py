@@ -13,10 +13,9 @@ import os
 import shutil
 from pathlib import Path
 
+import app_server as app_process
 import pytest
 from helpers import ARTIFACTS_DIR, CHROMIUM_ARGS
-
-import mnist_core.app_server
 
 SERVER_LOG = ARTIFACTS_DIR / "streamlit-server.log"
 STARTUP_TIMEOUT_S = 60
@@ -40,7 +39,7 @@ def _unavailable(message: str):
 @contextlib.contextmanager
 def running_app(log_path: Path = SERVER_LOG, env: dict[str, str] | None = None):
     """The app on a free port, against the session's throw-away MNIST_STUDIO_HOME (set in tests/conftest.py)."""
-    with mnist_core.app_server.running_app(log_path, env) as server:
+    with app_process.running_app(log_path, env) as server:
         try:
             server.wait_healthy(STARTUP_TIMEOUT_S)
         except RuntimeError as error:

@@ -3,9 +3,9 @@ and the teacher can hide run names. Screenshot at projector size (1280x720)."""
 
 import time
 
+from app_server import running_app
 from helpers import assert_no_exception, open_page, screenshot
 
-from mnist_core.app_server import running_app
 from mnist_core.config import PRESETS
 from mnist_core.jobs import JobManager
 from mnist_core.registry import Registry

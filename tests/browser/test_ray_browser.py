@@ -10,11 +10,10 @@ import re
 import socket
 
 import pytest
+from app_server import running_app
 from helpers import ARTIFACTS_DIR, assert_no_exception, open_page, screenshot, set_slider
 from playwright.sync_api import expect
 from test_train_browser import WAIT_MS, history_row, start_run
-
-import mnist_core.app_server
 
 
 @pytest.fixture
@@ -30,7 +29,7 @@ def app_on_ray(tmp_path):
             "MNIST_STUDIO_RAY_CPUS_PER_RUN": "1",
             "MNIST_STUDIO_HOME": str(tmp_path),
         }
-        with mnist_core.app_server.running_app(ARTIFACTS_DIR / "streamlit-ray-server.log", env) as server:
+        with running_app(ARTIFACTS_DIR / "streamlit-ray-server.log", env) as server:
             server.wait_healthy(120)
             yield server
     finally:
@@ -65,7 +64,7 @@ def test_an_unreachable_cluster_is_announced_and_runs_train_on_the_server(page, 
         sock.bind(("127.0.0.1", 0))
         address = f"127.0.0.1:{sock.getsockname()[1]}"
     env = {"MNIST_STUDIO_RAY_ADDRESS": address, "MNIST_STUDIO_HOME": str(tmp_path)}
-    with mnist_core.app_server.running_app(ARTIFACTS_DIR / "streamlit-ray-fallback-server.log", env) as server:
+    with running_app(ARTIFACTS_DIR / "streamlit-ray-fallback-server.log", env) as server:
         server.wait_healthy(120)
         open_page(page, server, "/train")
         notice = page.get_by_text(f"Training on this server: the Ray cluster at {address} cannot be used")

@@ -4,6 +4,8 @@ Not a pytest test (no ``test_`` prefix, so the default ``pytest`` run never coll
 
     .venv/bin/python tests/load/run_load.py --sessions 10 [--trainers 1] [--duration 60]
 
+``python -m mnist_core bench`` runs it with 30 students and 2 trainers for the server's peak memory.
+
 It starts its own Streamlit server (``MNIST_STUDIO_HOME`` = a throw-away folder, 127.0.0.1 only) and one
 headless Chromium, opens one browser context per student (own cookies = own Streamlit session), and has
 every student draw a digit, wait for "Prediction: N", check for errors, press Clear, think, and repeat.
@@ -39,9 +41,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "browser"))
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from app_server import AppServer, start_app  # noqa: E402
 from helpers import CHROMIUM_ARGS, IDLE_JS, process_tree, rss_kb  # noqa: E402  (shared with the browser tests)
-
-from mnist_core.app_server import AppServer, start_app  # noqa: E402
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 ARTIFACTS_DIR = PROJECT_DIR / "tests" / "artifacts" / "load"
@@ -990,6 +991,7 @@ def parse_args(argv=None):
         "trainer's) have to finish; a run still going then is a failure",
     )
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--json", action="store_true", help="print the summary as one JSON line at the end")
     args = parser.parse_args(argv)
     if args.sessions < 1 or args.duration <= 0 or not 1 <= args.epochs <= 50:
         parser.error("--sessions must be >= 1, --duration > 0, --epochs 1-50")
@@ -1002,6 +1004,8 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     summary = asyncio.run(run(args))
     print_summary(summary)
+    if args.json:
+        print(json.dumps(summary))
     return exit_status(summary)
 
 

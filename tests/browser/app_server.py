@@ -15,7 +15,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from mnist_core.paths import PROJECT_DIR
+PROJECT_DIR = Path(__file__).resolve().parents[2]
 
 
 class AppServer:
