@@ -27,12 +27,27 @@ class Layer:
 
 
 def network(config) -> list[Layer]:
-    """Convolution blocks (3x3 'same' convolution, then 2x2 max-pool) for a CNN, then dense layers each
-    followed by its dropout (when above 0), then a softmax over the 10 digits."""
+    """A random shift of each training image (when ``shift`` is above 0; inactive when predicting), convolution
+    blocks (3x3 'same' convolution, then 2x2 max-pool) for a CNN, then dense layers each followed by its
+    dropout (when above 0), then a softmax over the 10 digits."""
     layers: list[Layer] = []
+    if config.conv_filters or config.shift:
+        layers.append(Layer("Reshape", ((SIZE, SIZE, 1),), "image", None, (SIZE, SIZE, 1), 0))
+    if config.shift:
+        factor = round(config.shift / SIZE, 4)  # Keras takes the shift as a share of the image's side
+        layers.append(
+            Layer(
+                "RandomTranslation",
+                (factor, factor),
+                "shift",
+                f"Shift up to {config.shift} px (training only)",
+                (SIZE, SIZE, 1),
+                0,
+                {"fill_mode": "constant"},
+            )
+        )
     if config.conv_filters:
         side, channels = SIZE, 1
-        layers.append(Layer("Reshape", ((SIZE, SIZE, 1),), "image", None, (SIZE, SIZE, 1), 0))
         for i, filters in enumerate(config.conv_filters, start=1):
             layers.append(
                 Layer(

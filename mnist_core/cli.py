@@ -116,6 +116,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="what each epoch is checked on: N training images held out (e.g. 5000), or 'test' for "
         "the test set as the seed notebook does (default: the preset's; seed: test, cnn: 5000)",
     )
+    train.add_argument(
+        "--shift",
+        type=_whole(*LIMITS["shift"]),
+        metavar="PIXELS",
+        help="move each training image by up to this many pixels at random, every time it is seen "
+        "(default: the preset's; cnn: 2)",
+    )
     train.add_argument("--augment", action="store_true", help="train on shifted, rotated, scaled, distorted digits")
     train.add_argument("--seed", type=_whole(0, 2**31 - 1))
     train.add_argument("--name", help="run name: letters, digits, spaces, '-' and '_', at most 64 characters")
@@ -185,6 +192,7 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         "seed": args.seed,
         "validation": args.validation,
         "augment": args.augment or None,
+        "shift": args.shift,
     }
     config = config.replace(**{k: v for k, v in changes.items() if v is not None})
     if args.filters:

@@ -31,6 +31,7 @@ LIMITS = {
     "conv_layers": (0, 3),
     "holdout": (0.1, 0.5),
     "validation": (1_000, 20_000),
+    "shift": (0, 4),
 }
 
 
@@ -59,6 +60,7 @@ class TrainConfig:
     schedule: str = "constant"
     train_size: int = TRAIN_SET_SIZE
     augment: bool = False
+    shift: int = 0  # pixels: each training image moved by up to this much at random, every time it is seen
     seed: int = 0
     data: str = "mnist"
     base_model: str = ""  # the .keras file a drawings run starts from or is compared with
@@ -97,6 +99,7 @@ class TrainConfig:
         _check_range("epochs", self.epochs, *LIMITS["epochs"])
         _check_range("batch size", self.batch_size, *LIMITS["batch_size"])
         _check_range("training-set size", self.train_size, *LIMITS["train_size"])
+        _check_range("shift in pixels", self.shift, *LIMITS["shift"])
         if not _is_number(self.learning_rate) or not self.learning_rate > 0 or self.learning_rate > 10:
             raise ConfigError(
                 f"The learning rate must be a number above 0 and at most 10 (got {self.learning_rate!r})."
@@ -140,24 +143,28 @@ class TrainConfig:
         """A short label such as ``MLP 256-128, dropout 0.2/0``."""
         layers = "-".join(str(u) for u in self.hidden_units)
         drop = "/".join(f"{d:g}" for d in self.dropouts)
+        shifted = f", shifted up to {self.shift} px" if self.shift else ""
         if self.conv_filters:
             convs = "-".join(str(f) for f in self.conv_filters)
-            return f"CNN {convs} + {layers}, dropout {drop}"
-        return f"MLP {layers}, dropout {drop}"
+            return f"CNN {convs} + {layers}, dropout {drop}{shifted}"
+        return f"MLP {layers}, dropout {drop}{shifted}"
 
 
 PRESETS = {
     "seed": TrainConfig(),
     "no-dropout": TrainConfig(dropouts=(0.0, 0.0)),
     "heavy-dropout": TrainConfig(dropouts=(0.5, 0.0)),
-    # Chosen on the 5,000 validation images (seed 0, 6 epochs): 99.30% against 99.16% with learning rate
-    # 0.002, 99.24% with dropout 0.4, and 99.34% with batch 64 and rate 0.002, two images more (within the
-    # 0.14-point standard error) for twice the training time. Test accuracy, measured once after: 99.28%.
+    # Chosen on the 5,000 validation images, mean of seeds 0-2 (python -m mnist_core train --preset cnn --seed N
+    # [--shift S] [--epochs E] ...): shifting each image by up to 2 px, 5 epochs: 99.33%, in about 17 s here;
+    # 6 epochs: 99.36% (+2 images) in about 20.6 s, over the time of plain Keras fitting the seed MLP; no
+    # shift, 6 epochs (the earlier preset): 99.24%; 3 px: 99.10%; learning rate 0.01: 99.26%; 64 dense
+    # units: 99.14%. Test accuracy, measured once after, is the bench's figure (README, Performance).
     "cnn": TrainConfig(
         conv_filters=(16, 32),
         hidden_units=(128,),
         dropouts=(0.25,),
-        epochs=6,
+        shift=2,
+        epochs=5,
         batch_size=128,
         learning_rate=5e-3,
         schedule="cosine",

@@ -21,6 +21,7 @@ BATCH_SIZES = (16, 32, 64, 128, 256, 512, 1024)
 TRAIN_SIZES = (1_000, 3_000, 6_000, 12_000, 30_000, 60_000)
 DROPOUT_STEPS = tuple(round(0.05 * i, 2) for i in range(17))  # 0 to 0.8
 EPOCHS = tuple(range(1, 51))
+SHIFTS = (0, 1, 2, 3)  # pixels
 VALIDATIONS = (VALIDATION_SIZE, TEST_AS_VALIDATION)  # held-out training images, or the test set as the notebook does
 
 # Controls a link can show or hide, by the name used in ``show=``.
@@ -34,6 +35,7 @@ CONTROLS = (
     "epochs",
     "batch_size",
     "train_size",
+    "shift",
     "validation",
 )
 
@@ -63,6 +65,7 @@ def lesson_from_query(params: Mapping[str, str]) -> Lesson:
         "epochs": ("epochs", lambda text: _one(text, int, EPOCHS)),
         "batch": ("batch_size", lambda text: _one(text, int, BATCH_SIZES)),
         "images": ("train_size", lambda text: _one(text, int, TRAIN_SIZES)),
+        "shift": ("shift", lambda text: _one(text, int, SHIFTS)),
         "validation": ("validation", _validation),
     }
     for key, text in params.items():
@@ -117,6 +120,7 @@ def query_from_lesson(config: TrainConfig, preset: str, shown: tuple[str, ...] =
         "epochs": str(config.epochs),
         "batch": str(config.batch_size),
         "images": str(config.train_size),
+        "shift": str(config.shift),
         "validation": str(config.validation),
     }
     if config.conv_filters:

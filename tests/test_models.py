@@ -1,5 +1,6 @@
 """Models built from configs match the pure-Python summary, and bad model files are refused."""
 
+import numpy as np
 import pytest
 
 from mnist_core.config import PRESETS, TrainConfig, layer_table, parameter_count
@@ -78,3 +79,33 @@ def test_models_build_while_another_thread_clears_the_keras_session():
     finally:
         done.set()
         clearer.join()
+
+
+@pytest.mark.parametrize("architecture", ["mlp", "cnn"])
+def test_the_shift_moves_training_images_only_and_survives_saving(tmp_path, architecture):
+    """Shifting is a layer that works while training and is switched off when predicting, so a drawing's
+    answer does not change from one call to the next; the saved model loads in Keras' safe mode."""
+    config = PRESETS["cnn"] if architecture == "cnn" else TrainConfig(shift=2)
+    assert config.shift == 2
+    model = build_model(config)
+    assert "RandomTranslation" in [type(layer).__name__ for layer in model.layers]
+    digit = np.zeros((1, 28, 28), np.float32)
+    digit[0, 8:20, 13:15] = 1.0  # a 1
+    x = np.repeat(digit, 8, axis=0)
+    predicting = [np.asarray(model(x, training=False)) for _ in range(2)]
+    np.testing.assert_array_equal(predicting[0], predicting[1])
+    np.testing.assert_allclose(predicting[0], predicting[0][:1].repeat(8, axis=0), rtol=1e-6)
+    shifted = np.asarray(model.get_layer("shift")(x.reshape(8, 28, 28, 1), training=True))
+    assert len({shifted[i].tobytes() for i in range(8)}) > 1  # each image moved its own way
+    np.testing.assert_allclose(shifted.sum(axis=(1, 2, 3)), digit.sum(), rtol=0.02)  # moved, not cut off
+
+    model.save(tmp_path / "shifted.keras")
+    np.testing.assert_allclose(np.asarray(load_model(tmp_path / "shifted.keras")(x, training=False)), predicting[0])
+
+
+def test_a_shift_out_of_range_is_refused_plainly():
+    from mnist_core.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="shift in pixels must be a whole number from 0 to 4"):
+        TrainConfig(shift=7).validate()
+    assert "shifted up to 2 px" in PRESETS["cnn"].describe()

@@ -97,6 +97,7 @@ def test_controls_exist_with_their_ranges():
     assert "128" in at.select_slider(key="batch_size").options
     sizes = at.select_slider(key="train_size").options
     assert {"1,000", "6,000", "60,000"} <= set(sizes)
+    assert at.select_slider(key="shift").options == ["off", "up to 1 px", "up to 2 px", "up to 3 px"]
     assert [b.label for b in at.button].count("Train") == 1
     assert not train_button(at).disabled
 
@@ -147,6 +148,7 @@ def test_each_preset_fills_the_controls(preset):
     assert at.slider(key="epochs").value == config.epochs
     assert at.select_slider(key="batch_size").value == config.batch_size
     assert at.select_slider(key="train_size").value == config.train_size
+    assert at.select_slider(key="shift").value == config.shift
     assert at.radio(key="validation").value == config.validation
 
 
@@ -189,6 +191,9 @@ def test_cnn_preset_shows_the_convolution_controls():
     assert [at.select_slider(key=f"filters_{i}").value for i in range(2)] == [16, 32]
     table = at.dataframe[0].value
     assert table["Layer"].str.startswith("Conv2D").sum() == 2
+    assert table["Layer"].iloc[0] == "Shift up to 2 px (training only)"
+    code = next(c.value for c in at.code if "keras.Sequential" in c.value)
+    assert 'layers.RandomTranslation(0.0714, 0.0714, fill_mode="constant")' in code
     # 16 filters: (9+1)*16=160; 32 filters: (9*16+1)*32=4,640; 7x7x32=1,568 -> 128: 200,832; 128 -> 10: 1,290
     assert parameters(at) == "206,922"
 

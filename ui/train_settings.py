@@ -21,6 +21,7 @@ from mnist_core.lesson import (
     EPOCHS,
     FILTERS,
     LEARNING_RATES,
+    SHIFTS,
     TRAIN_SIZES,
     UNITS,
     VALIDATIONS,
@@ -38,6 +39,7 @@ CONTROL_LABELS = {
     "epochs": "Epochs",
     "batch_size": "Batch size",
     "train_size": "Training images",
+    "shift": "Shift while training",
     "validation": "Validation",
 }
 VALIDATION_LABELS = {
@@ -67,6 +69,7 @@ def fill_controls(config: TrainConfig) -> None:
     state.epochs = config.epochs
     state.batch_size = config.batch_size
     state.train_size = config.train_size
+    state.shift = config.shift
     state.validation = config.validation
     state.schedule = config.schedule
 
@@ -192,6 +195,16 @@ def hyperparameter_controls() -> TrainConfig:
         format_func=lambda n: f"{n:,}",
         help="6,000 trains in a few seconds; all 60,000 gives the best model.",
     )
+    shift = control(
+        "shift",
+        st.select_slider,
+        "Shift images while training",
+        SHIFTS,
+        key="shift",
+        format_func=lambda px: "off" if px == 0 else f"up to {px} px",
+        help="Moves each training image a little, at random, every time the network sees it: new examples "
+        "for free, so it learns the shape rather than the exact position. Never applied when predicting.",
+    )
     validation = control(
         "validation",
         st.radio,
@@ -213,6 +226,7 @@ def hyperparameter_controls() -> TrainConfig:
         learning_rate=learning_rate,
         optimizer=optimizer,
         train_size=train_size,
+        shift=shift,
         schedule=st.session_state.schedule,
         validation=validation,
     )
