@@ -230,7 +230,7 @@ def _cnn_summary(config: TrainConfig, runs: list[dict], plain: list[dict]) -> di
         "config": config.describe(),
         "epochs": config.epochs,
         "batch_size": config.batch_size,
-        "train_size": config.train_size,
+        "train_size": config.training_images,  # what is left after the validation images are held out
         "seeds": list(range(len(runs))),
         "seconds": seconds,
         "test_accuracies": accuracies,

@@ -46,8 +46,9 @@ def class_makespan(config: TrainConfig, runs: int, cpus_per_run: int = DEFAULT_C
     started = time.perf_counter()
     ray.init(address="local", num_cpus=os.cpu_count(), include_dashboard=False, log_to_driver=False)
     try:
-        result["ray_start_seconds"] = time.perf_counter() - started
         runner = RayRunner(cpus_per_run)
+        ray.get(runner.warm_up())  # as the app does when it starts, before any student presses Train
+        result["ray_start_seconds"] = time.perf_counter() - started
         result["ray"] = {"cpus_per_run": cpus_per_run, **_makespan(config, runs, runner, runs)}
     finally:
         ray.shutdown()

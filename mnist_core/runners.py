@@ -62,7 +62,9 @@ def choose_runner() -> RunnerChoice:
     cpus = int(ray.cluster_resources().get("CPU", 0))
     parallel = default_parallel_runs() if os.environ.get("MNIST_STUDIO_PARALLEL_RUNS") else RAY_RUNS_IN_FLIGHT
     log.warning("Training runs on the Ray cluster at %s (%d CPUs now, %d per run).", address, cpus, cpus_per_run)
-    return RunnerChoice(RayRunner(cpus_per_run), parallel)
+    runner = RayRunner(cpus_per_run)
+    runner.warm_up()  # not waited for: the app starts now, and the lab's workers are ready before the first Train
+    return RunnerChoice(runner, parallel)
 
 
 def start_job_manager(registry: Registry) -> JobManager:
