@@ -1,14 +1,17 @@
 """The training loop: data, model, train in chunks of batches, validate each epoch, test once at the end.
 
 It computes what ``model.fit`` computes (same model, loss, optimizer, batch
-size, shuffling every epoch, validation data), in well under half the time
-on a CPU:
+size, shuffling every epoch, validation data), in under a third of the time
+on a 2-core CPU (``python -m mnist_core bench``; ``profile`` shows where an epoch goes):
 
 - the whole training set sits in memory as one float32 tensor, made once
   (once per epoch only when augmenting), and a batch is a gather of indices
   inside the graph, so there is no input pipeline;
 - one compiled call runs a chunk of many batches in a graph loop, so Python
   and Keras' callbacks are not paid per batch;
+- each batch is computed as two halves side by side, one per core, with one
+  thread per op (``_halves``, mnist_core/cpu_threads.py): at batch 128 the
+  matmuls are too small for oneDNN to split one across cores well;
 - Adam's update is one fused kernel per variable (``ResourceApplyAdam``: the
   same formula as Keras' Adam, on the Keras optimizer's own state) instead of
   a dozen passes over each weight matrix, which saves a quarter of each step;
