@@ -32,6 +32,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from mnist_core.config import PRESETS, TrainConfig
+from mnist_core.cpu_threads import POOL_VARIABLES, usable_cores
 from mnist_core.paths import DEFAULT_MODEL, PROJECT_DIR
 
 QUICK = {"epochs": 1, "train_size": 6000}
@@ -116,11 +117,10 @@ def machine() -> dict:
         for line in Path("/proc/meminfo").read_text().splitlines():
             if line.startswith("MemTotal:"):
                 ram_gb = int(line.split()[1]) / 2**20
-    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return {
         "cpu": cpu,
         "cores": os.cpu_count(),
-        "usable_cores": usable,
+        "usable_cores": usable_cores(),
         "ram_gb": ram_gb,
         "tensorflow": tf.__version__,
         "keras": keras.__version__,
@@ -175,20 +175,15 @@ def _trainer_process(tensorflow_defaults: bool):
 
 def _warm_up(tensorflow_defaults: bool) -> None:
     if tensorflow_defaults:  # before TensorFlow's first op, which is when it reads them
-        for name in ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS"):
+        for name in POOL_VARIABLES:
             os.environ.pop(name, None)
     _fit_in_child("plain" if tensorflow_defaults else "ours", PRESETS["seed"].replace(**QUICK))
 
 
-_CHILD_DATA = []
-
-
 def _fit_in_child(side: str, config: TrainConfig) -> dict:
-    from mnist_core.data import load_mnist
+    from mnist_core.data import load_mnist  # cached: the child reads and checks MNIST once
 
-    if not _CHILD_DATA:
-        _CHILD_DATA.append(load_mnist())
-    return (_plain_keras_fit if side == "plain" else _our_fit)(config, _CHILD_DATA[0])
+    return (_plain_keras_fit if side == "plain" else _our_fit)(config, load_mnist())
 
 
 def _comparison(config: TrainConfig, plain: list[dict], ours: list[dict]) -> dict:

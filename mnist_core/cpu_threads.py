@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 
 HALVES = 2  # the trainer computes each batch as this many parts side by side
+POOL_VARIABLES = ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS")  # what TensorFlow reads, in that order
 
 
 def pool_sizes(cores: int) -> tuple[int, int]:
@@ -25,6 +26,5 @@ def usable_cores() -> int:
 def size_for_this_process() -> None:
     """Size the pools through TensorFlow's environment variables, which it reads when it runs its first op:
     so this works at any time before that, even after ``import tensorflow``. A value already set wins."""
-    intra, inter = pool_sizes(usable_cores())
-    os.environ.setdefault("TF_NUM_INTRAOP_THREADS", str(intra))
-    os.environ.setdefault("TF_NUM_INTEROP_THREADS", str(inter))
+    for name, size in zip(POOL_VARIABLES, pool_sizes(usable_cores()), strict=True):
+        os.environ.setdefault(name, str(size))

@@ -158,9 +158,9 @@ def train(
     fit_seconds = time.perf_counter() - started
     last = result.history[-1] if result.history else {}  # none when stopped before the first chunk
     val_loss, val_accuracy = (last["val_loss"], last["val_accuracy"]) if last else evaluate_arrays(model, x_val, y_val)
-    if config.holds_out_validation or not last:
+    if config.holds_out_validation:
         test_loss, test_accuracy = evaluate_arrays(model, data.x_test / 255.0, data.y_test.astype(np.int64))
-    else:  # the last epoch has just scored the final model on the test set
+    else:  # the validation images are the test set, and the final model has just been scored on them
         test_loss, test_accuracy = val_loss, val_accuracy
     result.metrics = {
         "test_accuracy": test_accuracy,
