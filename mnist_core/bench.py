@@ -32,7 +32,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from mnist_core.config import PRESETS, TrainConfig
-from mnist_core.cpu_threads import POOL_VARIABLES, usable_cores
+from mnist_core.cpu_threads import POOL_VARIABLES, has_bfloat16_units, usable_cores
 from mnist_core.paths import DEFAULT_MODEL, PROJECT_DIR
 
 QUICK = {"epochs": 1, "train_size": 6000}
@@ -121,6 +121,7 @@ def machine() -> dict:
         "cpu": cpu,
         "cores": os.cpu_count(),
         "usable_cores": usable_cores(),
+        "bfloat16_units": has_bfloat16_units(),
         "ram_gb": ram_gb,
         "tensorflow": tf.__version__,
         "keras": keras.__version__,
@@ -132,6 +133,7 @@ def machine() -> dict:
 def describe_machine(m: dict) -> str:
     ram = f"{m['ram_gb']:.1f} GB RAM" if m["ram_gb"] else "RAM unknown"
     cores = f"{m['cores']} cores" + (f" ({m['usable_cores']} usable)" if m["usable_cores"] != m["cores"] else "")
+    cores += ", bfloat16 units" if m["bfloat16_units"] else ", no bfloat16 units (a bfloat16 preset runs slower here)"
     load = f", load average {m['load_average']}" if m["load_average"] else ""
     return (
         f"Machine: {m['cpu']}, {cores}, {ram}; TensorFlow {m['tensorflow']}, Keras {m['keras']}, "

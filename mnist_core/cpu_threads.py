@@ -1,4 +1,5 @@
-"""TensorFlow's thread pools, sized for the trainer's half batches (``trainer.HALVES``).
+"""What the trainer needs to know of this CPU: TensorFlow's thread pools, sized for the trainer's half
+batches (``trainer.HALVES``), and whether it has bfloat16 units (``TrainConfig.precision``).
 
 Measured on 2 cores (``python -m mnist_core profile``): at batch 128 every matmul is small, and oneDNN
 splitting each one across both cores costs more in hand-offs than it gains. With one thread per op
@@ -8,7 +9,10 @@ less time. On more cores each half gets ``cores // 2`` threads.
 
 from __future__ import annotations
 
+import functools
 import os
+import re
+from pathlib import Path
 
 HALVES = 2  # the trainer computes each batch as this many parts side by side
 POOL_VARIABLES = ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS")  # what TensorFlow reads, in that order
@@ -28,3 +32,16 @@ def size_for_this_process() -> None:
     so this works at any time before that, even after ``import tensorflow``. A value already set wins."""
     for name, size in zip(POOL_VARIABLES, pool_sizes(usable_cores()), strict=True):
         os.environ.setdefault(name, str(size))
+
+
+@functools.cache
+def has_bfloat16_units() -> bool:
+    """True when the CPU multiplies bfloat16 in hardware (AMX or AVX-512 BF16, as Linux lists its flags).
+
+    Measured here with oneDNN held to older instruction sets (``ONEDNN_MAX_CPU_ISA``): with AVX-512 but no
+    bfloat16 units a CNN epoch takes 2.4x float32's time, and with AVX2 the first convolution fails."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return re.search(r"\b(amx_bf16|avx512_bf16)\b", flags) is not None

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from mnist_core.config import OPTIMIZERS, PRESETS, TEST_AS_VALIDATION, VALIDATION_SIZE, TrainConfig
+from mnist_core.config import OPTIMIZERS, PRECISIONS, PRESETS, TEST_AS_VALIDATION, VALIDATION_SIZE, TrainConfig
 from mnist_core.errors import ConfigError
 
 # The values the Train page's controls offer; a link can only choose among them.
@@ -36,6 +36,7 @@ CONTROLS = (
     "batch_size",
     "train_size",
     "shift",
+    "precision",
     "validation",
 )
 
@@ -66,6 +67,7 @@ def lesson_from_query(params: Mapping[str, str]) -> Lesson:
         "batch": ("batch_size", lambda text: _one(text, int, BATCH_SIZES)),
         "images": ("train_size", lambda text: _one(text, int, TRAIN_SIZES)),
         "shift": ("shift", lambda text: _one(text, int, SHIFTS)),
+        "precision": ("precision", lambda text: _one(text, str, PRECISIONS)),
         "validation": ("validation", _validation),
     }
     for key, text in params.items():
@@ -121,6 +123,7 @@ def query_from_lesson(config: TrainConfig, preset: str, shown: tuple[str, ...] =
         "batch": str(config.batch_size),
         "images": str(config.train_size),
         "shift": str(config.shift),
+        "precision": config.precision,
         "validation": str(config.validation),
     }
     if config.conv_filters:

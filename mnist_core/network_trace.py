@@ -44,7 +44,8 @@ class NetworkTrace:
             raise ValueError(f"its layers do not form one chain ({type(error).__name__}).") from None
 
         def run(x):
-            *outputs, before_last = sub_model(x, training=False)
+            # in float32 whatever the layers compute in (a bfloat16 model's hidden layers give bfloat16)
+            *outputs, before_last = (tf.cast(values, tf.float32) for values in sub_model(x, training=False))
             scores = tf.matmul(before_last, kernel) + bias  # the softmax layer without its softmax
             return outputs, scores, tf.nn.softmax(scores)
 

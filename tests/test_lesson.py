@@ -23,6 +23,7 @@ def test_a_changed_config_and_hidden_controls_round_trip():
         optimizer="rmsprop",
         train_size=6000,
         shift=1,
+        precision="bfloat16",
     )
     params = query_from_lesson(config, "seed", ("dropout", "epochs"))
     assert params["show"] == "dropout,epochs"
@@ -54,6 +55,7 @@ def test_a_dropout_lesson_link():
         ({"dropout": "0.2,0.2,0.2"}, "one dropout rate per hidden layer"),
         ({"arch": "rnn"}, "Ignored arch='rnn': choose mlp or cnn"),
         ({"shift": "9"}, "Ignored shift='9': not one of the values the controls offer (0 to 3)"),
+        ({"precision": "float8"}, "Ignored precision='float8'"),
     ],
 )
 def test_odd_links_open_the_page_with_a_notice(params, notice):

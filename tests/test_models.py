@@ -3,7 +3,9 @@
 import numpy as np
 import pytest
 
+from mnist_core import cpu_threads
 from mnist_core.config import PRESETS, TrainConfig, layer_table, parameter_count
+from mnist_core.cpu_threads import has_bfloat16_units
 from mnist_core.errors import ModelFileError
 from mnist_core.models import build_model, load_model
 
@@ -109,3 +111,57 @@ def test_a_shift_out_of_range_is_refused_plainly():
     with pytest.raises(ConfigError, match="shift in pixels must be a whole number from 0 to 4"):
         TrainConfig(shift=7).validate()
     assert "shifted up to 2 px" in PRESETS["cnn"].describe()
+
+
+@pytest.mark.skipif(not has_bfloat16_units(), reason="this CPU has no bfloat16 units, so bfloat16 is refused")
+def test_a_bfloat16_model_computes_inside_in_bfloat16_answers_in_float32_and_survives_saving(tmp_path):
+    """Mixed precision: weights float32 everywhere; the hidden layers compute in bfloat16; the image, its
+    shift and the softmax layer in float32, so the answers are float32 probabilities (they add up to 1)."""
+    config = PRESETS["cnn"]
+    assert config.precision == "bfloat16" and "bfloat16" in config.describe()
+    model = build_model(config)
+    computing = {layer.name: layer.compute_dtype for layer in model.layers}
+    assert computing == {
+        "image": "float32",
+        "shift": "float32",
+        "conv_1": "bfloat16",
+        "pool_1": "bfloat16",
+        "conv_2": "bfloat16",
+        "pool_2": "bfloat16",
+        "flatten": "bfloat16",
+        "dense_1": "bfloat16",
+        "dropout_1": "bfloat16",
+        "digits": "float32",
+    }
+    assert {weight.dtype for weight in model.weights} == {"float32"}
+    x = np.random.default_rng(0).random((4, 28, 28), np.float32)
+    answers = model(x, training=False)
+    assert answers.dtype == "float32"
+    np.testing.assert_allclose(np.asarray(answers).sum(axis=1), 1.0, rtol=1e-6)
+    float32_twin = build_model(config.replace(precision="float32"))
+    float32_twin.set_weights(model.get_weights())
+    np.testing.assert_allclose(np.asarray(answers), np.asarray(float32_twin(x, training=False)), atol=0.02)
+
+    model.save(tmp_path / "bfloat16.keras")
+    loaded = load_model(tmp_path / "bfloat16.keras")
+    assert {layer.name: layer.compute_dtype for layer in loaded.layers} == computing
+    np.testing.assert_array_equal(np.asarray(loaded(x, training=False)), np.asarray(answers))
+
+
+def test_an_unknown_number_format_is_refused_plainly():
+    from mnist_core.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="Unknown number format 'float16': choose one of float32, bfloat16"):
+        TrainConfig(precision="float16").validate()
+
+
+def test_without_bfloat16_units_bfloat16_is_refused_plainly_and_lesson_links_fall_back(monkeypatch):
+    """oneDNN without bfloat16 units is slower in bfloat16 than in float32, or fails (cpu_threads)."""
+    from mnist_core.errors import ConfigError
+    from mnist_core.lesson import lesson_from_query
+
+    monkeypatch.setattr(cpu_threads, "has_bfloat16_units", lambda: False)
+    with pytest.raises(ConfigError, match="bfloat16 needs a processor with bfloat16 units .* choose float32"):
+        TrainConfig(precision="bfloat16").validate()
+    lesson = lesson_from_query({"preset": "seed", "precision": "bfloat16"})
+    assert lesson.config == PRESETS["seed"] and "bfloat16 needs a processor" in lesson.notices[0]

@@ -1,8 +1,10 @@
 """Inside the network: every layer's output for one image, from one sub-model, agreeing with the model."""
 
 import numpy as np
+import pytest
 
 from mnist_core.config import PRESETS
+from mnist_core.cpu_threads import has_bfloat16_units
 from mnist_core.data import load_mnist
 from mnist_core.inference import Predictor
 from mnist_core.models import build_model
@@ -33,3 +35,15 @@ def test_an_mlp_shows_each_hidden_layer_and_its_pictures_fit_a_tablet():
     ]
     assert unit_grid(layers[0].values).shape[1] <= 820 and unit_grid(layers[0].values).dtype == np.uint8
     assert map_grid(np.ones((7, 7, 64), np.float32)).shape == (8 * 60 - 4, 8 * 60 - 4, 3)
+
+
+@pytest.mark.skipif(not has_bfloat16_units(), reason="this CPU has no bfloat16 units, so bfloat16 is refused")
+def test_a_bfloat16_cnn_shows_its_layers_in_float32_agreeing_with_its_answer():
+    predictor = Predictor(build_model(PRESETS["cnn"]))
+    assert PRESETS["cnn"].precision == "bfloat16"
+    image = load_mnist().x_test[2]
+    layers = predictor.inside(image)
+    assert [layer.kind for layer in layers] == ["conv", "pool", "conv", "pool", "hidden", "scores", "softmax"]
+    assert {layer.values.dtype for layer in layers} == {np.dtype(np.float32)}
+    np.testing.assert_allclose(layers[-1].values, predictor.probabilities(image), atol=1e-5)
+    assert map_grid(layers[0].values).dtype == np.uint8

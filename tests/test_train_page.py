@@ -98,6 +98,8 @@ def test_controls_exist_with_their_ranges():
     sizes = at.select_slider(key="train_size").options
     assert {"1,000", "6,000", "60,000"} <= set(sizes)
     assert at.select_slider(key="shift").options == ["off", "up to 1 px", "up to 2 px", "up to 3 px"]
+    assert at.radio(key="precision").options == ["float32 (32-bit)", "bfloat16 (16-bit)"]
+    assert at.radio(key="precision").value == "float32"
     assert [b.label for b in at.button].count("Train") == 1
     assert not train_button(at).disabled
 
@@ -149,6 +151,7 @@ def test_each_preset_fills_the_controls(preset):
     assert at.select_slider(key="batch_size").value == config.batch_size
     assert at.select_slider(key="train_size").value == config.train_size
     assert at.select_slider(key="shift").value == config.shift
+    assert at.radio(key="precision").value == config.precision
     assert at.radio(key="validation").value == config.validation
 
 

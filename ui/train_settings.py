@@ -12,7 +12,16 @@ import pandas as pd
 import streamlit as st
 
 from mnist_core.codegen import keras_code
-from mnist_core.config import LIMITS, OPTIMIZERS, PRESET_LABELS, PRESETS, TrainConfig, layer_table, parameter_count
+from mnist_core.config import (
+    LIMITS,
+    OPTIMIZERS,
+    PRECISIONS,
+    PRESET_LABELS,
+    PRESETS,
+    TrainConfig,
+    layer_table,
+    parameter_count,
+)
 from mnist_core.errors import UserError
 from mnist_core.lesson import (
     BATCH_SIZES,
@@ -40,7 +49,12 @@ CONTROL_LABELS = {
     "batch_size": "Batch size",
     "train_size": "Training images",
     "shift": "Shift while training",
+    "precision": "Number format",
     "validation": "Validation",
+}
+PRECISION_LABELS = {
+    "float32": "float32 (32-bit)",
+    "bfloat16": "bfloat16 (16-bit)",
 }
 VALIDATION_LABELS = {
     VALIDATIONS[0]: f"{VALIDATIONS[0]:,} held-out training images",
@@ -70,6 +84,7 @@ def fill_controls(config: TrainConfig) -> None:
     state.batch_size = config.batch_size
     state.train_size = config.train_size
     state.shift = config.shift
+    state.precision = config.precision
     state.validation = config.validation
     state.schedule = config.schedule
 
@@ -205,6 +220,18 @@ def hyperparameter_controls() -> TrainConfig:
         help="Moves each training image a little, at random, every time the network sees it: new examples "
         "for free, so it learns the shape rather than the exact position. Never applied when predicting.",
     )
+    precision = control(
+        "precision",
+        st.radio,
+        "Number format inside the layers",
+        PRECISIONS,
+        key="precision",
+        format_func=PRECISION_LABELS.get,
+        horizontal=True,
+        help="bfloat16 keeps float32's range with fewer digits. Processors with bfloat16 units (AMX, AVX-512 "
+        "BF16) multiply it faster: a CNN trains in about a fifth less time. The weights, the softmax and the "
+        "answers stay float32.",
+    )
     validation = control(
         "validation",
         st.radio,
@@ -227,6 +254,7 @@ def hyperparameter_controls() -> TrainConfig:
         optimizer=optimizer,
         train_size=train_size,
         shift=shift,
+        precision=precision,
         schedule=st.session_state.schedule,
         validation=validation,
     )
