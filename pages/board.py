@@ -10,6 +10,7 @@ from mnist_core.registry import WITH_MODEL
 from mnist_core.study import run_prefix
 from ui.board_view import board_chart
 from ui.resources import is_teacher, registry, teacher_passcode
+from ui.run_history import TRAINING_ACCURACY_HELP
 from ui.streamlit_patches import use_app_navigation
 
 REFRESH_SECONDS = 5
@@ -64,14 +65,16 @@ def board() -> None:
     right.altair_chart(board_chart(frame, across, "Gap"), width="stretch")
     st.caption(
         "Above zero on the right, a model does better on the images it trained on than on new ones: "
-        "it has memorised some of them (overfitting). Dropout is one way to shrink that gap."
+        "it has memorised some of them (overfitting). Dropout is one way to shrink that gap. Below zero, "
+        "usually after one or two epochs: training accuracy is measured while training, with dropout on."
     )
     st.dataframe(
         frame[["Run", "Model", across, "Train accuracy", "Test accuracy", "Gap"]],
         hide_index=True,
         width="stretch",
         column_config={
-            k: st.column_config.NumberColumn(format="percent") for k in ("Train accuracy", "Test accuracy", "Gap")
+            **{k: st.column_config.NumberColumn(format="percent") for k in ("Test accuracy", "Gap")},
+            "Train accuracy": st.column_config.NumberColumn(format="percent", help=TRAINING_ACCURACY_HELP),
         },
     )
 

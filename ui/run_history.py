@@ -11,6 +11,11 @@ from ui.charts import compare_runs
 from ui.resources import chosen_model, is_teacher, open_registry, use_model, user_id
 from ui.train_settings import KEEP
 
+TRAINING_ACCURACY_HELP = (
+    "The average over the last epoch, measured while training, as Keras' fit reports it: with dropout and "
+    "shifts switched on and the weights still improving. So after a short run it can be below the "
+    "validation and test accuracy, which are measured after training with dropout off."
+)
 COMPARE_AUTO = 4  # at most this many runs are picked for the comparison chart without asking
 
 
@@ -51,12 +56,15 @@ def history_table(runs) -> None:
             "Images": st.column_config.NumberColumn(format="localized", width="small", help="Training images."),
             "Batch": st.column_config.NumberColumn(width="small", help="Batch size."),
             "Optimizer": st.column_config.TextColumn(width="small", help="Optimizer and learning rate."),
-            "Training accuracy": st.column_config.NumberColumn(format=percent),
+            "Training accuracy": st.column_config.NumberColumn(format=percent, help=TRAINING_ACCURACY_HELP),
             "Validation accuracy": st.column_config.NumberColumn(
                 format=percent, help="After the last epoch, on the images the run was checked on."
             ),
             "Gap": st.column_config.NumberColumn(
-                format="%.2f", width="small", help="Training minus validation accuracy, in points: overfitting."
+                format="%.2f",
+                width="small",
+                help="Training minus validation accuracy, in points: above zero, overfitting. Below zero after "
+                "a short run or with strong dropout: see Training accuracy.",
             ),
             "Test accuracy": st.column_config.NumberColumn(
                 format=percent, help="Measured once, after training: the honest score."
