@@ -99,9 +99,10 @@ def set_slider(page, label: str, first: str, right: int = 0) -> str:
 def choose(page, label: str, option: str) -> None:
     """Pick ``option`` in the selectbox labelled ``label``.
 
-    The first click on the Train page's Preset box right after a run has finished only focuses it
-    (found by bisecting to the validation-split merge; cause not found yet, see the closing note of
-    issues 13-18): a second click opens it, as a person would click again.
+    For 20 to 30 s after a run has finished, the first click on the Train page's Preset box opens its
+    list and closes it again at once (an extra focus on its input right after the click); the
+    Optimizer box opens, and so does Preset after a reload or 30 s. Cause not found (it came with the
+    validation-split merge). A second click opens it, as a person would click again.
     """
     box = page.locator('[data-testid="stSelectbox"]').filter(has=page.get_by_text(label, exact=True))
     wanted = page.get_by_role("option", name=option, exact=True)
