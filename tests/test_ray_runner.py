@@ -20,6 +20,7 @@ import ray
 
 from mnist_core import runners
 from mnist_core.config import TrainConfig
+from mnist_core.cpu_threads import has_bfloat16_units
 from mnist_core.jobs import JobManager
 from mnist_core.models import load_model
 from mnist_core.ray_runner import LOST_WORKER, RayRunner
@@ -138,6 +139,20 @@ def test_a_warmed_worker_trains_run_after_run_and_gives_back_each_runs_memory(on
     # The first run compiles TensorFlow's kernels and graphs for good; after that, a run leaves little behind.
     # Measured here: +1 MB from the second run to the sixth; without freeing, +10 to +70 MB, as collections fell.
     assert sizes[-1] - sizes[1] < 5, f"the worker grew from {sizes[1]:.0f} to {sizes[-1]:.0f} MB"
+
+
+@pytest.mark.skipif(not has_bfloat16_units(), reason="this CPU has no bfloat16 units, so bfloat16 is refused")
+def test_a_bfloat16_cnn_trains_on_a_worker_and_comes_back_computing_in_bfloat16(one_node, registry):
+    config = TrainConfig(
+        conv_filters=(8,), hidden_units=(32,), dropouts=(0.0,), precision="bfloat16", epochs=2, train_size=3000
+    )  # on this server: 84.8% test accuracy in bfloat16, 84.9% in float32
+    run_id = registry.create_run(config.to_dict(), owner="ann").id
+    RayRunner(cpus_per_run=2)(registry, run_id, on_event=lambda event: None)
+    run = registry.get(run_id)
+    assert run.status == "finished" and run.metrics["test_accuracy"] > 0.8
+    model = load_model(run.model_path)
+    assert model.get_layer("conv_1").compute_dtype == "bfloat16"
+    assert model.get_layer("digits").compute_dtype == "float32"
 
 
 def _rss_mb(pid: int) -> float:
