@@ -155,13 +155,14 @@ class TrainConfig:
     def describe(self) -> str:
         """A short label such as ``MLP 256-128, dropout 0.2/0``."""
         layers = "-".join(str(u) for u in self.hidden_units)
-        drop = "/".join(f"{d:g}" for d in self.dropouts)
-        extras = f", shifted up to {self.shift} px" if self.shift else ""
-        extras += ", bfloat16" if self.precision == "bfloat16" else ""
         if self.conv_filters:
-            convs = "-".join(str(f) for f in self.conv_filters)
-            return f"CNN {convs} + {layers}, dropout {drop}{extras}"
-        return f"MLP {layers}, dropout {drop}{extras}"
+            layers = f"CNN {'-'.join(str(f) for f in self.conv_filters)} + {layers}"
+        else:
+            layers = f"MLP {layers}"
+        numbers = " (bfloat16)" if self.precision == "bfloat16" else ""  # first, so a narrow column still shows it
+        drop = "/".join(f"{d:g}" for d in self.dropouts)
+        shifted = f", shifted up to {self.shift} px" if self.shift else ""
+        return f"{layers}{numbers}, dropout {drop}{shifted}"
 
 
 PRESETS = {

@@ -58,14 +58,15 @@ with settings:
     if error := st.session_state.pop("start_error", None):
         st.error(error)
     lesson_link(config)
-    if not problem:
-        show_the_code(config)
 
 with view:
     live_panel()
     teacher_panel()
     with st.expander("Model summary: the network the controls describe", expanded=True):
         network_summary(config)
+
+if not problem:
+    show_the_code(config)  # the page's whole width: a line of Keras code is about 85 characters
 
 st.divider()
 st.header("Run history")
