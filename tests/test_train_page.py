@@ -18,6 +18,7 @@ import streamlit as st
 from streamlit import config as st_config
 from streamlit.testing.v1 import AppTest
 
+from mnist_core import cpu_threads
 from mnist_core.config import PRESETS, TrainConfig
 from mnist_core.lesson import BATCH_SIZES, FILTERS, LEARNING_RATES, TRAIN_SIZES, UNITS
 from mnist_core.registry import Registry
@@ -129,6 +130,32 @@ def test_a_hidden_layer_keeps_its_settings_while_hidden():
 
 
 # Presets
+
+
+@pytest.mark.skipif(not cpu_threads.has_bfloat16_units(), reason="this CPU has no bfloat16 units")
+def test_bfloat16_says_which_layers_compute_in_16_bit_and_the_code_shows_it():
+    at = open_train()
+    at.radio(key="precision").set_value("bfloat16")
+    run(at)
+    assert any("computes in 16-bit numbers" in c.value for c in at.caption)
+    keras_code = next(c.value for c in at.code if c.language == "python")
+    assert 'dtype="mixed_bfloat16"' in keras_code and not train_button(at).disabled
+    at.radio(key="precision").set_value("float32")
+    run(at)
+    assert not any("16-bit" in c.value for c in at.caption)
+    assert "bfloat16" not in next(c.value for c in at.code if c.language == "python")
+
+
+def test_without_bfloat16_units_choosing_bfloat16_says_why_and_cannot_train(monkeypatch):
+    monkeypatch.setattr(cpu_threads, "has_bfloat16_units", lambda: False)
+    at = open_train()
+    at.radio(key="precision").set_value("bfloat16")
+    run(at)
+    assert train_button(at).disabled
+    assert any("bfloat16 needs a processor with bfloat16 units" in e.value for e in at.error)
+    at.radio(key="precision").set_value("float32")
+    run(at)
+    assert not train_button(at).disabled and not at.error
 
 
 @pytest.mark.parametrize("preset", list(PRESETS))

@@ -210,7 +210,7 @@ def weight_pictures(pictures, columns: int = 8):
         limit = np.abs(picture).max() or 1.0
         axes.imshow(picture, cmap="RdBu_r", vmin=-limit, vmax=limit)
         axes.set_axis_off()
-    figure.tight_layout(pad=0.2)
+    figure.tight_layout(pad=0.2, w_pad=0.8, h_pad=0.8)  # a gap around each picture, so 3x3 kernels stay apart
     return figure
 
 

@@ -329,6 +329,12 @@ def network_summary(config: TrainConfig) -> None:
             "Output shape": st.column_config.TextColumn("Outputs"),
         },
     )  # short: fits a tablet
+    if config.precision == "bfloat16":
+        st.caption(
+            "In bfloat16: every layer from the first convolution (or Flatten) to the last hidden layer computes "
+            "in 16-bit numbers; the shift and the softmax layer compute in float32, and every weight is kept "
+            "in float32."
+        )
 
 
 def describe_settings(config: TrainConfig) -> str:
