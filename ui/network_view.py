@@ -1,4 +1,4 @@
-"""Draw page: "Inside the network", every layer's output for the digit just drawn, in order."""
+"""Draw and Evaluate pages: "Inside the network", every layer's output for one image, in order."""
 
 from __future__ import annotations
 
@@ -10,18 +10,18 @@ from mnist_core.network_trace import map_grid, unit_grid
 from ui.charts import AXIS, probability_bars
 
 FEATURE_MAP = (
-    "A **feature map** is a picture of where in your drawing one filter found its pattern "
+    "A **feature map** is a picture of where in the image one filter found its pattern "
     '(a stroke, an edge, a curve): bright means "found it here".'
 )
 EXPLAINED = {
     "conv": "Each small picture is one feature map.",
     "pool": "Pooling keeps the brightest pixel of every 2x2 square: smaller maps, same patterns.",
-    "hidden": "Each square is one unit (a neuron); bright ones fire for your drawing.",
+    "hidden": "Each square is one unit (a neuron); bright ones fire for this image.",
 }
 
 
 def inside_the_network(predictor, image28) -> None:
-    """Every layer for this drawing, left to right as the data flows; a plain message if it cannot."""
+    """Every layer for this image, left to right as the data flows; a plain message if it cannot."""
     try:
         layers = predictor.inside(image28)
     except ValueError as error:

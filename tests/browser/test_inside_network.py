@@ -40,7 +40,7 @@ def test_every_layer_of_the_default_cnn_is_shown_for_a_drawing(browser, app_serv
         assert_no_exception(page)
         text = page.locator("body").inner_text()
         assert "Inside the network" in text
-        assert "A feature map is a picture of where in your drawing one filter found its pattern" in text
+        assert "A feature map is a picture of where in the image one filter found its pattern" in text
         positions = [text.index(title) for title in LAYER_TITLES]
         assert positions == sorted(positions), "layers must be shown in the order the data flows"
         section = page.get_by_text("Convolution 1: 32 feature maps", exact=False)
