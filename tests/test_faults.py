@@ -98,7 +98,7 @@ def test_a_damaged_model_file_of_a_run_is_explained_and_the_page_still_works(tmp
         at.run()
         assert not at.exception, [e.message for e in at.exception]
         assert any("This model cannot be used" in e.value and "Pick another one" in e.value for e in at.error)
-        at.sidebar.selectbox[0].set_value("Default model (shipped with the app)").run()  # the rest still works
+        at.sidebar.selectbox[0].set_value("Default model").run()  # the rest still works
         assert not at.exception
         if page == "draw.py":
             assert not at.error and any("Draw a digit" in m.value for m in at.markdown)

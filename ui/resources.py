@@ -25,7 +25,7 @@ from ui.streamlit_patches import keep_keras_state
 
 keep_keras_state()  # once per server: this module is imported, not re-run, on each page's run
 
-DEFAULT_LABEL = "Default model (shipped with the app)"
+DEFAULT_LABEL = "Default model"
 # A browser may try the teacher's passcode this many times a minute: enough for typos, far too few to guess.
 PASSCODE_TRIES = 5
 PASSCODE_WINDOW_S = 60
@@ -112,8 +112,9 @@ def model_choices() -> dict[str, Path]:
     for run in runs:
         if run.model_path is not None:
             accuracy = run.metrics.get("test_accuracy")
-            shown = f", test accuracy {accuracy:.2%}" if accuracy is not None else ""
-            choices[f"{run.name} ({run.status}{shown})"] = run.model_path
+            parts = [run.name] + ([] if run.status == "finished" else [run.status])
+            parts += [f"{accuracy:.2%} test"] if accuracy is not None else []
+            choices[" · ".join(parts)] = run.model_path  # short, as the sidebar's box cuts long labels
     return choices
 
 
@@ -122,7 +123,13 @@ def choose_model() -> tuple[str, object | None]:
     choices = model_choices()
     labels = list(choices)
     index = next((i for i, label in enumerate(labels) if choices[label] == chosen_model()), 0)
-    label = st.sidebar.selectbox("Model", labels, index=index, help="Train a model on the Train page to add it here.")
+    label = st.sidebar.selectbox(
+        "Model",
+        labels,
+        index=index,
+        help="The default model ships with the app (its card: models/MODEL_CARD.md). "
+        "Train a model on the Train page to add it here.",
+    )
     path = choices[label]
     use_model(path)
     return label, load_predictor(path)

@@ -57,4 +57,4 @@ def test_fine_tuning_on_saved_drawings_shows_before_and_after(browser, tmp_path)
 
         open_page(page, server, "/draw")
         page.get_by_role("combobox", name="Model").click()
-        assert page.get_by_role("option", name="Our drawings - fine-tuned 1 (stopped", exact=False).count() == 1
+        assert page.get_by_role("option", name="Our drawings - fine-tuned 1 · stopped", exact=False).count() == 1
