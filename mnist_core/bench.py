@@ -133,7 +133,7 @@ def machine() -> dict:
 def describe_machine(m: dict) -> str:
     ram = f"{m['ram_gb']:.1f} GB RAM" if m["ram_gb"] else "RAM unknown"
     cores = f"{m['cores']} cores" + (f" ({m['usable_cores']} usable)" if m["usable_cores"] != m["cores"] else "")
-    cores += ", bfloat16 units" if m["bfloat16_units"] else ", no bfloat16 units (a bfloat16 preset runs slower here)"
+    cores += ", bfloat16 units" if m["bfloat16_units"] else ", no bfloat16 units (the CNN preset in float32)"
     load = f", load average {m['load_average']}" if m["load_average"] else ""
     return (
         f"Machine: {m['cpu']}, {cores}, {ram}; TensorFlow {m['tensorflow']}, Keras {m['keras']}, "

@@ -135,8 +135,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument(
         "--precision",
         choices=PRECISIONS,
-        help="what the layers compute in: bfloat16 is faster on CPUs with bfloat16 units (default: the "
-        "preset's; cnn: bfloat16)",
+        help="what the layers compute in: bfloat16 needs a CPU with bfloat16 units, and is faster there "
+        "(default: the preset's; cnn: bfloat16 where the CPU has the units)",
     )
     train.add_argument("--augment", action="store_true", help="train on shifted, rotated, scaled, distorted digits")
     train.add_argument("--seed", type=_whole(0, 2**31 - 1))
