@@ -40,7 +40,7 @@ def board_table(runs, hide_names: bool = False) -> pd.DataFrame:
             {
                 "Run": run.name,
                 "Model": config.describe(),  # layers and every dropout rate: what tells two points apart
-                "Layers": config.describe().split(",")[0],  # e.g. "MLP 256-128": a short colour key for the board
+                "Layers": config.layers_label,  # e.g. "MLP 256-128": a short colour key for the board
                 "Dropout": config.dropouts[0],
                 "Learning rate": config.learning_rate,
                 "Units in the first hidden layer": config.hidden_units[0],

@@ -152,17 +152,20 @@ class TrainConfig:
                 values[key] = tuple(values[key])
         return cls(**values)
 
+    @property
+    def layers_label(self) -> str:
+        """The layers alone, such as ``MLP 256-128`` or ``CNN 16-32 + 128``."""
+        units = "-".join(str(u) for u in self.hidden_units)
+        if self.conv_filters:
+            return f"CNN {'-'.join(str(f) for f in self.conv_filters)} + {units}"
+        return f"MLP {units}"
+
     def describe(self) -> str:
         """A short label such as ``MLP 256-128, dropout 0.2/0``."""
-        layers = "-".join(str(u) for u in self.hidden_units)
-        if self.conv_filters:
-            layers = f"CNN {'-'.join(str(f) for f in self.conv_filters)} + {layers}"
-        else:
-            layers = f"MLP {layers}"
-        numbers = " (bfloat16)" if self.precision == "bfloat16" else ""  # first, so a narrow column still shows it
+        numbers = " (bfloat16)" if self.precision == "bfloat16" else ""  # early, so a narrow column still shows it
         drop = "/".join(f"{d:g}" for d in self.dropouts)
         shifted = f", shifted up to {self.shift} px" if self.shift else ""
-        return f"{layers}{numbers}, dropout {drop}{shifted}"
+        return f"{self.layers_label}{numbers}, dropout {drop}{shifted}"
 
 
 PRESETS = {
