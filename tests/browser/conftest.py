@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 from pathlib import Path
 
 import app_server as app_process
 import pytest
-from helpers import ARTIFACTS_DIR, CHROMIUM_ARGS
+from helpers import ARTIFACTS_DIR, CHROMIUM_ARGS, chromium_executable
 
 SERVER_LOG = ARTIFACTS_DIR / "streamlit-server.log"
 STARTUP_TIMEOUT_S = 60
@@ -65,12 +64,7 @@ def fresh_app_server():
 def browser():
     """Debian's Chromium driven by Playwright (Playwright's own browser download does not work offline)."""
     override = os.environ.get("MNIST_STUDIO_CHROMIUM")
-    if override:
-        executable = override if os.path.isfile(override) else None
-    elif os.path.isfile("/usr/bin/chromium"):
-        executable = "/usr/bin/chromium"
-    else:
-        executable = shutil.which("chromium")
+    executable = chromium_executable()
     if executable is None:
         where = f"at MNIST_STUDIO_CHROMIUM={override}" if override else "at /usr/bin/chromium nor on PATH"
         _unavailable(f"Chromium not found {where}: install it with `apt-get install -y chromium` (or `make chromium`).")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 from pathlib import Path
 
 ARTIFACTS_DIR = Path(__file__).resolve().parents[1] / "artifacts"
@@ -24,6 +25,16 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
+
+
+def chromium_executable() -> str | None:
+    """Chromium to drive: MNIST_STUDIO_CHROMIUM if set (None if that file is missing), else Debian's
+    /usr/bin/chromium, else `chromium` on PATH."""
+    override = os.environ.get("MNIST_STUDIO_CHROMIUM")
+    if override:
+        return override if os.path.isfile(override) else None
+    return "/usr/bin/chromium" if os.path.isfile("/usr/bin/chromium") else shutil.which("chromium")
+
 
 # The first run may import TensorFlow and load a model.
 APP_TIMEOUT_MS = 60_000

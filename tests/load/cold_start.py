@@ -13,8 +13,6 @@ VmRSS once that is done.
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -23,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "browser"))
 from app_server import PROJECT_DIR, running_app  # noqa: E402
-from helpers import CHROMIUM_ARGS, rss_kb  # noqa: E402
+from helpers import CHROMIUM_ARGS, chromium_executable, rss_kb  # noqa: E402
 
 TIMEOUT_S = 120
 DRAW_READY_TEXT = "Draw a digit"
@@ -88,10 +86,7 @@ def _chromium() -> str | None:
         import playwright.sync_api  # noqa: F401
     except ImportError:
         return None
-    override = os.environ.get("MNIST_STUDIO_CHROMIUM")
-    if override:
-        return override if os.path.isfile(override) else None
-    return "/usr/bin/chromium" if os.path.isfile("/usr/bin/chromium") else shutil.which("chromium")
+    return chromium_executable()
 
 
 if __name__ == "__main__":
