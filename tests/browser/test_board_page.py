@@ -4,7 +4,7 @@ and the teacher can hide run names. Screenshot at projector size (1280x720)."""
 import time
 
 from app_server import running_app
-from helpers import assert_no_exception, open_page, screenshot
+from helpers import assert_no_exception, open_page, screenshot, wait_for_app
 
 from mnist_core.config import PRESETS
 from mnist_core.jobs import JobManager
@@ -35,6 +35,7 @@ def test_finished_runs_appear_without_a_reload_and_names_can_be_hidden(browser, 
         for name, config in RUNS.items():
             manager.submit(config.replace(epochs=1, train_size=2000), owner="pupil", name=name)
         page.get_by_text("2 runs", exact=True).wait_for(timeout=TIMEOUT_MS)  # no reload: the board polls
+        wait_for_app(page)  # the count arrives before the charts of the same run
         assert_no_exception(page)
         body = page.locator("body").inner_text()
         charts = [chart.text_content() for chart in page.locator('[data-testid="stVegaLiteChart"]').all()]
