@@ -159,17 +159,19 @@ def training_rounds(seed: TrainConfig, cnn: TrainConfig, rounds: int, cnn_seeds:
     TensorFlow, loads MNIST and trains one short warm-up fit before the first round, so only training is timed.
     """
     plain, ours, cnns = [], [], []
-    with _trainer_process(tensorflow_defaults=True) as plain_process, _trainer_process(False) as our_process:
+    with trainer_process(tensorflow_defaults=True) as plain_process, trainer_process(False) as our_process:
         for i in range(rounds):
-            plain.append(plain_process.submit(_fit_in_child, "plain", seed.replace(seed=i)).result())
-            ours.append(our_process.submit(_fit_in_child, "ours", seed.replace(seed=i)).result())
+            plain.append(plain_process.submit(fit_in_child, "plain", seed.replace(seed=i)).result())
+            ours.append(our_process.submit(fit_in_child, "ours", seed.replace(seed=i)).result())
             if i < cnn_seeds:
-                cnns.append(our_process.submit(_fit_in_child, "ours", cnn.replace(seed=i)).result())
+                cnns.append(our_process.submit(fit_in_child, "ours", cnn.replace(seed=i)).result())
     return {"seed_preset": _comparison(seed, plain, ours), "cnn_preset": _cnn_summary(cnn, cnns, plain)}
 
 
 @contextlib.contextmanager
-def _trainer_process(tensorflow_defaults: bool):
+def trainer_process(tensorflow_defaults: bool):
+    """A child process that trains what ``fit_in_child`` is given, warmed up; with TensorFlow's default
+    thread pools (plain Keras, as the seed notebook runs) or the ones ``mnist_core`` sizes."""
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(1, mp_context=context, initializer=_warm_up, initargs=(tensorflow_defaults,)) as pool:
         yield pool
@@ -179,10 +181,11 @@ def _warm_up(tensorflow_defaults: bool) -> None:
     if tensorflow_defaults:  # before TensorFlow's first op, which is when it reads them
         for name in POOL_VARIABLES:
             os.environ.pop(name, None)
-    _fit_in_child("plain" if tensorflow_defaults else "ours", PRESETS["seed"].replace(**QUICK))
+    fit_in_child("plain" if tensorflow_defaults else "ours", PRESETS["seed"].replace(**QUICK))
 
 
-def _fit_in_child(side: str, config: TrainConfig) -> dict:
+def fit_in_child(side: str, config: TrainConfig) -> dict:
+    """Train ``config`` with plain ``model.fit`` ("plain") or our trainer ("ours"); its seconds and accuracies."""
     from mnist_core.data import load_mnist  # cached: the child reads and checks MNIST once
 
     return (_plain_keras_fit if side == "plain" else _our_fit)(config, load_mnist())
@@ -272,6 +275,7 @@ def _our_fit(config: TrainConfig, data) -> dict:
     return {
         "seconds": time.perf_counter() - started,
         "fit_seconds": result.metrics["fit_seconds"],
+        "val_accuracy": result.metrics["val_accuracy"],
         "test_accuracy": result.metrics["test_accuracy"],
     }
 
