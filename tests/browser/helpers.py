@@ -110,19 +110,17 @@ def set_slider(page, label: str, first: str, right: int = 0) -> str:
 def choose(page, label: str, option: str) -> None:
     """Pick ``option`` in the selectbox labelled ``label``.
 
-    For 20 to 30 s after a run has finished, the first click on the Train page's Preset box opens its
-    list and closes it again at once (an extra focus on its input right after the click); the
-    Optimizer box opens, and so does Preset after a reload or 30 s. Cause not found (it came with the
-    validation-split merge). A second click opens it, as a person would click again.
+    The box is scrolled into view first, a moment before the click, as a person scrolls and then
+    clicks. Playwright's click scrolls and presses at once, and the scroll event then arrives just
+    after the list has opened, and a scroll event closes an open list (checked by sending one). So the
+    Train page's Preset box, once a run or the Train button lower down had scrolled the page, opened
+    and closed at once; a six-line app does the same, and a mouse wheel just before the click does not.
     """
     box = page.locator('[data-testid="stSelectbox"]').filter(has=page.get_by_text(label, exact=True))
-    wanted = page.get_by_role("option", name=option, exact=True)
+    box.scroll_into_view_if_needed()
+    page.wait_for_timeout(100)  # the scroll event's frame
     box.click()
-    try:
-        wanted.wait_for(timeout=3_000)
-    except Exception:
-        box.click()
-    wanted.click()
+    page.get_by_role("option", name=option, exact=True).click()
     wait_for_app(page)
 
 
