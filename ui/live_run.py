@@ -51,7 +51,8 @@ def settings_line(run) -> str:
 
 
 def live_panel() -> None:
-    """This user's latest run, refreshed every second while any of their runs is queued or running."""
+    """This user's run in training (else their latest run), refreshed every second while any of their runs is
+    queued or running; their other queued or running runs below it, one line each."""
     manager, registry = job_manager(), open_registry()
     mine = my_runs(manager, registry)
     if not mine:
@@ -67,9 +68,9 @@ def live_panel() -> None:
         runs = my_runs(manager, registry)
         if not runs:
             return
-        live, run = runs[0]
-        latest_run(manager, live, run)
-        others = [(other, saved) for other, saved in runs[1:] if other.status in ACTIVE]
+        followed = next((pair for pair in runs if pair[0].status == "running"), runs[0])
+        latest_run(manager, *followed)
+        others = [pair for pair in runs if pair is not followed and pair[0].status in ACTIVE]
         if others:
             st.markdown("**Your other runs in progress**")
             for other, saved in others:
@@ -83,7 +84,7 @@ def live_panel() -> None:
 
 
 def latest_run(manager, live, run) -> None:
-    """The run the panel follows: its state, Stop, and its training and validation curves."""
+    """The run the panel follows (the one training, else the latest): its state, Stop, and its curves."""
     head, button = st.columns([5, 1], vertical_alignment="bottom")
     event = live.progress
     if live.status == "queued":
