@@ -219,7 +219,7 @@ def test_cnn_preset_shows_the_convolution_controls():
     assert at.radio(key="architecture").value == "CNN"
     assert at.slider(key="conv_layers").value == 2
     assert [at.select_slider(key=f"filters_{i}").value for i in range(2)] == [16, 32]
-    table = at.dataframe[0].value
+    table = at.table[0].value
     assert table["Layer"].str.startswith("Conv2D").sum() == 2
     assert table["Layer"].iloc[0] == "Shift up to 2 px (training only)"
     code = next(c.value for c in at.code if "keras.Sequential" in c.value)
@@ -235,7 +235,7 @@ def test_mlp_hides_the_convolution_controls():
     at.radio(key="architecture").set_value("MLP")
     run(at)
     assert not [s for s in at.select_slider if s.key.startswith("filters_")]
-    assert not at.dataframe[0].value["Layer"].str.startswith("Conv2D").any()
+    assert not at.table[0].value["Layer"].str.startswith("Conv2D").any()
 
 
 # Live summary
@@ -254,13 +254,13 @@ def test_parameter_count_of_the_seed_and_after_changing_units():
 
 def test_layer_table_follows_the_controls():
     at = open_train()
-    table = at.dataframe[0].value
-    assert list(table.columns) == ["Layer", "Output shape", "Parameters"]
+    table = at.table[0].value
+    assert list(table.columns) == ["Layer", "Outputs", "Parameters"]
     assert list(table["Layer"]) == ["Flatten", "Dense, relu", "Dropout 0.2", "Dense, relu", "Dense, softmax"]
-    assert list(table["Parameters"]) == [0, 200_960, 0, 32_896, 1_290]
+    assert list(table["Parameters"]) == ["0", "200,960", "0", "32,896", "1,290"]
     at.slider(key="dropout_1").set_value(0.5)
     run(at)
-    assert "Dropout 0.5" in list(at.dataframe[0].value["Layer"])
+    assert "Dropout 0.5" in list(at.table[0].value["Layer"])
 
 
 # Bad input
@@ -419,7 +419,7 @@ def test_train_shows_the_live_run_and_stop_keeps_the_model(fake_training, fresh_
     stopped = Registry(fresh_studio).get(run_entry.id)
     assert stopped.status == "stopped" and stopped.model_path is not None
     assert not [b for b in at.button if b.label == "Stop"]
-    history = at.dataframe[1].value
+    history = at.dataframe[0].value
     assert list(history["Run"]) == ["first try"] and list(history["Status"]) == ["stopped"]
 
     at.button(key=f"use_{run_entry.id}").click()
@@ -480,7 +480,7 @@ def test_history_lists_finished_runs_and_compares_the_latest(fresh_studio):
     add_finished_run(registry, "seed small", 0.2)
     add_finished_run(registry, "no dropout small", 0.0)
     at = open_train()
-    history = at.dataframe[1].value
+    history = at.dataframe[0].value
     assert list(history["Run"]) == ["no dropout small", "seed small"]
     assert list(history.columns) == [
         "Run",
@@ -517,7 +517,7 @@ def test_rename_and_delete_a_run(fresh_studio):
     next(b for b in at.button if b.label == "Rename").click()
     run(at)
     assert registry.get(run_id).name == "new name"
-    assert list(at.dataframe[1].value["Run"]) == ["new name"]
+    assert list(at.dataframe[0].value["Run"]) == ["new name"]
     at.text_input(key=f"rename_{run_id}").input("bad/name")
     next(b for b in at.button if b.label == "Rename").click()
     run(at)

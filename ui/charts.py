@@ -38,7 +38,7 @@ def epoch_curves(
     )
     x = alt.X(
         "Epoch:Q",
-        scale=alt.Scale(domain=[0, max(total_epochs or 1, 1)]),
+        scale=alt.Scale(domain=[0, max(total_epochs or 1, 1)], padding=8),  # room for the last epoch's points
         axis=alt.Axis(tickMinStep=1, format="d", **AXIS),
     )
     domain = _y_range(frame, batch_frame, column) or alt.Undefined
@@ -64,10 +64,12 @@ def epoch_curves(
 
 
 def _y_range(epoch_frame: pd.DataFrame, batch_frame: pd.DataFrame, column: str) -> list[float] | None:
-    """Fit the per-epoch points and the batches after the first epoch: the steep first batches would
-    squash the gap between training and validation, which is what the class is watching. Before the first
-    epoch ends, fit the batches."""
-    later = batch_frame[batch_frame["Epoch"] >= 1] if len(epoch_frame) else batch_frame
+    """Fit the per-epoch points and, once a second epoch has begun, the batches after the first epoch:
+    the steep first batches would squash the gap between training and validation, which is what the
+    class is watching. Until then (and for a run of one epoch) fit every batch, or the first epoch's
+    curve would leave the chart."""
+    second_epoch_begun = (batch_frame["Epoch"] > 1).any() or (epoch_frame["Epoch"] > 1).any()
+    later = batch_frame[batch_frame["Epoch"] > 1] if second_epoch_begun else batch_frame
     values = pd.concat([epoch_frame[column], later[column]]).dropna()
     if values.empty:
         return None

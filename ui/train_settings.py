@@ -177,17 +177,17 @@ def hyperparameter_controls() -> TrainConfig:
                 help="Share of this layer's outputs switched off at random while training. It fights overfitting.",
             )
         )
-    left, right = side_by_side("learning_rate", "optimizer")
     learning_rate = control(
         "learning_rate",
-        left.select_slider,
+        st.select_slider,
         "Learning rate",
         LEARNING_RATES,
         key="learning_rate",
         format_func=lambda r: f"{r:g}",
         help="Log scale: each step about doubles it.",
     )
-    optimizer = control("optimizer", right.selectbox, "Optimizer", list(OPTIMIZERS), key="optimizer")
+    # A row of its own: beside the learning rate, a tablet's narrow column cut "adam" to "ada".
+    optimizer = control("optimizer", st.selectbox, "Optimizer", list(OPTIMIZERS), key="optimizer")
     left, right = side_by_side("epochs", "batch_size")
     epochs = control(
         "epochs",
@@ -319,16 +319,12 @@ def problem_with(config: TrainConfig) -> str | None:
 
 def network_summary(config: TrainConfig) -> None:
     st.metric("Parameters", f"{parameter_count(config):,}", help="Weights and biases the network will learn.")
-    table = pd.DataFrame(layer_table(config)).rename(columns=str.capitalize)
-    st.dataframe(
-        table,
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "Parameters": st.column_config.NumberColumn(format="localized"),
-            "Output shape": st.column_config.TextColumn("Outputs"),
-        },
-    )  # short: fits a tablet
+    rows = [
+        {"Layer": row["layer"], "Outputs": row["output shape"], "Parameters": f"{row['parameters']:,}"}
+        for row in layer_table(config)
+    ]
+    # A static table: in the narrow column of a tablet its cells wrap, where a data grid cuts "200,960" short.
+    st.table(pd.DataFrame(rows), hide_index=True)
     if config.precision == "bfloat16":
         st.caption(
             "In bfloat16: every layer from the first convolution (or Flatten) to the last hidden layer computes "
@@ -340,6 +336,7 @@ def network_summary(config: TrainConfig) -> None:
 def describe_settings(config: TrainConfig) -> str:
     checked = f"{config.validation:,} validation images" if config.holds_out_validation else "test set as validation"
     return (
-        f"{config.describe()} · {config.epochs} epochs · {config.training_images:,} images · "
+        f"{config.describe()} · {config.epochs} epoch{'s' if config.epochs != 1 else ''} · "
+        f"{config.training_images:,} images · "
         f"batch {config.batch_size} · {config.optimizer} {config.learning_rate:g} · {checked}"
     )
