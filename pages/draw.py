@@ -13,6 +13,7 @@ from mnist_core.preprocess import MAX_UPLOAD_BYTES, decode_upload, prepare_canva
 from ui.canvas import CANVAS_SIZE, drawing_canvas
 from ui.charts import pixels, probability_bars, saliency_overlay
 from ui.network_view import inside_the_network
+from ui.plain_text import plain
 from ui.resources import choose_model, open_registry, user_id
 from ui.streamlit_patches import use_app_navigation
 
@@ -70,10 +71,10 @@ def upload():
     try:
         prepared = prepare_digit(decode_upload(file.getvalue(), file.name))
     except UserError as error:
-        st.error(f"{file.name}: {error}")
+        st.error(f"{plain(file.name)}: {error}")
         return None
     if prepared is None:
-        st.warning(f"{file.name}: no digit found in this image.")
+        st.warning(f"{plain(file.name)}: no digit found in this image.")
     return prepared
 
 
@@ -94,7 +95,8 @@ def save_drawing(prepared, raw, suggested: int) -> None:
         try:
             registry = open_registry()
             registry.add_drawing(label, prepared.image, png, owner=user_id())
-            st.toast(f"Saved as {label}. Thank you! The class has saved {registry.drawing_count()} drawings.")
+            count = registry.drawing_count()
+            st.toast(f"Saved as {label}. Thank you! The class has saved {count} drawing{'s' if count != 1 else ''}.")
         except UserError as error:
             st.error(str(error))
 
@@ -129,4 +131,4 @@ elif predictor is not None:
         predicted = answer(predictor, prepared)
         save_drawing(prepared, raw if uploaded is None else None, predicted)
     inside_the_network(predictor, prepared.image)
-st.sidebar.caption(f"Answering: {label}")
+st.sidebar.caption(f"Answering: {plain(label)}")

@@ -8,6 +8,7 @@ import streamlit as st
 
 from mnist_core.registry import ENDED
 from ui.live_run import live_panel, queue_run, teacher_panel
+from ui.plain_text import plain
 from ui.resources import open_registry, teacher_login
 from ui.run_history import compare_curves, history_table, use_rename_delete
 from ui.streamlit_patches import use_app_navigation
@@ -56,7 +57,7 @@ with settings:
             st.session_state.clear_run_name = True
             st.rerun()
     if error := st.session_state.pop("start_error", None):
-        st.error(error)
+        st.error(plain(error))
     lesson_link(config)
 
 with view:

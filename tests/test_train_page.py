@@ -7,6 +7,7 @@ that reports two epochs and then waits for Stop.
 from __future__ import annotations
 
 import json
+import re
 import sys
 import threading
 import time
@@ -61,7 +62,12 @@ def train_button(at: AppTest):
 
 
 def errors(at: AppTest) -> list[str]:
-    return [e.value for e in at.error]
+    return [shown(e.value) for e in at.error]
+
+
+def shown(markdown: str) -> str:
+    """Text as the page shows it: user text is backslash-escaped inside Markdown (ui/plain_text.py)."""
+    return re.sub(r"\\(.)", r"\1", markdown)
 
 
 def texts(at: AppTest) -> str:
@@ -73,7 +79,7 @@ def texts(at: AppTest) -> str:
         *(a.value for a in at.error),
         *(m.value for m in at.markdown),
     ]
-    return "\n".join(parts)
+    return shown("\n".join(parts))
 
 
 # Controls
@@ -576,7 +582,7 @@ def test_show_all_controls_brings_every_control_back():
 
 def test_an_odd_link_opens_a_working_page_with_a_notice():
     at = open_link(dropout="7", epochs="many", colour="red")
-    notices = " ".join(w.value for w in at.warning)
+    notices = shown(" ".join(w.value for w in at.warning))
     assert "dropout='7'" in notices and "epochs='many'" in notices and "'colour'" in notices
     assert at.slider(key="dropout_0").value == 0.2 and at.slider(key="epochs").value == 10
     assert train_button(at).disabled is False

@@ -11,6 +11,7 @@ from mnist_core.errors import UserError
 from mnist_core.registry import ACTIVE
 from ui.charts import epoch_curves
 from ui.live_run import stop_button
+from ui.plain_text import plain
 from ui.resources import is_teacher, job_manager, load_predictor, model_choices, open_registry, use_model, user_id
 
 FINE_TUNE = "Fine-tune a model on our drawings"
@@ -118,7 +119,7 @@ def follow() -> None:
         run = open_registry().get(mine[0].id)
         live = manager.live(run.id)
         head, button = st.columns([5, 1], vertical_alignment="bottom")
-        head.subheader(f"{run.name}: {run.status}")
+        head.subheader(f"{plain(run.name)}: {run.status}")
         if live is not None and live.status in ACTIVE:
             stop_button(button, run.id, f"stop_{run.id}", disabled=live.stop_requested)
             if live.epochs or live.batches:
@@ -149,7 +150,7 @@ def before_and_after(run) -> None:
     before.markdown("**Before**: " + model_name(run.config["base_model"]))
     before.metric("Our held-out drawings", f"{m['before_drawings_accuracy']:.0%}")
     before.metric("MNIST test", f"{m['before_mnist_accuracy']:.2%}")
-    after.markdown(f"**After**: {run.name}")
+    after.markdown(f"**After**: {plain(run.name)}")
     after.metric(
         "Our held-out drawings",
         f"{m['after_drawings_accuracy']:.0%}",

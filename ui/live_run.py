@@ -11,6 +11,7 @@ from mnist_core.config import TrainConfig
 from mnist_core.errors import UserError
 from mnist_core.registry import ACTIVE
 from ui.charts import epoch_curves
+from ui.plain_text import plain
 from ui.resources import chosen_model, is_teacher, job_manager, open_registry, use_model, user_id
 from ui.train_settings import describe_settings
 
@@ -76,7 +77,7 @@ def live_panel() -> None:
             for other, saved in others:
                 run_in_progress_line(manager, other, saved)
         if error := st.session_state.pop("stop_error", None):
-            st.error(error)
+            st.error(plain(error))
         if was_active and not any(other.status in ACTIVE for other, _ in runs):
             st.rerun()  # every run ended: refresh the history below and stop polling
 
@@ -88,13 +89,13 @@ def latest_run(manager, live, run) -> None:
     head, button = st.columns([5, 1], vertical_alignment="bottom")
     event = live.progress
     if live.status == "queued":
-        head.subheader(f"{run.name}: queued")
+        head.subheader(f"{plain(run.name)}: queued")
     elif live.status == "running" and event is not None:
-        head.subheader(f"{run.name}: Epoch {event['epoch']}/{event['epochs']}")
+        head.subheader(f"{plain(run.name)}: Epoch {event['epoch']}/{event['epochs']}")
     elif live.status == "running":
-        head.subheader(f"{run.name}: starting...")
+        head.subheader(f"{plain(run.name)}: starting...")
     else:
-        head.subheader(run.name)
+        head.subheader(plain(run.name))
     if live.status in ACTIVE:
         stop_button(
             button,
@@ -137,7 +138,7 @@ def run_in_progress_line(manager, live, run) -> None:
         state = f"Epoch {live.progress['epoch']}/{live.progress['epochs']}"
     else:
         state = "starting..."
-    text.markdown(f"{run.name}: {state}")
+    text.markdown(f"{plain(run.name)}: {state}")
     stop_button(button, live.run_id, f"stop_{live.run_id}", disabled=live.stop_requested)
 
 
@@ -175,5 +176,5 @@ def teacher_panel() -> None:
             st.caption("Nobody is training.")
         for run in active:
             text, button = st.columns([5, 1], vertical_alignment="center")
-            text.markdown(f"{run.name} ({run.status}): {settings_line(run)}")
+            text.markdown(f"{plain(run.name)} ({run.status}): {settings_line(run)}")
             stop_button(button, run.id, f"teacher_stop_{run.id}")

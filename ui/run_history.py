@@ -8,6 +8,7 @@ import streamlit as st
 from mnist_core.config import TrainConfig
 from mnist_core.errors import UserError
 from ui.charts import compare_runs
+from ui.plain_text import plain
 from ui.resources import chosen_model, is_teacher, open_registry, use_model, user_id
 from ui.train_settings import KEEP
 
@@ -110,7 +111,7 @@ def use_rename_delete(runs) -> None:
     if run.model_path is not None:
         if left.button("Use for drawing and evaluation", type="primary", key="manage_use"):
             use_model(run.model_path)
-            st.toast(f"Draw and Evaluate now use {run.name}.")
+            st.toast(f"Draw and Evaluate now use {plain(run.name)}.")
     else:
         left.caption("This run kept no model.")
     if run.owner != user_id() and not is_teacher():
@@ -122,9 +123,9 @@ def use_rename_delete(runs) -> None:
             registry.rename(run.id, new_name)
             st.rerun()
         except UserError as error:
-            middle.error(str(error))
+            middle.error(plain(error))
     with right.popover("Delete", help="Removes the run and its model for everyone."):
-        st.markdown(f"Delete **{run.name}** and its model for everyone? This cannot be undone.")
+        st.markdown(f"Delete **{plain(run.name)}** and its model for everyone? This cannot be undone.")
         if st.button("Yes, delete it", type="primary"):
             if run.model_path is not None and chosen_model() == run.model_path:
                 use_model(None)  # Draw and Evaluate go back to the default model

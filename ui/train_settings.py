@@ -37,6 +37,7 @@ from mnist_core.lesson import (
     lesson_from_query,
     query_from_lesson,
 )
+from ui.plain_text import plain
 
 CONTROL_LABELS = {
     "preset": "Preset",
@@ -263,7 +264,7 @@ def hyperparameter_controls() -> TrainConfig:
 def lesson_notices() -> None:
     """What a lesson link could not use."""
     for notice in st.session_state.lesson_notices:
-        st.warning(f"This link had a setting the page cannot use, so it was left out. {notice}")
+        st.warning(f"This link had a setting the page cannot use, so it was left out. {plain(notice)}")
 
 
 def lesson_settings(config: TrainConfig) -> None:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import urlencode
 
 from helpers import assert_no_exception, open_page, screenshot, set_slider, slider, wait_for_app
 from playwright.sync_api import expect
+
+from ui.plain_text import WORD_JOINER
 
 
 def test_a_lesson_link_opens_a_fresh_browser_on_the_same_settings_with_only_the_chosen_controls(
@@ -53,3 +56,15 @@ def test_a_lesson_link_opens_a_fresh_browser_on_the_same_settings_with_only_the_
         screenshot(fresh, "lesson-link-opened")
     finally:
         student.close()
+
+
+def test_a_links_values_show_as_typed_never_as_markdown(page, app_server):
+    """A link could put a working outside link, or bold text, inside the app's own warning."""
+    bait = "[Your teacher says: sign in here](http://evil.example/login)"
+    open_page(page, app_server, "/train?" + urlencode({"epochs": bait, "units": "**64**"}))
+    warnings = page.locator('[data-testid="stAlertContentWarning"]')
+    expect(warnings).to_have_count(2)
+    shown = " ".join(w.inner_text() for w in warnings.all()).replace(WORD_JOINER, "")
+    assert f"epochs='{bait}'" in shown and "units='**64**'" in shown
+    assert warnings.locator("a").count() == 0 and warnings.locator("strong").count() == 0
+    assert_no_exception(page)
