@@ -22,6 +22,7 @@ TRAIN_SIZES = (1_000, 3_000, 6_000, 12_000, 30_000, 60_000)
 DROPOUT_STEPS = tuple(round(0.05 * i, 2) for i in range(17))  # 0 to 0.8
 EPOCHS = tuple(range(1, 51))
 SHIFTS = (0, 1, 2, 3)  # pixels
+QUOTE_LIMIT = 40  # characters of a link's value that a notice quotes
 VALIDATIONS = (VALIDATION_SIZE, TEST_AS_VALIDATION)  # held-out training images, or the test set as the notebook does
 
 # Controls a link can show or hide, by the name used in ``show=``.
@@ -54,7 +55,7 @@ def lesson_from_query(params: Mapping[str, str]) -> Lesson:
     notices = []
     preset = params.get("preset", "seed")
     if preset not in PRESETS:
-        notices.append(f"Ignored preset={preset!r}: choose one of {', '.join(PRESETS)}.")
+        notices.append(f"Ignored preset={_quoted(preset)}: choose {_either(list(PRESETS))}.")
         preset = "seed"
     config = PRESETS[preset]
     readers = {
@@ -74,24 +75,26 @@ def lesson_from_query(params: Mapping[str, str]) -> Lesson:
         if key in ("preset", "show", "arch"):
             continue
         if key not in readers:
-            notices.append(f"Ignored unknown setting {key!r}.")
+            notices.append(f"Ignored unknown setting {_quoted(key)}.")
             continue
         name, read = readers[key]
         try:
             config = config.replace(**{name: read(text)})
         except ValueError as error:
-            notices.append(f"Ignored {key}={text!r}: {error}")
+            notices.append(f"Ignored {key}={_quoted(text)}: {error}")
     arch = params.get("arch")
     if arch == "mlp":
         config = config.replace(conv_filters=())
     elif arch == "cnn" and not config.conv_filters:
         config = config.replace(conv_filters=PRESETS["cnn"].conv_filters)
     elif arch not in (None, "mlp", "cnn"):
-        notices.append(f"Ignored arch={arch!r}: choose mlp or cnn.")
+        notices.append(f"Ignored arch={_quoted(arch)}: choose mlp or cnn.")
     layers = len(config.hidden_units)
     if len(config.dropouts) != layers:
         if "dropout" in params and len(params["dropout"].split(",")) not in (1, layers):
-            notices.append(f"Ignored dropout={params['dropout']!r}: give one dropout rate per hidden layer ({layers}).")
+            notices.append(
+                f"Ignored dropout={_quoted(params['dropout'])}: give one dropout rate per hidden layer ({layers})."
+            )
             config = config.replace(dropouts=PRESETS[preset].dropouts)
         # one rate is for the first layer, as in the seed; units=64 with the seed's two rates keeps the first
         config = config.replace(dropouts=(config.dropouts + (0.0,) * 4)[:layers])
@@ -105,7 +108,7 @@ def lesson_from_query(params: Mapping[str, str]) -> Lesson:
         wanted = tuple(name.strip() for name in params["show"].split(",") if name.strip())
         unknown = [name for name in wanted if name not in CONTROLS]
         if unknown:
-            notices.append(f"Ignored unknown controls in show=: {', '.join(unknown)}.")
+            notices.append(f"Ignored unknown controls in show=: {', '.join(_quoted(name) for name in unknown)}.")
         shown = tuple(name for name in wanted if name in CONTROLS) or CONTROLS
     return Lesson(config, preset, shown, notices)
 
@@ -134,21 +137,49 @@ def query_from_lesson(config: TrainConfig, preset: str, shown: tuple[str, ...] =
 
 
 def _one(text: str, kind, allowed: tuple):
+    if kind is str:  # a name: any case, as a teacher might type "Adam"
+        matches = [a for a in allowed if a == text.strip().lower()]
+        if not matches:
+            raise ValueError(f"choose {_either(allowed)}.")
+        return matches[0]
+    offered = f"not one of the values the controls offer: {_offered(allowed)}."
     try:
         value = kind(text)
     except ValueError:
-        raise ValueError(f"not a {'number' if kind is not str else 'name'}.") from None
-    matches = [a for a in allowed if (a == value if kind is str else abs(a - value) < 1e-9)]
+        if text.strip().lstrip("+-").isdigit():  # whole, but past the 4,300 digits Python reads
+            raise ValueError(offered) from None
+        raise ValueError("not a whole number." if kind is int else "not a number.") from None
+    matches = [a for a in allowed if abs(a - value) < 1e-9]
     if not matches:
-        shown = ", ".join(f"{a:g}" if kind is not str else a for a in (allowed[0], allowed[-1]))
-        raise ValueError(f"not one of the values the controls offer ({shown.replace(', ', ' to ')}).")
+        raise ValueError(offered)
     return matches[0]
 
 
+def _offered(allowed: tuple) -> str:
+    """The values a control offers: all of them when few, else the range and its step."""
+    if len(allowed) <= 10:
+        return _either([f"{a:g}" for a in allowed])
+    step = round(allowed[1] - allowed[0], 10)
+    by = f" in steps of {step:g}" if step != 1 else ""
+    return f"{allowed[0]:g} to {allowed[-1]:g}{by}"
+
+
+def _either(names) -> str:
+    names = [str(name) for name in names]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+
+
+def _quoted(text: str) -> str:
+    """A link's value as a notice quotes it, cut short when long: a link can hold thousands of characters."""
+    return repr(text if len(text) <= QUOTE_LIMIT else text[:QUOTE_LIMIT] + "...")
+
+
 def _validation(text: str) -> int | str:
-    if text == TEST_AS_VALIDATION:
+    if text.strip().lower() == TEST_AS_VALIDATION:
         return TEST_AS_VALIDATION
-    return _one(text, int, VALIDATIONS[:1])
+    if text.strip() != str(VALIDATION_SIZE):
+        raise ValueError(f"choose {VALIDATION_SIZE} (held-out training images) or {TEST_AS_VALIDATION} (the test set).")
+    return VALIDATION_SIZE
 
 
 def _list(text: str, kind, allowed: tuple, most: int) -> tuple:

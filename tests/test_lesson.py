@@ -41,7 +41,10 @@ def test_a_dropout_lesson_link():
     "params, notice",
     [
         ({"preset": "huge"}, "Ignored preset='huge'"),
-        ({"dropout": "1.5"}, "Ignored dropout='1.5': not one of the values the controls offer (0 to 0.8)"),
+        (
+            {"dropout": "1.5"},
+            "Ignored dropout='1.5': not one of the values the controls offer: 0 to 0.8 in steps of 0.05",
+        ),
         ({"dropout": "abc"}, "Ignored dropout='abc': not a number"),
         ({"epochs": "0"}, "Ignored epochs='0'"),
         ({"epochs": "-3"}, "Ignored epochs='-3'"),
@@ -51,17 +54,30 @@ def test_a_dropout_lesson_link():
         ({"images": "7"}, "Ignored images='7'"),
         ({"optimizer": "adamw"}, "Ignored optimizer='adamw'"),
         ({"colour": "red"}, "Ignored unknown setting 'colour'"),
-        ({"show": "dropout,secret"}, "Ignored unknown controls in show=: secret"),
+        ({"show": "dropout,secret"}, "Ignored unknown controls in show=: 'secret'"),
         ({"dropout": "0.2,0.2,0.2"}, "one dropout rate per hidden layer"),
         ({"arch": "rnn"}, "Ignored arch='rnn': choose mlp or cnn"),
-        ({"shift": "9"}, "Ignored shift='9': not one of the values the controls offer (0 to 3)"),
+        ({"shift": "9"}, "Ignored shift='9': not one of the values the controls offer: 0, 1, 2 or 3"),
+        ({"images": "2000"}, "offer: 1000, 3000, 6000, 12000, 30000 or 60000"),
+        ({"epochs": "3.0"}, "Ignored epochs='3.0': not a whole number"),
+        ({"epochs": "60"}, "offer: 1 to 50."),
+        ({"optimizer": "adamw"}, "choose adam, sgd or rmsprop"),
+        ({"validation": "-1"}, "choose 5000 (held-out training images) or test (the test set)"),
+        ({"epochs": "9" * 5000}, "Ignored epochs='" + "9" * 40 + "...': not one of"),
         ({"precision": "float8"}, "Ignored precision='float8'"),
     ],
 )
 def test_odd_links_open_the_page_with_a_notice(params, notice):
     lesson = lesson_from_query(params)
     assert any(notice in n for n in lesson.notices), lesson.notices
+    assert all(len(n) < 200 for n in lesson.notices)
     lesson.config.validate()
+
+
+def test_names_in_a_link_are_read_in_any_case():
+    lesson = lesson_from_query({"optimizer": "ADAM", "precision": "Float32", "validation": "TEST"})
+    assert not lesson.notices
+    assert (lesson.config.optimizer, lesson.config.precision, lesson.config.validation) == ("adam", "float32", "test")
 
 
 def test_fewer_units_than_the_presets_dropouts_keeps_a_valid_config():
