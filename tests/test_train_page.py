@@ -23,6 +23,7 @@ from mnist_core import cpu_threads
 from mnist_core.config import PRESETS, TrainConfig
 from mnist_core.lesson import BATCH_SIZES, FILTERS, LEARNING_RATES, TRAIN_SIZES, UNITS
 from mnist_core.registry import Registry
+from ui.train_settings import this_computer_only
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 TRAIN_PAGE = str(PROJECT_DIR / "pages" / "train.py")
@@ -603,3 +604,18 @@ def test_the_code_shown_is_the_controls_in_keras():
     assert "layers.Dropout(0.35)" in code and "layers.Dense(256" in code
     link = next(c.value for c in at.code if "?" in c.value and "preset=" in c.value)
     assert "dropout=0.35%2C0" in link
+
+
+@pytest.mark.parametrize(
+    "url, warned",
+    [
+        ("http://localhost:8501/train", True),
+        ("http://127.0.0.1:8501/train", True),
+        ("http://[::1]:8501/train", True),
+        ("http://192.168.1.20:8501/train", False),
+        ("https://studio.school.example/train", False),
+        ("/train", False),
+    ],
+)
+def test_a_lesson_link_made_on_this_computers_own_address_is_flagged(url, warned):
+    assert (this_computer_only(url) is not None) == warned

@@ -6,7 +6,7 @@ a hidden control keeps its value. The settings live in the address bar, so a lin
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import pandas as pd
 import streamlit as st
@@ -295,7 +295,21 @@ def lesson_link(config: TrainConfig) -> None:
         shown = tuple(name for name in CONTROLS if name in picked) or CONTROLS
         base = st.context.url or "/train"
         st.code(f"{base}?{urlencode(query_from_lesson(config, state.preset, shown))}", language=None, wrap_lines=True)
-        st.caption("Copy it with the icon at the right of the link.")
+        st.caption("Copy it with the icon that shows at the right of the link when you point at it, or select it.")
+        if warning := this_computer_only(base):
+            st.warning(warning)
+
+
+def this_computer_only(url: str) -> str | None:
+    """Why a link made at ``url`` would open nothing on the students' devices, or None."""
+    host = (urlsplit(url).hostname or "").lower()
+    if host == "localhost" or host.startswith("127.") or host == "::1":
+        return (
+            f"This link starts with {host}, which means this computer: on the students' devices it opens nothing. "
+            "Open the app at the Network URL that `make run` printed (such as `http://192.168.1.20:8501`), "
+            "then copy the link there."
+        )
+    return None
 
 
 def show_the_code(config: TrainConfig) -> None:

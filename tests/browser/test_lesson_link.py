@@ -31,6 +31,8 @@ def test_a_lesson_link_opens_a_fresh_browser_on_the_same_settings_with_only_the_
     expect(link).to_be_visible()
     url = link.inner_text().strip()
     assert url.startswith(app_server.url + "/train?"), url
+    # The tests' server is on 127.0.0.1: a link made there would open nothing on a student's device.
+    expect(page.get_by_text(re.compile("^This link starts with 127.0.0.1, which means this computer"))).to_be_visible()
     screenshot(page, "lesson-link-made")
 
     student = browser.new_context(viewport={"width": 1024, "height": 800})  # no cookies, no session
@@ -60,7 +62,7 @@ def test_a_lesson_link_opens_a_fresh_browser_on_the_same_settings_with_only_the_
 
 def test_a_links_values_show_as_typed_never_as_markdown(page, app_server):
     """A link could put a working outside link, or bold text, inside the app's own warning."""
-    bait = "[Your teacher says: sign in here](http://evil.example/login)"
+    bait = "[Sign in here](http://evil.example/a)"  # within the 40 characters a notice quotes
     open_page(page, app_server, "/train?" + urlencode({"epochs": bait, "units": "**64**"}))
     warnings = page.locator('[data-testid="stAlertContentWarning"]')
     expect(warnings).to_have_count(2)
