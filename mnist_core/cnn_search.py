@@ -63,7 +63,7 @@ def label(config: TrainConfig) -> str:
 
 
 def choose(scores: list[dict], plain_seconds: float) -> dict:
-    """Rules 1 and 2: each score is {"config", "accuracies", "seconds"} (means over seeds); the winner's index."""
+    """Rules 1 and 2 on scores {"config", "accuracies" (one a seed), "seconds" (their mean)}: the winner's index."""
     cap = TIME_CAP * plain_seconds
     admissible = [i for i, score in enumerate(scores) if score["seconds"] <= cap]
     if not admissible:
