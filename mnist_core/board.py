@@ -26,7 +26,8 @@ def board_table(runs, hide_names: bool = False) -> pd.DataFrame:
     """One row per run that finished (or stopped) on MNIST with both accuracies, oldest first.
 
     Runs on the class's drawings are left out: their test is another experiment. With
-    ``hide_names`` a run is called "Run 1", "Run 2"... in the order of the table.
+    ``hide_names`` a run is called "#1", "#2"... in the order of the table: never "Run 1", which
+    the registry names unnamed runs, so a hidden "Run 4" would read as another run's results.
     """
     rows = []
     for run in sorted(runs, key=lambda r: r.id):
@@ -54,5 +55,5 @@ def board_table(runs, hide_names: bool = False) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=COLUMNS[:-1])
     frame["Gap"] = frame["Train accuracy"] - frame["Test accuracy"]
     if hide_names:
-        frame["Run"] = [f"Run {i}" for i in range(1, len(frame) + 1)]
+        frame["Run"] = [f"#{i}" for i in range(1, len(frame) + 1)]
     return frame

@@ -33,7 +33,9 @@ which = st.sidebar.radio(
 )
 if teacher_passcode() is None or is_teacher():
     hide = st.sidebar.toggle(
-        "Hide run names", key="board_hide_names", help="For the projector: runs are numbered instead of named."
+        "Hide run names",
+        key="board_hide_names",
+        help="For the projector: runs are numbered #1, #2... in the table's order instead of named.",
     )
 else:
     hide = False

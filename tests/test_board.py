@@ -1,4 +1,4 @@
-"""The class board's table: finished MNIST runs only, the gap, and names hidden on request."""
+"""The class board's table: finished MNIST runs only, the gap, and names hidden on request (as "#1", "#2"...)."""
 
 from mnist_core.board import board_table
 from mnist_core.config import PRESETS
@@ -25,4 +25,18 @@ def test_the_board_has_one_row_per_finished_mnist_run_with_its_gap(tmp_path):
     assert frame["Dropout"].tolist() == [0.2, 0.25] and frame["Architecture"].tolist() == ["MLP", "CNN"]
     assert frame["Layers"].tolist() == ["MLP 256-128", "CNN 16-32 + 128"]
     assert frame["Gap"].round(4).tolist() == [0.01, 0.003]
-    assert board_table(registry.list_runs(), hide_names=True)["Run"].tolist() == ["Run 1", "Run 2"]
+    assert board_table(registry.list_runs(), hide_names=True)["Run"].tolist() == ["#1", "#2"]
+
+
+def test_hidden_names_cannot_be_taken_for_the_runs_the_registry_calls_run_n(tmp_path):
+    """After a delete, the 2nd row is the registry's "Run 3": hidden, it must not be called "Run 2"."""
+    registry = Registry(tmp_path)
+    for accuracy in (0.91, 0.92, 0.93):
+        finished(registry, None, PRESETS["seed"], accuracy, accuracy)
+    registry.delete(registry.find("Run 2").id)
+
+    names = board_table(registry.list_runs())["Run"].tolist()
+    hidden = board_table(registry.list_runs(), hide_names=True)["Run"].tolist()
+    assert names == ["Run 1", "Run 3"]
+    assert hidden == ["#1", "#2"]
+    assert not set(hidden) & set(names)
