@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from mnist_core.board import AXES, board_table
+from mnist_core.board import AXES, board_table, stopped_early
 from mnist_core.errors import UserError
 from mnist_core.registry import WITH_MODEL
 from mnist_core.study import run_prefix
@@ -19,8 +19,9 @@ EVERYONE, STUDY = "Everyone's runs", "The dropout study"
 use_app_navigation()
 st.title("Class board")
 st.caption(
-    "Every finished run of the class is a point; pick what goes across in the sidebar. "
-    "The board updates by itself as runs finish."
+    "Every run of the class that trained all its epochs is a point; pick what goes across in the sidebar. "
+    "Runs stopped before their last epoch are left out unless you turn on *Include stopped runs*: "
+    "then they are hollow rings. The board updates by itself as runs finish."
 )
 across = st.sidebar.radio(
     "Across",
@@ -39,6 +40,12 @@ if teacher_passcode() is None or is_teacher():
     )
 else:
     hide = False
+include_stopped = st.sidebar.toggle(
+    "Include stopped runs",
+    key="board_include_stopped",
+    help="Runs stopped before their last epoch are only partly trained: their accuracy shows where the Stop "
+    "caught them, not what their settings do. Included, they are hollow rings and the table says where they stopped.",
+)
 
 
 @st.fragment(run_every=REFRESH_SECONDS)
@@ -50,17 +57,19 @@ def board() -> None:
         return
     if which == STUDY:
         runs = [run for run in runs if run.name.startswith(run_prefix("dropout"))]
-    frame = board_table(runs, hide_names=hide)
+    frame = board_table(runs, hide_names=hide, include_stopped=include_stopped)
+    left_out = "" if include_stopped else stopped_left_out(stopped_early(runs))
     if frame.empty:
         st.info(
             "No finished runs yet. Train one on the Train page, or queue the dropout study on "
             "Evaluate; each appears here when it finishes."
+            + (f" {left_out}: see *Include stopped runs* in the sidebar." if left_out else "")
         )
         return
     best = frame.loc[frame["Test accuracy"].idxmax()]
     st.markdown(
         f"**{len(frame)} run{'s' if len(frame) != 1 else ''}** · "
-        f"best test accuracy **{best['Test accuracy']:.2%}** ({best['Run']})"
+        f"best test accuracy **{best['Test accuracy']:.2%}** ({best['Run']})" + (f" · {left_out}" if left_out else "")
     )
     left, right = st.columns(2, gap="medium")
     left.altair_chart(board_chart(frame, across, "Test accuracy"), width="stretch")
@@ -70,15 +79,24 @@ def board() -> None:
         "it has memorised some of them (overfitting). Dropout is one way to shrink that gap. Below zero, "
         "usually after one or two epochs: training accuracy is measured while training, with dropout on."
     )
+    columns = ["Run", "Model", across, "Train accuracy", "Test accuracy", "Gap"]
     st.dataframe(
-        frame[["Run", "Model", across, "Train accuracy", "Test accuracy", "Gap"]],
+        frame[columns + ["Training"] if include_stopped else columns],
         hide_index=True,
         width="stretch",
         column_config={
             **{k: st.column_config.NumberColumn(format="percent") for k in ("Test accuracy", "Gap")},
             "Train accuracy": st.column_config.NumberColumn(format="percent", help=TRAINING_ACCURACY_HELP),
+            "Training": st.column_config.TextColumn(help="Complete, or where a Stop ended the run."),
         },
     )
+
+
+def stopped_left_out(count: int) -> str:
+    """What the board says about the stopped runs it leaves out, so a missing run is not a mystery."""
+    if not count:
+        return ""
+    return f"{count} stopped run{'s' if count != 1 else ''} not shown"
 
 
 board()

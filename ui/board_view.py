@@ -1,15 +1,17 @@
-"""The Board page's charts: one point per finished run, a chosen hyperparameter across, accuracy or gap up."""
+"""The Board page's charts: one point per finished run, a chosen hyperparameter across, accuracy or gap up.
+A run stopped before its last epoch (shown only on request) is a hollow ring."""
 
 from __future__ import annotations
 
 import altair as alt
 
-from mnist_core.board import AXES
+from mnist_core.board import AXES, COMPLETE
 from ui.charts import AXIS, LEGEND, RUN_COLORS, TITLE
 
 
-def board_chart(frame, across: str, measure: str) -> alt.Chart:
-    """``measure`` ("Test accuracy" or "Gap") of every run against ``across``, coloured by its layers."""
+def board_chart(frame, across: str, measure: str) -> alt.LayerChart:
+    """``measure`` ("Test accuracy" or "Gap") of every run against ``across``, coloured by its layers;
+    runs that trained all their epochs are filled circles, runs stopped early hollow rings."""
     kind = AXES[across]
     if kind == "nominal":
         x = alt.X(f"{across}:N", axis=alt.Axis(labelAngle=0, **AXIS))
@@ -36,12 +38,13 @@ def board_chart(frame, across: str, measure: str) -> alt.Chart:
         alt.Tooltip("Train accuracy:Q", format=".2%"),
         alt.Tooltip("Test accuracy:Q", format=".2%"),
         alt.Tooltip("Gap:Q", format=".2%"),
+        "Training:N",
     ]
     title = "Overfitting gap" if gap else "Test accuracy"
-    # Streamlit fits the whole chart, legend included, in this height.
-    return (
-        alt.Chart(frame, title=alt.Title(title, **TITLE))
-        .mark_circle(size=260, opacity=0.85, stroke="white", strokeWidth=1.5)
-        .encode(x=x, y=y, color=color, tooltip=tooltip)
-        .properties(height=400)
+    points = alt.Chart(frame).encode(x=x, y=y, color=color, tooltip=tooltip)
+    complete = points.transform_filter(alt.datum.Training == COMPLETE).mark_circle(
+        size=260, opacity=0.85, stroke="white", strokeWidth=1.5
     )
+    stopped = points.transform_filter(alt.datum.Training != COMPLETE).mark_point(size=260, strokeWidth=2.5)
+    # Streamlit fits the whole chart, legend included, in this height.
+    return alt.layer(complete, stopped, title=alt.Title(title, **TITLE)).properties(height=400)
