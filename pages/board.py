@@ -8,9 +8,8 @@ from mnist_core.board import AXES, board_table, stopped_early
 from mnist_core.errors import UserError
 from mnist_core.registry import WITH_MODEL
 from mnist_core.study import run_prefix
-from ui.board_view import board_chart
+from ui.board_view import board_chart, results_table
 from ui.resources import is_teacher, registry, teacher_passcode
-from ui.run_history import TRAINING_ACCURACY_HELP
 from ui.streamlit_patches import use_app_navigation
 
 REFRESH_SECONDS = 5
@@ -79,17 +78,9 @@ def board() -> None:
         "it has memorised some of them (overfitting). Dropout is one way to shrink that gap. Below zero, "
         "usually after one or two epochs: training accuracy is measured while training, with dropout on."
     )
-    columns = ["Run", "Model", across, "Train accuracy", "Test accuracy", "Gap"]
-    st.dataframe(
-        frame[columns + ["Training"] if include_stopped else columns],
-        hide_index=True,
-        width="stretch",
-        column_config={
-            **{k: st.column_config.NumberColumn(format="percent") for k in ("Test accuracy", "Gap")},
-            "Train accuracy": st.column_config.NumberColumn(format="percent", help=TRAINING_ACCURACY_HELP),
-            "Training": st.column_config.TextColumn(help="Complete, or where a Stop ended the run."),
-        },
-    )
+    # The model last: beside a whole study run name, the numbers stay on a projector's screen.
+    training = ["Training"] if include_stopped else []
+    results_table(frame, ["Run", across, "Train accuracy", "Test accuracy", "Gap", *training, "Model"])
 
 
 def stopped_left_out(count: int) -> str:

@@ -1,5 +1,6 @@
 """The Board page headless (AppTest) on a run store of its own: what the projector shows of stopped runs."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -53,3 +54,17 @@ def test_a_board_of_stopped_runs_only_says_where_they_went(registry):
     assert not at.exception
     assert "No finished runs yet" in at.info[0].value
     assert "1 stopped run not shown: see *Include stopped runs* in the sidebar." in at.info[0].value
+
+
+def test_the_table_has_whole_study_names_and_accuracies_with_two_decimals(registry):
+    finished(registry, "Study dropout - Two dropout layers 02 02 - 1", PRESETS["seed"], 0.987, 0.9803)
+    finished(registry, "Study dropout - Two dense layers 128-64 - 1", PRESETS["seed"], 0.9867, 0.9817)
+
+    at = AppTest.from_file(BOARD, default_timeout=60).run()
+    assert not at.exception
+    table = at.dataframe[0]
+    assert table.value["Train accuracy"].round(2).tolist() == [98.7, 98.67]  # shown as 98.70% and 98.67%
+    config = json.loads(table.proto.columns)
+    assert {config[c]["type_config"]["format"] for c in ("Train accuracy", "Test accuracy", "Gap")} == {"%.2f%%"}
+    # Sized by itself the column fitted the first rows' names, and both rows read "Study dropout - Tw...".
+    assert config["Run"]["width"] >= 6 * len("Study dropout - Two dropout layers 02 02 - 1")
