@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from mnist_core.board import AXES, board_table
+from mnist_core.board import AXES, board_table, stopped_early
 from mnist_core.errors import UserError
 from mnist_core.registry import WITH_MODEL
 from mnist_core.study import run_prefix
-from ui.board_view import board_chart
+from ui.board_view import board_chart, results_table
 from ui.resources import is_teacher, registry, teacher_passcode
-from ui.run_history import TRAINING_ACCURACY_HELP
 from ui.streamlit_patches import use_app_navigation
 
 REFRESH_SECONDS = 5
@@ -19,8 +18,9 @@ EVERYONE, STUDY = "Everyone's runs", "The dropout study"
 use_app_navigation()
 st.title("Class board")
 st.caption(
-    "Every finished run of the class is a point; pick what goes across in the sidebar. "
-    "The board updates by itself as runs finish."
+    "Every run of the class that trained all its epochs is a point; pick what goes across in the sidebar. "
+    "Runs stopped before their last epoch are left out unless you turn on *Include stopped runs*: "
+    "then they are hollow rings. The board updates by itself as runs finish."
 )
 across = st.sidebar.radio(
     "Across",
@@ -33,10 +33,18 @@ which = st.sidebar.radio(
 )
 if teacher_passcode() is None or is_teacher():
     hide = st.sidebar.toggle(
-        "Hide run names", key="board_hide_names", help="For the projector: runs are numbered instead of named."
+        "Hide run names",
+        key="board_hide_names",
+        help="For the projector: runs are numbered #1, #2... in the table's order instead of named.",
     )
 else:
     hide = False
+include_stopped = st.sidebar.toggle(
+    "Include stopped runs",
+    key="board_include_stopped",
+    help="Runs stopped before their last epoch are only partly trained: their accuracy shows where the Stop "
+    "caught them, not what their settings do. Included, they are hollow rings and the table says where they stopped.",
+)
 
 
 @st.fragment(run_every=REFRESH_SECONDS)
@@ -48,17 +56,19 @@ def board() -> None:
         return
     if which == STUDY:
         runs = [run for run in runs if run.name.startswith(run_prefix("dropout"))]
-    frame = board_table(runs, hide_names=hide)
+    frame = board_table(runs, hide_names=hide, include_stopped=include_stopped)
+    left_out = "" if include_stopped else stopped_left_out(stopped_early(runs))
     if frame.empty:
         st.info(
             "No finished runs yet. Train one on the Train page, or queue the dropout study on "
             "Evaluate; each appears here when it finishes."
+            + (f" {left_out}: see *Include stopped runs* in the sidebar." if left_out else "")
         )
         return
     best = frame.loc[frame["Test accuracy"].idxmax()]
     st.markdown(
         f"**{len(frame)} run{'s' if len(frame) != 1 else ''}** · "
-        f"best test accuracy **{best['Test accuracy']:.2%}** ({best['Run']})"
+        f"best test accuracy **{best['Test accuracy']:.2%}** ({best['Run']})" + (f" · {left_out}" if left_out else "")
     )
     left, right = st.columns(2, gap="medium")
     left.altair_chart(board_chart(frame, across, "Test accuracy"), width="stretch")
@@ -68,15 +78,16 @@ def board() -> None:
         "it has memorised some of them (overfitting). Dropout is one way to shrink that gap. Below zero, "
         "usually after one or two epochs: training accuracy is measured while training, with dropout on."
     )
-    st.dataframe(
-        frame[["Run", "Model", across, "Train accuracy", "Test accuracy", "Gap"]],
-        hide_index=True,
-        width="stretch",
-        column_config={
-            **{k: st.column_config.NumberColumn(format="percent") for k in ("Test accuracy", "Gap")},
-            "Train accuracy": st.column_config.NumberColumn(format="percent", help=TRAINING_ACCURACY_HELP),
-        },
-    )
+    # The model last: beside a whole study run name, the numbers stay on a projector's screen.
+    training = ["Training"] if include_stopped else []
+    results_table(frame, ["Run", across, "Train accuracy", "Test accuracy", "Gap", *training, "Model"])
+
+
+def stopped_left_out(count: int) -> str:
+    """What the board says about the stopped runs it leaves out, so a missing run is not a mystery."""
+    if not count:
+        return ""
+    return f"{count} stopped run{'s' if count != 1 else ''} not shown"
 
 
 board()

@@ -1,15 +1,25 @@
-"""The Board page's charts: one point per finished run, a chosen hyperparameter across, accuracy or gap up."""
+"""The Board page's charts and table: one point (and row) per finished run, a chosen hyperparameter across,
+accuracy or gap up. A run stopped before its last epoch (shown only on request) is a hollow ring."""
 
 from __future__ import annotations
 
 import altair as alt
+import streamlit as st
 
-from mnist_core.board import AXES
+from mnist_core.board import AXES, COMPLETE
 from ui.charts import AXIS, LEGEND, RUN_COLORS, TITLE
+from ui.run_history import TRAINING_ACCURACY_HELP
+
+PERCENTS = ("Train accuracy", "Test accuracy", "Gap")
+PERCENT = "%.2f%%"  # two decimals, as the run history and the charts' tooltips show accuracies
+# Pixels per character of a run name in the table's font, and the cell's padding: wide enough that study
+# runs ("Study dropout - Two dropout layers 02 02 - 1", "... - Two dense layers 128-64 - 1") differ.
+NAME_CHAR_PX, NAME_PADDING_PX, NAME_MAX_PX = 6.5, 24, 420
 
 
-def board_chart(frame, across: str, measure: str) -> alt.Chart:
-    """``measure`` ("Test accuracy" or "Gap") of every run against ``across``, coloured by its layers."""
+def board_chart(frame, across: str, measure: str) -> alt.LayerChart:
+    """``measure`` ("Test accuracy" or "Gap") of every run against ``across``, coloured by its layers;
+    runs that trained all their epochs are filled circles, runs stopped early hollow rings."""
     kind = AXES[across]
     if kind == "nominal":
         x = alt.X(f"{across}:N", axis=alt.Axis(labelAngle=0, **AXIS))
@@ -36,12 +46,37 @@ def board_chart(frame, across: str, measure: str) -> alt.Chart:
         alt.Tooltip("Train accuracy:Q", format=".2%"),
         alt.Tooltip("Test accuracy:Q", format=".2%"),
         alt.Tooltip("Gap:Q", format=".2%"),
+        "Training:N",
     ]
     title = "Overfitting gap" if gap else "Test accuracy"
-    # Streamlit fits the whole chart, legend included, in this height.
-    return (
-        alt.Chart(frame, title=alt.Title(title, **TITLE))
-        .mark_circle(size=260, opacity=0.85, stroke="white", strokeWidth=1.5)
-        .encode(x=x, y=y, color=color, tooltip=tooltip)
-        .properties(height=400)
+    points = alt.Chart(frame).encode(x=x, y=y, color=color, tooltip=tooltip)
+    complete = points.transform_filter(alt.datum.Training == COMPLETE).mark_circle(
+        size=260, opacity=0.85, stroke="white", strokeWidth=1.5
     )
+    stopped = points.transform_filter(alt.datum.Training != COMPLETE).mark_point(size=260, strokeWidth=2.5)
+    # Streamlit fits the whole chart, legend included, in this height.
+    return alt.layer(complete, stopped, title=alt.Title(title, **TITLE)).properties(height=400)
+
+
+def results_table(frame, columns: list[str]) -> None:
+    """The board's ``columns`` of ``frame`` as a table: whole run names, accuracies with two decimals."""
+    shown = frame[columns].copy()
+    for column in PERCENTS:
+        shown[column] *= 100  # a printf format cannot scale, and Streamlit's "percent" drops a trailing 0
+    st.dataframe(
+        shown,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "Run": st.column_config.TextColumn(width=name_width(frame["Run"])),
+            "Train accuracy": st.column_config.NumberColumn(format=PERCENT, help=TRAINING_ACCURACY_HELP),
+            "Test accuracy": st.column_config.NumberColumn(format=PERCENT),
+            "Gap": st.column_config.NumberColumn(format=PERCENT, help="Train minus test accuracy."),
+            "Training": st.column_config.TextColumn(help="Complete, or where a Stop ended the run."),
+        },
+    )
+
+
+def name_width(names) -> int:
+    """Pixels for the Run column that fit the longest name; left to itself, the table sizes it to the first rows."""
+    return min(int(max(len(name) for name in names) * NAME_CHAR_PX) + NAME_PADDING_PX, NAME_MAX_PX)

@@ -1,5 +1,6 @@
 """Class board, on a server of its own: runs that finish appear without a reload, the gap has its own chart,
-and the teacher can hide run names. Screenshot at projector size (1280x720)."""
+the teacher can hide run names, and stopped runs are hollow rings when asked for. Screenshots at projector
+size (1280x720)."""
 
 import time
 
@@ -15,6 +16,12 @@ RUNS = {
     "Ada dropout 0": PRESETS["seed"].replace(dropouts=(0.0, 0.0)),
     "Grace dropout 05": PRESETS["seed"].replace(dropouts=(0.5, 0.0)),
 }
+
+
+def points(page) -> list[tuple[str, str]]:
+    """(aria-label, fill) of each point of the board's charts: a hollow ring is filled "transparent"."""
+    marks = page.locator('[data-testid="stVegaLiteChart"] path[role="graphics-symbol"]')
+    return [(mark.get_attribute("aria-label"), mark.get_attribute("fill")) for mark in marks.all()]
 
 
 def point_labels(page) -> list[str]:
@@ -52,5 +59,39 @@ def test_finished_runs_appear_without_a_reload_and_names_can_be_hidden(browser, 
         time.sleep(1)
         body = page.locator("body").inner_text()
         assert "Ada" not in body and "Grace" not in body
-        assert "(Run " in body  # the best run, by number
+        assert "(#" in body  # the best run, by number: "#1", never "Run 1", which may be another run's name
         assert not any("Ada" in label or "Grace" in label for label in point_labels(page))
+
+
+def recorded(registry, name, epochs_trained, stopped_mid_epoch=False):
+    """A seed run (10 epochs) as the trainer records it, without training: ``epochs_trained`` whole epochs."""
+    run = registry.create_run(PRESETS["seed"].to_dict(), name=name, owner="pupil")
+    for epoch in range(1, epochs_trained + stopped_mid_epoch + 1):
+        record = {"epoch": epoch, "loss": 0.3, "accuracy": 0.9, "val_loss": 0.3, "val_accuracy": 0.9, "seconds": 1}
+        registry.append_epoch(run.id, {**record, "complete": epoch <= epochs_trained})
+    metrics = {"train_accuracy": 0.4, "test_accuracy": 0.7, "epochs_completed": epochs_trained}
+    registry.set_metrics(run.id, metrics if epochs_trained < 10 else {**metrics, "train_accuracy": 0.99})
+    registry.set_status(run.id, "stopped" if epochs_trained < 10 else "finished")
+
+
+def test_stopped_runs_are_left_out_until_included_then_hollow_rings_that_say_where_they_stopped(browser, tmp_path):
+    registry = Registry(tmp_path)
+    recorded(registry, "Ada", 10)
+    recorded(registry, "Grace stopped", 0, stopped_mid_epoch=True)
+    with running_app(tmp_path / "server.log", env={"MNIST_STUDIO_HOME": str(tmp_path)}) as server:
+        server.wait_healthy(60)
+        page = browser.new_context(viewport={"width": 1280, "height": 720}).new_page()
+        open_page(page, server, "/board")
+        assert "1 stopped run not shown" in page.locator("body").inner_text()
+        labels = [label for label, _ in points(page)]
+        assert len(labels) == 2 and all("Ada" in label for label in labels)  # Ada once on each chart
+
+        page.get_by_test_id("stSidebarUserContent").get_by_text("Include stopped runs").click()
+        page.get_by_text("2 runs", exact=True).wait_for(timeout=TIMEOUT_MS)
+        wait_for_app(page)
+        assert_no_exception(page)
+        stopped = [(label, fill) for label, fill in points(page) if "Grace stopped" in label]
+        assert len(stopped) == 2  # once on each chart
+        assert all("stopped in epoch 1 of 10" in label and fill == "transparent" for label, fill in stopped)
+        assert all(fill != "transparent" for label, fill in points(page) if "Ada" in label)
+        screenshot(page, "board-stopped-runs")

@@ -1,0 +1,70 @@
+"""The Board page headless (AppTest) on a run store of its own: what the projector shows of stopped runs."""
+
+import json
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+from test_board import finished
+
+from mnist_core.config import PRESETS
+from mnist_core.registry import Registry
+
+BOARD = str(Path(__file__).resolve().parent.parent / "pages" / "board.py")
+
+
+@pytest.fixture
+def registry(tmp_path, monkeypatch):
+    """A fresh run store for the page: the server's registry is cached per process, so drop the cached one."""
+    monkeypatch.setenv("MNIST_STUDIO_HOME", str(tmp_path))
+    monkeypatch.syspath_prepend(str(Path(BOARD).parent.parent))
+    st.cache_resource.clear()
+    yield Registry(tmp_path)
+    st.cache_resource.clear()
+
+
+def headline(at: AppTest) -> str:
+    return next(m.value for m in at.markdown if "best test accuracy" in m.value)
+
+
+def test_stopped_runs_are_left_out_and_counted_until_the_toggle_brings_them_in_marked(registry):
+    finished(registry, "Ada", PRESETS["seed"], 0.99, 0.98)
+    finished(registry, "Grace stopped", PRESETS["seed"], 0.406, 0.7055, status="stopped", epochs=0, partial=True)
+
+    at = AppTest.from_file(BOARD, default_timeout=60).run()
+    assert not at.exception
+    assert "**1 run**" in headline(at) and "(Ada)" in headline(at)
+    assert "1 stopped run not shown" in headline(at)
+    assert at.dataframe[0].value["Run"].tolist() == ["Ada"]
+    assert "Training" not in at.dataframe[0].value.columns
+
+    at.toggle(key="board_include_stopped").set_value(True).run()
+    assert not at.exception
+    assert "**2 runs**" in headline(at) and "not shown" not in headline(at)
+    table = at.dataframe[0].value
+    assert table["Run"].tolist() == ["Ada", "Grace stopped"]
+    assert table["Training"].tolist() == ["complete", "stopped in epoch 1 of 10"]
+
+
+def test_a_board_of_stopped_runs_only_says_where_they_went(registry):
+    finished(registry, "Grace stopped", PRESETS["seed"], 0.95, 0.96, status="stopped", epochs=3)
+
+    at = AppTest.from_file(BOARD, default_timeout=60).run()
+    assert not at.exception
+    assert "No finished runs yet" in at.info[0].value
+    assert "1 stopped run not shown: see *Include stopped runs* in the sidebar." in at.info[0].value
+
+
+def test_the_table_has_whole_study_names_and_accuracies_with_two_decimals(registry):
+    finished(registry, "Study dropout - Two dropout layers 02 02 - 1", PRESETS["seed"], 0.987, 0.9803)
+    finished(registry, "Study dropout - Two dense layers 128-64 - 1", PRESETS["seed"], 0.9867, 0.9817)
+
+    at = AppTest.from_file(BOARD, default_timeout=60).run()
+    assert not at.exception
+    table = at.dataframe[0]
+    assert table.value["Train accuracy"].round(2).tolist() == [98.7, 98.67]  # shown as 98.70% and 98.67%
+    config = json.loads(table.proto.columns)
+    assert {config[c]["type_config"]["format"] for c in ("Train accuracy", "Test accuracy", "Gap")} == {"%.2f%%"}
+    # Sized by itself the column fitted the first rows' names, and both rows read "Study dropout - Tw...".
+    assert config["Run"]["width"] >= 6 * len("Study dropout - Two dropout layers 02 02 - 1")
