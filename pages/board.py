@@ -5,10 +5,12 @@ from __future__ import annotations
 import streamlit as st
 
 from mnist_core.board import AXES, board_table, stopped_early
+from mnist_core.config import TrainConfig
 from mnist_core.errors import UserError
 from mnist_core.registry import WITH_MODEL
 from mnist_core.study import run_prefix
 from ui.board_view import board_chart, results_table
+from ui.plain_text import plain
 from ui.resources import is_teacher, registry, teacher_passcode
 from ui.streamlit_patches import use_app_navigation
 
@@ -68,11 +70,13 @@ def board() -> None:
     best = frame.loc[frame["Test accuracy"].idxmax()]
     st.markdown(
         f"**{len(frame)} run{'s' if len(frame) != 1 else ''}** · "
-        f"best test accuracy **{best['Test accuracy']:.2%}** ({best['Run']})" + (f" · {left_out}" if left_out else "")
+        f"best test accuracy **{best['Test accuracy']:.2%}** ({plain(best['Run'])})"
+        + (f" · {left_out}" if left_out else "")
     )
     left, right = st.columns(2, gap="medium")
-    left.altair_chart(board_chart(frame, across, "Test accuracy"), width="stretch")
-    right.altair_chart(board_chart(frame, across, "Gap"), width="stretch")
+    every_layers = sorted({TrainConfig.from_dict(run.config).layers_label for run in runs})
+    left.altair_chart(board_chart(frame, across, "Test accuracy", every_layers), width="stretch")
+    right.altair_chart(board_chart(frame, across, "Gap", every_layers), width="stretch")
     st.caption(
         "Above zero on the right, a model does better on the images it trained on than on new ones: "
         "it has memorised some of them (overfitting). Dropout is one way to shrink that gap. Below zero, "

@@ -68,3 +68,18 @@ def test_the_table_has_whole_study_names_and_accuracies_with_two_decimals(regist
     assert {config[c]["type_config"]["format"] for c in ("Train accuracy", "Test accuracy", "Gap")} == {"%.2f%%"}
     # Sized by itself the column fitted the first rows' names, and both rows read "Study dropout - Tw...".
     assert config["Run"]["width"] >= 6 * len("Study dropout - Two dropout layers 02 02 - 1")
+
+
+def test_a_kind_of_network_keeps_its_colour_when_stopped_runs_come_and_go(registry):
+    finished(registry, "Ada", PRESETS["seed"], 0.99, 0.98)
+    finished(registry, "Grace stopped", PRESETS["cnn"], 0.5, 0.6, status="stopped", epochs=0, partial=True)
+
+    def seed_colour(at: AppTest) -> str:
+        spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)
+        scale = spec["layer"][0]["encoding"]["color"]["scale"]
+        return scale["range"][scale["domain"].index(PRESETS["seed"].layers_label)]
+
+    at = AppTest.from_file(BOARD, default_timeout=60).run()
+    alone = seed_colour(at)
+    at.toggle(key="board_include_stopped").set_value(True).run()
+    assert not at.exception and seed_colour(at) == alone

@@ -17,9 +17,12 @@ PERCENT = "%.2f%%"  # two decimals, as the run history and the charts' tooltips 
 NAME_CHAR_PX, NAME_PADDING_PX, NAME_MAX_PX = 6.5, 24, 420
 
 
-def board_chart(frame, across: str, measure: str) -> alt.LayerChart:
+def board_chart(frame, across: str, measure: str, every_layers: list[str]) -> alt.LayerChart:
     """``measure`` ("Test accuracy" or "Gap") of every run against ``across``, coloured by its layers;
-    runs that trained all their epochs are filled circles, runs stopped early hollow rings."""
+    runs that trained all their epochs are filled circles, runs stopped early hollow rings.
+
+    A colour belongs to a layers label's place in ``every_layers`` (every label the board could show), so
+    colours stay put when *Include stopped runs* adds or removes a kind of network."""
     kind = AXES[across]
     if kind == "nominal":
         x = alt.X(f"{across}:N", axis=alt.Axis(labelAngle=0, **AXIS))
@@ -34,9 +37,10 @@ def board_chart(frame, across: str, measure: str) -> alt.LayerChart:
         axis=alt.Axis(format=".1%", **AXIS),
     )
     layers = sorted(frame["Layers"].unique())
+    colors = [RUN_COLORS[every_layers.index(label) % len(RUN_COLORS)] for label in layers]
     color = alt.Color(
         "Layers:N",
-        scale=alt.Scale(domain=layers, range=(RUN_COLORS * 4)[: len(layers)]),
+        scale=alt.Scale(domain=layers, range=colors),
         legend=alt.Legend(orient="bottom", columns=3, labelLimit=200, title=None, **LEGEND),
     )
     tooltip = [
