@@ -17,10 +17,13 @@ from ui.study_view import study_tab
 
 
 def headline(result) -> None:
+    """Three numbers in a row, each short enough for a third of a tablet's width: the number of test
+    images is in the help ("1,171 of 10,000" was cut to "1,171 of 10,...", and so was a label with it)."""
     left, middle, right = st.columns(3)
     left.metric("Test accuracy", f"{result.accuracy:.2%}")
     middle.metric("Test loss", f"{result.loss:.4f}")
-    right.metric("Wrong answers", f"{int((result.predicted != result.labels).sum()):,} of {len(result.labels):,}")
+    wrong = int((result.predicted != result.labels).sum())
+    right.metric("Wrong answers", f"{wrong:,}", help=f"{wrong:,} of the {len(result.labels):,} test images")
 
 
 def per_digit_tab(result) -> None:
