@@ -17,10 +17,13 @@ from ui.study_view import study_tab
 
 
 def headline(result) -> None:
+    """Three numbers in a row, each short enough for a third of a tablet's width: the number of test
+    images is in the help ("1,171 of 10,000" was cut to "1,171 of 10,...", and so was a label with it)."""
     left, middle, right = st.columns(3)
     left.metric("Test accuracy", f"{result.accuracy:.2%}")
     middle.metric("Test loss", f"{result.loss:.4f}")
-    right.metric("Wrong answers", f"{int((result.predicted != result.labels).sum()):,} of {len(result.labels):,}")
+    wrong = int((result.predicted != result.labels).sum())
+    right.metric("Wrong answers", f"{wrong:,}", help=f"{wrong:,} of the {len(result.labels):,} test images")
 
 
 def per_digit_tab(result) -> None:
@@ -58,8 +61,29 @@ def compare_tab(label, result) -> None:
     other = load_predictor(choices[other_label])
     if other is None:
         return
-    table = compare(result, evaluation_of(other)).rename(columns={"a": label, "b": other_label})
-    st.dataframe(table, hide_index=True, width="stretch")
+    table = compare(result, evaluation_of(other)).rename(
+        columns={"a": f"A: {label}", "b": f"B: {other_label}", "difference": "B − A"}
+    )
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        height="content",  # all 11 rows: the last one, "All", is the overall accuracy
+        column_config=comparison_columns(table.columns),
+    )
+    st.caption("The share of each digit's test images read correctly. B − A above zero: B reads that digit better.")
+
+
+def comparison_columns(names) -> dict:
+    """Percentages, and widths that keep B − A in view on a tablet however long the runs' names are
+    (a cut name shows in full when its heading is pointed at)."""
+    digit, first, second, difference = names
+    return {
+        digit: st.column_config.TextColumn(width=50),
+        first: st.column_config.NumberColumn(format="percent", width=150, help=first),
+        second: st.column_config.NumberColumn(format="percent", width=150, help=second),
+        difference: st.column_config.NumberColumn(format="percent", width=80),
+    }
 
 
 def learned_tab(predictor, result) -> None:

@@ -44,3 +44,29 @@ def no_stray_ray_processes():
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
         pytest.fail(f"Ray processes left running after the tests (now killed): {sorted(left)}", pytrace=False)
+
+
+# The seed notebook's dropout study as the app shows it: a clear gap without dropout, a negative one at 0.5.
+STUDY_GAPS = {"No dropout": 0.0197, "Dropout 0.5": -0.0031}
+
+
+@pytest.fixture(scope="module")
+def evaluate_home(tmp_path_factory):
+    """A run store for the Evaluate page: the finished dropout study (its results, no model files) and
+    an untrained model, "Untrained", that answers most test images wrongly (more than 1,000 mistakes)."""
+    from mnist_core.config import TrainConfig
+    from mnist_core.models import build_model
+    from mnist_core.registry import Registry
+    from mnist_core.study import STUDIES, run_name
+
+    home = tmp_path_factory.mktemp("evaluate-home")
+    registry = Registry(home)
+    for label, config in STUDIES["dropout"]:
+        run = registry.create_run(config.to_dict(), name=run_name("dropout", label, 1), owner="pupil")
+        gap = STUDY_GAPS.get(label, 0.01)
+        registry.set_metrics(run.id, {"train_accuracy": 0.98 + gap, "test_accuracy": 0.98})
+        registry.set_status(run.id, "finished")
+    run = registry.create_run(TrainConfig(epochs=1).to_dict(), name="Untrained", owner="pupil")
+    registry.save_model(run.id, build_model(TrainConfig(hidden_units=(8,), dropouts=(0.0,))))
+    registry.set_status(run.id, "finished")
+    return home

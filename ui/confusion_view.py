@@ -13,6 +13,9 @@ from ui.charts import AXIS, TITLE, confusion_figure, digit_grid
 
 ANY = "Any"
 CELL = "cell"  # the chart's selection: a clicked cell's true and predicted digit
+# A cell's number shrinks with the chart so that it stays inside its cell on a tablet (1,135 right
+# answers are four digits in a cell 23 pixels wide): a character is about 0.6 of the font size.
+CELL_FONT_SIZE = "clamp(width / 10 / (0.6 * length(datum.Shown) + 0.3), 9, 14)"
 
 
 def gallery(indices, result, images, limit: int = 40) -> None:
@@ -23,7 +26,7 @@ def gallery(indices, result, images, limit: int = 40) -> None:
     captions = [f"true {result.labels[i]} → {result.predicted[i]} ({result.confidence[i]:.0%})" for i in shown]
     st.image(digit_grid(images[shown]), caption=captions, width=84)
     if len(indices) > limit:
-        st.caption(f"The {limit} most confident of {len(indices)}.")
+        st.caption(f"The {limit} most confident of {len(indices):,}.")
 
 
 def confusion_chart(matrix, normalised: bool) -> alt.LayerChart:
@@ -71,7 +74,7 @@ def confusion_chart(matrix, normalised: bool) -> alt.LayerChart:
     )
     numbers = (
         alt.Chart(frame)
-        .mark_text(fontSize=14)
+        .mark_text(fontSize=alt.ExprRef(CELL_FONT_SIZE))
         .encode(
             x=x,
             y=y,
@@ -116,7 +119,8 @@ def errors_tab(result, images) -> None:
         predicted = st.selectbox("Predicted digit", range(10), key="cell_predicted")
         cell = result.cell(true, predicted)
         st.markdown("**Most confused pairs**")
-        pairs = pd.DataFrame(result.most_confused(8), columns=["True digit", "Predicted digit", "Images"])
+        # Short headings: all three columns fit in this narrow column on a tablet.
+        pairs = pd.DataFrame(result.most_confused(8), columns=["True", "Read as", "Images"])
         st.dataframe(pairs, hide_index=True, width="stretch")
     st.markdown(f"**{len(cell)} test images are a {true} that the model read as {predicted}**, with how sure it was")
     gallery(cell, result, images)

@@ -1,0 +1,66 @@
+"""Evaluate, headless through AppTest: what its numbers say and how the dropout study's chart is built
+(how they fit a tablet's width is tests/browser/test_evaluate_widths.py's part)."""
+
+import json
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from mnist_core.paths import PROJECT_DIR
+from mnist_core.study import STUDIES
+from ui.charts import GAP_BAR_HEIGHT
+
+
+@pytest.fixture
+def evaluate(evaluate_home, monkeypatch):
+    """The Evaluate page opened from the app (its study tab links to the Board), on ``evaluate_home``."""
+    monkeypatch.setenv("MNIST_STUDIO_HOME", str(evaluate_home))
+    monkeypatch.syspath_prepend(str(PROJECT_DIR))
+    st.cache_resource.clear()
+    at = AppTest.from_file(str(PROJECT_DIR / "app.py"), default_timeout=120).run()
+    at.switch_page("pages/evaluate.py").run()
+    assert not at.exception, [e.message for e in at.exception]
+    yield at
+    st.cache_resource.clear()
+
+
+def chart_titled(at: AppTest, title: str) -> dict:
+    specs = [json.loads(chart.proto.spec) for chart in at.get("vega_lite_chart")]
+    return next(spec for spec in specs if isinstance(spec.get("title"), dict) and spec["title"]["text"] == title)
+
+
+def test_the_headline_counts_wrong_answers_in_a_short_value_with_the_total_in_its_help(evaluate):
+    wrong = next(metric for metric in evaluate.metric if metric.label == "Wrong answers")
+    assert wrong.value == "50"  # the default model; "50 of 10,000" was cut off on a tablet
+    assert wrong.proto.help == "50 of the 10,000 test images"
+
+
+def test_the_dropout_study_chart_names_each_variant_on_its_axis_and_grows_with_them(evaluate):
+    spec = chart_titled(evaluate, "Overfitting gap against dropout")
+    assert spec["mark"]["type"] == "bar"
+    assert spec["encoding"]["x"]["field"] == "Gap"
+    variants = spec["encoding"]["y"]["sort"]  # one bar per variant, named beside it: no legend of seven names
+    assert spec["encoding"]["y"]["field"] == "Variant" and sorted(variants) == sorted(
+        label for label, _ in STUDIES["dropout"]
+    )
+    assert variants[0] == "No dropout" and variants[-1] == "Dropout 0.5"  # least dropout at the top
+    legend = spec["encoding"]["color"]
+    assert legend["field"] == "Dropout" and legend["legend"]["orient"] == "top"  # three rates on one line
+    assert spec["height"] >= GAP_BAR_HEIGHT * len(variants) + 100  # the title, legend and axis have their own room
+
+
+def test_compare_models_names_the_difference_b_minus_a_and_ends_with_all_digits(evaluate):
+    table = next(frame.value for frame in evaluate.dataframe if "B − A" in frame.value.columns)
+    assert list(table.columns) == ["Digit", "A: Default model", "B: Untrained", "B − A"]
+    assert table["Digit"].tolist()[-1] == "All" and len(table) == 11
+    assert table["B − A"].tolist() == pytest.approx((table["B: Untrained"] - table["A: Default model"]).tolist())
+    assert any("B − A above zero: B reads that digit better" in caption.value for caption in evaluate.caption)
+
+
+def test_a_count_of_mistakes_has_a_thousands_separator(evaluate):
+    evaluate.sidebar.selectbox[0].set_value("Untrained").run()
+    assert not evaluate.exception
+    wrong = int(next(metric for metric in evaluate.metric if metric.label == "Wrong answers").value.replace(",", ""))
+    assert wrong > 1000
+    assert any(caption.value == f"The 40 most confident of {wrong:,}." for caption in evaluate.caption)
