@@ -64,3 +64,11 @@ def test_a_count_of_mistakes_has_a_thousands_separator(evaluate):
     wrong = int(next(metric for metric in evaluate.metric if metric.label == "Wrong answers").value.replace(",", ""))
     assert wrong > 1000
     assert any(caption.value == f"The 40 most confident of {wrong:,}." for caption in evaluate.caption)
+
+
+def test_the_study_table_shows_accuracies_in_percent_with_two_decimals(evaluate):
+    element = next(frame for frame in evaluate.dataframe if "Variant" in frame.value.columns)
+    table = element.value
+    assert table["Test accuracy"].between(90, 100).all()  # in percent, so the format needs no scaling
+    config = json.loads(element.proto.columns)
+    assert all(config[column]["type_config"]["format"] == "%.2f%%" for column in ("Train accuracy", "Gap"))

@@ -8,10 +8,9 @@ import streamlit as st
 
 from mnist_core.board import AXES, COMPLETE
 from ui.charts import AXIS, LEGEND, RUN_COLORS, TITLE
-from ui.run_history import TRAINING_ACCURACY_HELP
+from ui.run_history import PERCENT, TRAINING_ACCURACY_HELP
 
 PERCENTS = ("Train accuracy", "Test accuracy", "Gap")
-PERCENT = "%.2f%%"  # two decimals, as the run history and the charts' tooltips show accuracies
 # Pixels per character of a run name in the table's font, and the cell's padding: wide enough that study
 # runs ("Study dropout - Two dropout layers 02 02 - 1", "... - Two dense layers 128-64 - 1") differ.
 NAME_CHAR_PX, NAME_PADDING_PX, NAME_MAX_PX = 6.5, 24, 420
@@ -66,7 +65,7 @@ def results_table(frame, columns: list[str]) -> None:
     """The board's ``columns`` of ``frame`` as a table: whole run names, accuracies with two decimals."""
     shown = frame[columns].copy()
     for column in PERCENTS:
-        shown[column] *= 100  # a printf format cannot scale, and Streamlit's "percent" drops a trailing 0
+        shown[column] *= 100
     st.dataframe(
         shown,
         hide_index=True,

@@ -18,6 +18,9 @@ TRAINING_ACCURACY_HELP = (
     "validation and test accuracy, which are measured after training with dropout off."
 )
 COMPARE_AUTO = 4  # at most this many runs are picked for the comparison chart without asking
+# Accuracies in tables, given in percent: two decimals everywhere (Streamlit's "percent" format drops a
+# trailing zero, and a printf format cannot scale a fraction).
+PERCENT = "%.2f%%"
 
 
 def history_table(runs) -> None:
@@ -42,7 +45,6 @@ def history_table(runs) -> None:
                 "Time (s)": run.seconds,
             }
         )
-    percent = "%.2f%%"
     st.dataframe(
         pd.DataFrame(rows),
         hide_index=True,
@@ -57,9 +59,9 @@ def history_table(runs) -> None:
             "Images": st.column_config.NumberColumn(format="localized", width="small", help="Training images."),
             "Batch": st.column_config.NumberColumn(width="small", help="Batch size."),
             "Optimizer": st.column_config.TextColumn(width="small", help="Optimizer and learning rate."),
-            "Training accuracy": st.column_config.NumberColumn(format=percent, help=TRAINING_ACCURACY_HELP),
+            "Training accuracy": st.column_config.NumberColumn(format=PERCENT, help=TRAINING_ACCURACY_HELP),
             "Validation accuracy": st.column_config.NumberColumn(
-                format=percent, help="After the last epoch, on the images the run was checked on."
+                format=PERCENT, help="After the last epoch, on the images the run was checked on."
             ),
             "Gap": st.column_config.NumberColumn(
                 format="%.2f",
@@ -68,7 +70,7 @@ def history_table(runs) -> None:
                 "a short run or with strong dropout: see Training accuracy.",
             ),
             "Test accuracy": st.column_config.NumberColumn(
-                format=percent, help="Measured once, after training: the honest score."
+                format=PERCENT, help="Measured once, after training: the honest score."
             ),
             "Time (s)": st.column_config.NumberColumn(format="%.1f", width="small"),
         },

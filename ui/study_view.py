@@ -12,6 +12,7 @@ from mnist_core.registry import WITH_MODEL
 from mnist_core.study import STUDIES, free_study_number, run_name, run_prefix, study_table, variant_label
 from ui.charts import gap_against_dropout
 from ui.resources import is_teacher, job_manager, open_registry, user_id
+from ui.run_history import PERCENT
 
 
 def queue_study() -> None:
@@ -54,12 +55,15 @@ def study_tab() -> None:
         for r in reversed(done)
     ]
     frame = study_table(rows)
+    percents = ("Train accuracy", "Test accuracy", "Gap")
     st.dataframe(
-        frame,
+        frame.assign(**{column: frame[column] * 100 for column in percents}),
         hide_index=True,
         width="stretch",
         column_config={
-            k: st.column_config.NumberColumn(format="percent") for k in ("Train accuracy", "Test accuracy", "Gap")
+            "Variant": st.column_config.TextColumn(width="medium"),
+            "Dropout": st.column_config.NumberColumn(width="small"),
+            **{column: st.column_config.NumberColumn(format=PERCENT, width="small") for column in percents},
         },
     )
     st.altair_chart(gap_against_dropout(frame), width="stretch")
