@@ -83,3 +83,12 @@ def test_a_kind_of_network_keeps_its_colour_when_stopped_runs_come_and_go(regist
     alone = seed_colour(at)
     at.toggle(key="board_include_stopped").set_value(True).run()
     assert not at.exception and seed_colour(at) == alone
+
+
+def test_close_results_do_not_repeat_a_label_on_the_gap_axis(registry):
+    finished(registry, "Ada", PRESETS["seed"], 0.9232, 0.9269)
+    finished(registry, "Grace", PRESETS["seed"], 0.9240, 0.9269)
+    at = AppTest.from_file(BOARD, default_timeout=60).run()
+    specs = [json.loads(chart.proto.spec) for chart in at.get("vega_lite_chart")]
+    axes = [spec["layer"][0]["encoding"]["y"]["axis"] for spec in specs]
+    assert all(axis["format"] == ".1%" and axis["tickMinStep"] == 0.001 for axis in axes)

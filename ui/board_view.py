@@ -33,7 +33,7 @@ def board_chart(frame, across: str, measure: str, every_layers: list[str]) -> al
         f"{measure}:Q",
         scale=alt.Scale(zero=gap),
         title="Training minus test" if gap else measure,
-        axis=alt.Axis(format=".1%", **AXIS),
+        axis=alt.Axis(format=".1%", tickMinStep=0.001, **AXIS),  # ticks 0.1 point apart: no label twice
     )
     layers = sorted(frame["Layers"].unique())
     colors = [RUN_COLORS[every_layers.index(label) % len(RUN_COLORS)] for label in layers]
