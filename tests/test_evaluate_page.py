@@ -55,6 +55,7 @@ def test_compare_models_names_the_difference_b_minus_a_and_ends_with_all_digits(
     assert list(table.columns) == ["Digit", "A: Default model", "B: Untrained", "B − A"]
     assert table["Digit"].tolist()[-1] == "All" and len(table) == 11
     assert table["B − A"].tolist() == pytest.approx((table["B: Untrained"] - table["A: Default model"]).tolist())
+    assert 99 < table["A: Default model"].iloc[-1] < 100  # in percent: the default model's 99.50%
     assert any("B − A above zero: B reads that digit better" in caption.value for caption in evaluate.caption)
 
 
