@@ -34,6 +34,7 @@ from pathlib import Path
 from mnist_core.config import PRESETS, TrainConfig
 from mnist_core.cpu_threads import POOL_VARIABLES, has_bfloat16_units, usable_cores
 from mnist_core.paths import DEFAULT_MODEL, PROJECT_DIR
+from mnist_core.wording import counted
 
 QUICK = {"epochs": 1, "train_size": 6000}
 # Round i trains both with seed i. A single seed's test accuracy spreads by about +-0.15 points around
@@ -285,7 +286,7 @@ def describe_comparison(c: dict) -> str:
     ours = " ".join(f"{a:.2%}" for a in c["ours_test_accuracies"])
     plain = " ".join(f"{a:.2%}" for a in c["plain_test_accuracies"])
     return (
-        f"Seed preset ({c['config']}, {_epochs(c['epochs'])} on {c['train_size']:,} images, the test set "
+        f"Seed preset ({c['config']}, {counted(c['epochs'], 'epoch')} on {c['train_size']:,} images, the test set "
         f"evaluated every epoch): {c['speedup']:.2f}x faster than plain Keras model.fit (ours "
         f"{c['ours_median_seconds']:.2f} s vs {c['plain_median_seconds']:.2f} s, median of {len(c['ours_seconds'])} "
         f"alternated runs; per round {rounds})\n"
@@ -299,8 +300,9 @@ def describe_comparison(c: dict) -> str:
 
 def describe_cnn(c: dict) -> str:
     accuracies = " ".join(f"{a:.2%}" for a in c["test_accuracies"])
+    epochs = counted(c["epochs"], "epoch")
     return (
-        f"CNN preset ({c['config']}, {_epochs(c['epochs'])}, batch {c['batch_size']}, {c['train_size']:,} images): "
+        f"CNN preset ({c['config']}, {epochs}, batch {c['batch_size']}, {c['train_size']:,} images): "
         f"test accuracy {c['test_accuracy']:.2%} (median of seeds {c['seeds'][0]}-{c['seeds'][-1]}: {accuracies}) "
         f"in {c['median_seconds']:.1f} s, {c['time_vs_plain_mlp']:.2f}x the plain seed-MLP model.fit"
     )
@@ -359,10 +361,6 @@ def describe_epoch_limit(e: dict) -> str:
         f"the limit here ({e['gflop_per_epoch']:.1f} GFLOP per epoch at {e['matmul_gflops']:.0f} GFLOP/s, the rate "
         f"of large float32 matmuls on every core: {e['limit_seconds']:.2f} s)"
     )
-
-
-def _epochs(n: int) -> str:
-    return f"{n} epoch" if n == 1 else f"{n} epochs"
 
 
 # --- Prediction latency ----------------------------------------------------------------------------

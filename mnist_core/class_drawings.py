@@ -21,6 +21,7 @@ import numpy as np
 from mnist_core.config import TrainConfig
 from mnist_core.data import Mnist, subset
 from mnist_core.errors import UserError
+from mnist_core.wording import counted
 
 # With a quarter held out, 20 drawings leave 5 to test on: each is then worth 20 points of accuracy.
 # Fewer, and "before" and "after" differ by chance more than by training.
@@ -45,7 +46,7 @@ def check_drawings(labels: np.ndarray) -> None:
     count = len(labels)
     if count < MIN_DRAWINGS:
         raise UserError(
-            f"The class has saved {count} drawing{'s' if count != 1 else ''}; training on them needs "
+            f"The class has saved {counted(count, 'drawing')}; training on them needs "
             f"at least {MIN_DRAWINGS}, so that enough are kept aside to test on fairly. On the Draw "
             "page, draw digits and press Save as label."
         )

@@ -23,6 +23,7 @@ from __future__ import annotations
 import statistics
 
 from mnist_core.config import PRESETS, TrainConfig
+from mnist_core.wording import counted
 
 SEEDS = (0, 1, 2)
 CONFIRM_SEEDS = (3, 4, 5)
@@ -58,7 +59,7 @@ def label(config: TrainConfig) -> str:
     """What sets a candidate apart, such as ``16-32-64 filters + 128 dense, 7 epochs, batch 128, rate 0.005``."""
     filters = "-".join(str(f) for f in config.conv_filters)
     units = "-".join(str(u) for u in config.hidden_units)
-    epochs = f"{config.epochs} epoch{'s' if config.epochs != 1 else ''}"
+    epochs = counted(config.epochs, "epoch")
     return f"{filters} filters + {units} dense, {epochs}, batch {config.batch_size}, rate {config.learning_rate:g}"
 
 

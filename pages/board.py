@@ -9,6 +9,7 @@ from mnist_core.config import TrainConfig
 from mnist_core.errors import UserError
 from mnist_core.registry import WITH_MODEL
 from mnist_core.study import run_prefix
+from mnist_core.wording import counted
 from ui.board_view import board_chart, results_table
 from ui.plain_text import plain
 from ui.resources import is_teacher, registry, teacher_passcode
@@ -69,7 +70,7 @@ def board() -> None:
         return
     best = frame.loc[frame["Test accuracy"].idxmax()]
     st.markdown(
-        f"**{len(frame)} run{'s' if len(frame) != 1 else ''}** · "
+        f"**{counted(len(frame), 'run')}** · "
         f"best test accuracy **{best['Test accuracy']:.2%}** ({plain(best['Run'])})"
         + (f" · {left_out}" if left_out else "")
     )
@@ -91,7 +92,7 @@ def stopped_left_out(count: int) -> str:
     """What the board says about the stopped runs it leaves out, so a missing run is not a mystery."""
     if not count:
         return ""
-    return f"{count} stopped run{'s' if count != 1 else ''} not shown"
+    return f"{counted(count, 'stopped run')} not shown"
 
 
 board()

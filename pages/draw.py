@@ -10,6 +10,7 @@ from PIL import Image
 from mnist_core.errors import UserError
 from mnist_core.geometry import PEN_WIDTH
 from mnist_core.preprocess import MAX_UPLOAD_BYTES, decode_upload, prepare_canvas, prepare_digit
+from mnist_core.wording import counted
 from ui.canvas import CANVAS_SIZE, drawing_canvas
 from ui.charts import pixels, probability_bars, saliency_overlay
 from ui.network_view import inside_the_network
@@ -96,7 +97,7 @@ def save_drawing(prepared, raw, suggested: int) -> None:
             registry = open_registry()
             registry.add_drawing(label, prepared.image, png, owner=user_id())
             count = registry.drawing_count()
-            st.toast(f"Saved as {label}. Thank you! The class has saved {count} drawing{'s' if count != 1 else ''}.")
+            st.toast(f"Saved as {label}. Thank you! The class has saved {counted(count, 'drawing')}.")
         except UserError as error:
             st.error(str(error))
 

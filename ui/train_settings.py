@@ -37,6 +37,7 @@ from mnist_core.lesson import (
     lesson_from_query,
     query_from_lesson,
 )
+from mnist_core.wording import counted
 from ui.plain_text import plain
 
 CONTROL_LABELS = {
@@ -351,7 +352,6 @@ def network_summary(config: TrainConfig) -> None:
 def describe_settings(config: TrainConfig) -> str:
     checked = f"{config.validation:,} validation images" if config.holds_out_validation else "test set as validation"
     return (
-        f"{config.describe()} · {config.epochs} epoch{'s' if config.epochs != 1 else ''} · "
-        f"{config.training_images:,} images · "
+        f"{config.describe()} · {counted(config.epochs, 'epoch')} · {config.training_images:,} images · "
         f"batch {config.batch_size} · {config.optimizer} {config.learning_rate:g} · {checked}"
     )
