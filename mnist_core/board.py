@@ -63,6 +63,12 @@ def board_table(runs, hide_names: bool = False, include_stopped: bool = False) -
     return frame
 
 
+def layers_labels(runs) -> list[str]:
+    """Every layers label (the colour key) among the runs the board could show, stopped ones included, sorted:
+    a colour follows its label's place here, so it stays put when stopped runs are shown or hidden."""
+    return sorted({config.layers_label for _, config in _results(runs)})
+
+
 def stopped_early(runs) -> int:
     """How many of the runs the board could show were stopped before their last epoch."""
     return sum(training_done(run, config) != COMPLETE for run, config in _results(runs))

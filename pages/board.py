@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from mnist_core.board import AXES, board_table, stopped_early
-from mnist_core.config import TrainConfig
+from mnist_core.board import AXES, board_table, layers_labels, stopped_early
 from mnist_core.errors import UserError
 from mnist_core.registry import WITH_MODEL
 from mnist_core.study import run_prefix
@@ -75,7 +74,7 @@ def board() -> None:
         + (f" · {left_out}" if left_out else "")
     )
     left, right = st.columns(2, gap="medium")
-    every_layers = sorted({TrainConfig.from_dict(run.config).layers_label for run in runs})
+    every_layers = layers_labels(runs)
     left.altair_chart(board_chart(frame, across, "Test accuracy", every_layers), width="stretch")
     right.altair_chart(board_chart(frame, across, "Gap", every_layers), width="stretch")
     st.caption(

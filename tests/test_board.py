@@ -1,6 +1,6 @@
 """The class board's table: finished MNIST runs only, the gap, and names hidden on request (as "#1", "#2"...)."""
 
-from mnist_core.board import COMPLETE, board_table, stopped_early
+from mnist_core.board import COMPLETE, board_table, layers_labels, stopped_early
 from mnist_core.config import PRESETS
 from mnist_core.registry import Registry
 
@@ -66,3 +66,12 @@ def test_runs_stopped_before_their_last_epoch_are_left_out_unless_asked_for_and_
     ]
     assert frame["Epochs"].tolist() == [10, 0, 3, 10]  # whole epochs: not the 10 it was set to
     assert board_table(runs, hide_names=True, include_stopped=True)["Run"].tolist() == ["#1", "#2", "#3", "#4"]
+
+
+def test_the_colour_key_holds_every_layers_label_the_board_could_show_stopped_ones_included(tmp_path):
+    registry = Registry(tmp_path)
+    finished(registry, "Ada", PRESETS["seed"], 0.99, 0.98)
+    finished(registry, "CNN stopped", PRESETS["cnn"], 0.5, 0.6, status="stopped", epochs=0, partial=True)
+    narrow = PRESETS["seed"].replace(hidden_units=(64,), dropouts=(0.2,), data="drawings", base_model="x.keras")
+    finished(registry, "On our drawings", narrow, 0.9, 0.97)  # another experiment: never on the board
+    assert layers_labels(registry.list_runs()) == ["CNN 16-32 + 128", "MLP 256-128"]
