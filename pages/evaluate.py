@@ -12,7 +12,7 @@ from ui.charts import digit_grid, weight_pictures
 from ui.confusion_view import errors_tab, gallery
 from ui.network_view import inside_the_network
 from ui.resources import choose_model, chosen_model, evaluation_of, load_predictor, mnist, model_choices, registry
-from ui.run_history import PERCENT
+from ui.run_history import PERCENT, in_percent
 from ui.streamlit_patches import use_app_navigation
 from ui.study_view import study_tab
 
@@ -65,10 +65,8 @@ def compare_tab(label, result) -> None:
     table = compare(result, evaluation_of(other)).rename(
         columns={"a": f"A: {label}", "b": f"B: {other_label}", "difference": "B − A"}
     )
-    shares = table.columns[1:]
-    table[shares] = table[shares] * 100  # in percent, for the two decimals of PERCENT
     st.dataframe(
-        table,
+        in_percent(table, table.columns[1:]),
         hide_index=True,
         width="stretch",
         height="content",  # all 11 rows: the last one, "All", is the overall accuracy

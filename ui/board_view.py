@@ -8,7 +8,7 @@ import streamlit as st
 
 from mnist_core.board import AXES, COMPLETE
 from ui.charts import AXIS, LEGEND, RUN_COLORS, TITLE
-from ui.run_history import PERCENT, TRAINING_ACCURACY_HELP
+from ui.run_history import PERCENT, TRAINING_ACCURACY_HELP, in_percent
 
 PERCENTS = ("Train accuracy", "Test accuracy", "Gap")
 # Pixels per character of a run name in the table's font, and the cell's padding: wide enough that study
@@ -63,11 +63,8 @@ def board_chart(frame, across: str, measure: str, every_layers: list[str]) -> al
 
 def results_table(frame, columns: list[str]) -> None:
     """The board's ``columns`` of ``frame`` as a table: whole run names, accuracies with two decimals."""
-    shown = frame[columns].copy()
-    for column in PERCENTS:
-        shown[column] *= 100
     st.dataframe(
-        shown,
+        in_percent(frame[columns], PERCENTS),
         hide_index=True,
         width="stretch",
         column_config={

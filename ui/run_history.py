@@ -19,8 +19,13 @@ TRAINING_ACCURACY_HELP = (
 )
 COMPARE_AUTO = 4  # at most this many runs are picked for the comparison chart without asking
 # Accuracies in tables, given in percent: two decimals everywhere (Streamlit's "percent" format drops a
-# trailing zero, and a printf format cannot scale a fraction).
+# trailing zero, and a printf format cannot scale a fraction: so ``in_percent`` first).
 PERCENT = "%.2f%%"
+
+
+def in_percent(frame: pd.DataFrame, columns) -> pd.DataFrame:
+    """A copy of ``frame`` with ``columns`` (fractions, such as accuracies) times 100, for ``PERCENT``."""
+    return frame.assign(**{column: frame[column] * 100 for column in columns})
 
 
 def history_table(runs) -> None:

@@ -12,7 +12,7 @@ from mnist_core.registry import WITH_MODEL
 from mnist_core.study import STUDIES, free_study_number, run_name, run_prefix, study_table, variant_label
 from ui.charts import gap_against_dropout
 from ui.resources import is_teacher, job_manager, open_registry, user_id
-from ui.run_history import PERCENT
+from ui.run_history import PERCENT, in_percent
 
 
 def queue_study() -> None:
@@ -57,7 +57,7 @@ def study_tab() -> None:
     frame = study_table(rows)
     percents = ("Train accuracy", "Test accuracy", "Gap")
     st.dataframe(
-        frame.assign(**{column: frame[column] * 100 for column in percents}),
+        in_percent(frame, percents),
         hide_index=True,
         width="stretch",
         column_config={
