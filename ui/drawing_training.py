@@ -10,7 +10,7 @@ from mnist_core.config import TrainConfig
 from mnist_core.errors import UserError
 from mnist_core.registry import ACTIVE
 from ui.charts import epoch_curves
-from ui.live_run import stop_button
+from ui.live_run import STOP_COLUMNS, stop_button
 from ui.plain_text import plain
 from ui.resources import is_teacher, job_manager, load_predictor, model_choices, open_registry, use_model, user_id
 
@@ -118,7 +118,7 @@ def follow() -> None:
     def show() -> None:
         run = open_registry().get(mine[0].id)
         live = manager.live(run.id)
-        head, button = st.columns([5, 1], vertical_alignment="bottom")
+        head, button = st.columns(STOP_COLUMNS, vertical_alignment="bottom")
         head.subheader(f"{plain(run.name)}: {run.status}")
         if live is not None and live.status in ACTIVE:
             stop_button(button, run.id, f"stop_{run.id}", disabled=live.stop_requested)

@@ -15,6 +15,10 @@ from ui.plain_text import plain
 from ui.resources import chosen_model, is_teacher, job_manager, open_registry, use_model, user_id
 from ui.train_settings import describe_settings
 
+# A line and its Stop button: on a tablet (820 px, sidebar open) the panel is about 260 px wide, and a
+# sixth of it cut "Stop" to "S."; a third keeps the word whole.
+STOP_COLUMNS = [2, 1]
+
 
 def queue_run(config: TrainConfig, name: str) -> bool:
     """Queue a run for this user; False with the reason kept for the page when it cannot start."""
@@ -86,7 +90,7 @@ def live_panel() -> None:
 
 def latest_run(manager, live, run) -> None:
     """The run the panel follows (the one training, else the latest): its state, Stop, and its curves."""
-    head, button = st.columns([5, 1], vertical_alignment="bottom")
+    head, button = st.columns(STOP_COLUMNS, vertical_alignment="bottom")
     event = live.progress
     if live.status == "queued":
         head.subheader(f"{plain(run.name)}: queued")
@@ -131,7 +135,7 @@ def latest_run(manager, live, run) -> None:
 
 def run_in_progress_line(manager, live, run) -> None:
     """One line for another run of this user's that is waiting or training, with Stop."""
-    text, button = st.columns([5, 1], vertical_alignment="center")
+    text, button = st.columns(STOP_COLUMNS, vertical_alignment="center")
     if live.status == "queued":
         state = f"place {manager.queue_position(live.run_id) or 1} in the queue"
     elif live.progress is not None:
@@ -175,6 +179,6 @@ def teacher_panel() -> None:
         if not active:
             st.caption("Nobody is training.")
         for run in active:
-            text, button = st.columns([5, 1], vertical_alignment="center")
+            text, button = st.columns(STOP_COLUMNS, vertical_alignment="center")
             text.markdown(f"{plain(run.name)} ({run.status}): {settings_line(run)}")
             stop_button(button, run.id, f"teacher_stop_{run.id}")

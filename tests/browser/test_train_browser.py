@@ -74,6 +74,13 @@ def test_train_live_leave_come_back_and_stop(page, app_server):
     expect(charts.first.locator("canvas, svg").first).to_be_visible(timeout=WAIT_MS)
     expect(page.locator('[data-testid="stProgress"]')).to_be_visible()
     expect(page.get_by_role("button", name="Stop", exact=True)).to_be_enabled()
+    # On a tablet's width, sidebar open, the button still reads "Stop", not "S." (its column was a sixth).
+    viewport = page.viewport_size
+    page.set_viewport_size({"width": 820, "height": 1180})
+    wait_for_app(page)
+    stop_text = page.get_by_role("button", name="Stop", exact=True).locator('[data-testid="stMarkdownContainer"]')
+    assert stop_text.evaluate("e => e.scrollWidth <= e.clientWidth"), "the Stop button's word is cut"
+    page.set_viewport_size(viewport)
     # Wait for a couple of finished epochs, so the curves have points to show.
     page.wait_for_function(
         """() => [...document.querySelectorAll('[data-testid="stHeading"] h3')]
