@@ -1,21 +1,20 @@
 """``python -m mnist_core cnn-search``: how the CNN preset's recipe is chosen, as a run anyone can repeat.
 
 The preset's goal (issue 18): 99.4% test accuracy, median of seeds 0-2, in at most plain Keras'
-``model.fit`` time for the seed MLP. Each candidate trains with seeds 0-2 and is judged on the 5,000
+``model.fit`` time for the seed MLP. Each candidate trains with seeds 0-5 and is judged on the 5,000
 validation images only. The search prints no test score, so it can be run again without looking at
 the test set. Plain Keras is timed before and after the candidates, in the bench's child processes,
 because the time goal is a ratio to it.
 
-The rule, written before its first run (round 3; rounds 1 and 2 are in the preset's comment):
+The rule, written before its first run (round 4; rounds 1-3 are in the README):
 
 1. A candidate is admissible when its mean time (a whole ``train`` call, as the bench times the
    preset) is at most TIME_CAP times the mean plain fit: a 10% margin for this machine's noise.
 2. The highest validation mean among them wins; within TIE points, the faster.
-3. The winner replaces the preset only if its mean is at least BAR and, trained again with seeds 3-5,
-   at least CONFIRM_BAR there: a clearly better recipe, not one that led by the luck of three seeds.
-   Rounds 1 and 2 each scored 99.36% on test after leading on validation by less.
+3. The winner replaces the preset only if its mean is at least BAR: a clearly better recipe. Six seeds,
+   because in round 3 a mean over three moved by 0.05 points from seeds 0-2 to seeds 3-5.
 
-Only then does the bench measure test, once.
+Only then does the bench measure test, once; that score decides nothing.
 """
 
 from __future__ import annotations
@@ -25,34 +24,33 @@ import statistics
 from mnist_core.config import PRESETS, TrainConfig
 from mnist_core.wording import counted
 
-SEEDS = (0, 1, 2)
-CONFIRM_SEEDS = (3, 4, 5)
+SEEDS = (0, 1, 2, 3, 4, 5)
 TIME_CAP = 0.9
 TIE = 0.0002  # one image in 5,000
 BAR = 0.9945
-CONFIRM_BAR = 0.9942
 PLAIN_SEEDS = (0, 1)  # plain fits before the candidates and again after them
 QUICK = {"epochs": 1, "train_size": 6000}
+QUICK_SEEDS = SEEDS[:2]
 
-# Each candidate is the preset with these changes; the first is the preset itself.
+# Each candidate is the preset with these changes; the first is the preset itself. Picked from rounds 1-3's
+# validation scores: more epochs and a third convolution led there, and the faster shift
+# (mnist_core/fast_shift.py) brings some of them under the cap.
 CHANGES = (
     {},
     {"epochs": 8},
-    {"conv_filters": (16, 32, 64), "epochs": 6},
     {"conv_filters": (16, 32, 64), "epochs": 7},
     {"conv_filters": (16, 32, 64), "epochs": 8},
-    {"hidden_units": (256,), "epochs": 7},
-    {"learning_rate": 1e-2, "epochs": 7},
-    {"learning_rate": 3e-3, "epochs": 8},
+    {"conv_filters": (16, 32, 64), "epochs": 9},
     {"conv_filters": (24, 48), "epochs": 6},
-    {"batch_size": 256, "learning_rate": 1e-2, "epochs": 10},
+    {"conv_filters": (24, 48), "epochs": 7},
+    {"conv_filters": (16, 32, 64), "batch_size": 256, "learning_rate": 1e-2, "epochs": 10},
 )
 
 
 def candidates(quick: bool = False) -> list[TrainConfig]:
     """The configs to compare, the preset first. ``quick``: the preset and a 3-block CNN, 1 epoch on 6,000 images."""
     configs = [PRESETS["cnn"].replace(**changes) for changes in CHANGES]
-    return [config.replace(**QUICK) for config in (configs[0], configs[2])] if quick else configs
+    return [config.replace(**QUICK) for config in configs[0:3:2]] if quick else configs
 
 
 def label(config: TrainConfig) -> str:
@@ -74,15 +72,16 @@ def choose(scores: list[dict], plain_seconds: float) -> dict:
     return {"cap_seconds": cap, "admissible": admissible, "winner": min(near, key=lambda i: scores[i]["seconds"])}
 
 
-def clears_bar(accuracies: list[float], bar: float) -> bool:
-    return statistics.mean(accuracies) >= bar - 1e-9
+def clears_bar(accuracies: list[float]) -> bool:
+    return statistics.mean(accuracies) >= BAR - 1e-9
 
 
 def run_search(quick: bool = False, log=print) -> dict:
-    """Train every candidate with SEEDS and, if rule 3 asks, the winner with CONFIRM_SEEDS; log and return it all."""
+    """Train every candidate with SEEDS (QUICK_SEEDS when ``quick``), apply the rule; log and return it all."""
     from mnist_core.bench import fit_in_child, trainer_process
 
     configs = candidates(quick)
+    seeds = QUICK_SEEDS if quick else SEEDS
     plain_config = PRESETS["seed"].replace(**QUICK) if quick else PRESETS["seed"]
 
     def plain_fits() -> list[float]:
@@ -90,7 +89,7 @@ def run_search(quick: bool = False, log=print) -> dict:
             plain.submit(fit_in_child, "plain", plain_config.replace(seed=s)).result()["seconds"] for s in PLAIN_SEEDS
         ]
 
-    def validation(config: TrainConfig, seeds: tuple[int, ...]) -> dict:
+    def validation(config: TrainConfig) -> dict:
         runs = [ours.submit(fit_in_child, "ours", config.replace(seed=s)).result() for s in seeds]
         return {  # the runs' test accuracies stay here, unread
             "config": label(config),
@@ -103,21 +102,16 @@ def run_search(quick: bool = False, log=print) -> dict:
         before = plain_fits()
         scores = []
         for number, config in enumerate(configs, 1):
-            scores.append(validation(config, SEEDS))
+            scores.append(validation(config))
             log(f"[{number}/{len(configs)}] {scores[-1]['config']}: mean {_mean(scores[-1]):.3%}")
         after = plain_fits()
         plain_seconds = statistics.mean(before + after)
         result = {"quick": quick, "plain_seconds": before + after, "scores": scores, **choose(scores, plain_seconds)}
         log(describe_plain(result))
-        for i, score in enumerate(scores):
-            log(describe_score(score, plain_seconds, admissible=i in result["admissible"]))
-        winner = result["winner"]
-        result["confirmation"] = None
-        if winner not in (None, 0) and clears_bar(scores[winner]["accuracies"], BAR):
-            result["confirmation"] = validation(configs[winner], CONFIRM_SEEDS)
-    result["replace_preset"] = result["confirmation"] is not None and clears_bar(
-        result["confirmation"]["accuracies"], CONFIRM_BAR
-    )
+    for i, score in enumerate(scores):
+        log(describe_score(score, plain_seconds, admissible=i in result["admissible"]))
+    winner = result["winner"]
+    result["replace_preset"] = winner not in (None, 0) and clears_bar(scores[winner]["accuracies"])
     log(describe_verdict(result))
     return result
 
@@ -152,11 +146,6 @@ def describe_verdict(result: dict) -> str:
     line = f"Best admissible: {best['config']}, mean {_mean(best):.3%}"
     if winner == 0:
         return f"{line}, the preset itself: the preset stays."
-    if result["confirmation"] is None:
-        return f"{line}, under the bar of {BAR:.2%}: the preset stays."
-    confirm = result["confirmation"]
-    accuracies = " ".join(f"{a:.2%}" for a in confirm["accuracies"])
-    line += f" (bar {BAR:.2%}); seeds 3-5: {accuracies}, mean {_mean(confirm):.3%}"
     if result["replace_preset"]:
-        return f"{line}: confirmed (bar {CONFIRM_BAR:.2%}). It replaces the preset; then the bench measures test once."
-    return f"{line}: under the bar of {CONFIRM_BAR:.2%}, not confirmed. The preset stays."
+        return f"{line}, at or above the bar of {BAR:.2%}: it replaces the preset; then the bench measures test once."
+    return f"{line}, under the bar of {BAR:.2%}: the preset stays."

@@ -13,6 +13,12 @@ def score(mean: float, seconds: float) -> dict:
     return {"config": "x", "seeds": [0, 1, 2], "accuracies": [mean - 0.0002, mean, mean + 0.0002], "seconds": seconds}
 
 
+def verdict(scores: list[dict], plain_seconds: float = 20.0) -> str:
+    chosen = cnn_search.choose(scores, plain_seconds)
+    replace = chosen["winner"] not in (None, 0) and cnn_search.clears_bar(scores[chosen["winner"]]["accuracies"])
+    return cnn_search.describe_verdict({"scores": scores, **chosen, "replace_preset": replace})
+
+
 def test_the_first_candidate_is_the_preset_and_every_candidate_is_a_valid_cnn():
     configs = cnn_search.candidates()
     assert configs[0] == PRESETS["cnn"]
@@ -37,19 +43,18 @@ def test_nothing_is_chosen_when_every_recipe_is_too_slow():
     assert chosen["admissible"] == [] and chosen["winner"] is None
 
 
-def test_the_bars_ask_for_a_clearly_better_recipe():
-    assert cnn_search.clears_bar([0.9946, 0.9944, 0.9945], cnn_search.BAR)
-    assert not cnn_search.clears_bar([0.9940, 0.9944, 0.9948], cnn_search.BAR)  # 99.44%: one image short
+def test_the_bar_asks_for_a_clearly_better_recipe():
+    assert cnn_search.clears_bar([0.9946, 0.9944, 0.9945, 0.9943, 0.9947, 0.9945])
+    assert not cnn_search.clears_bar([0.9940, 0.9944, 0.9948, 0.9944, 0.9944, 0.9944])  # 99.44%: one image short
 
 
-def test_the_verdict_keeps_the_preset_unless_the_winner_is_confirmed():
-    scores = [score(0.9937, 15.0), score(0.9946, 17.0)]
-    unconfirmed = {"scores": scores, "winner": 1, "confirmation": score(0.9941, 17.0), "replace_preset": False}
-    assert "not confirmed. The preset stays." in cnn_search.describe_verdict(unconfirmed)
-    confirmed = {**unconfirmed, "confirmation": score(0.9943, 17.0), "replace_preset": True}
-    assert "It replaces the preset" in cnn_search.describe_verdict(confirmed)
-    itself = {"scores": scores, "winner": 0, "confirmation": None, "replace_preset": False}
-    assert "the preset itself" in cnn_search.describe_verdict(itself)
+def test_the_verdict_replaces_the_preset_only_with_a_winner_over_the_bar():
+    assert verdict([score(0.9937, 15.0), score(0.9946, 17.0)]).endswith(
+        "it replaces the preset; then the bench measures test once."
+    )
+    assert verdict([score(0.9937, 15.0), score(0.9944, 17.0)]).endswith("under the bar of 99.45%: the preset stays.")
+    assert verdict([score(0.9947, 15.0), score(0.9946, 17.0)]).endswith("the preset itself: the preset stays.")
+    assert verdict([score(0.9950, 19.0)]) == "No candidate is admissible: the preset stays."
 
 
 def test_the_quick_search_runs_end_to_end_and_prints_no_test_score(capsys):
@@ -61,7 +66,7 @@ def test_the_quick_search_runs_end_to_end_and_prints_no_test_score(capsys):
     assert "test" not in json.dumps(result).lower()
     assert len(result["scores"]) == 2 and len(result["plain_seconds"]) == 4
     for entry in result["scores"]:
-        assert entry["seeds"] == [0, 1, 2] and all(0.5 < a <= 1 for a in entry["accuracies"])
+        assert entry["seeds"] == [0, 1] and all(0.5 < a <= 1 for a in entry["accuracies"])
         assert "1 epoch," in entry["config"]
     assert result["replace_preset"] is False  # one epoch on 6,000 images is far under the bar
-    assert lines[-1].endswith("the preset stays.") or lines[-1].endswith("The preset stays.")
+    assert lines[-1].endswith("the preset stays.")
