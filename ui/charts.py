@@ -15,6 +15,11 @@ RUN_COLORS = ["#3b5bdb", "#e8590c", "#2b8a3e", "#ae3ec9", "#f59f00", "#1098ad", 
 # Readable from the back of a classroom.
 AXIS = {"labelFontSize": 13, "titleFontSize": 14}
 LEGEND = {"labelFontSize": 13, "titleFontSize": 13}
+# A legend entry's width, overestimated: pixels per character of a 13 px label, and its symbol and padding.
+LEGEND_CHAR_PX, LEGEND_ENTRY_PX = 6.5, 30
+# A chart's height is its plot's, not the whole chart's (Streamlit's theme fits everything in the height):
+# a legend that wraps onto more lines on a narrow screen then adds to the chart instead of squashing the plot.
+PLOT_HEIGHT = alt.AutoSizeParams(type="fit-x", contains="padding")
 TITLE = {"fontSize": 16, "anchor": "start"}
 # The dropout study's bars: pixels per variant, and the room for the title, the legend and the x axis.
 GAP_BAR_HEIGHT = 36
@@ -55,7 +60,7 @@ def epoch_curves(
         "Data:N",
         title=None,
         scale=alt.Scale(domain=list(colors), range=list(colors.values())),
-        legend=alt.Legend(orient="top", symbolType="stroke", symbolStrokeWidth=4, **LEGEND),
+        legend=wrapping_legend(list(colors), orient="top", symbolType="stroke", symbolStrokeWidth=4),
     )
     per_batch = alt.Chart(batch_frame).mark_line(strokeWidth=2, opacity=0.8, clip=True).encode(x=x, y=y, color=color)
     per_epoch = (
@@ -63,7 +68,20 @@ def epoch_curves(
         .mark_line(point=True, strokeWidth=3)
         .encode(x=x, y=y, color=color, tooltip=["Epoch:Q", "Data:N", alt.Tooltip(f"{column}:Q", format=".4f")])
     )
-    return alt.layer(per_batch, per_epoch, title=alt.Title(f"{column} per epoch", **TITLE)).properties(height=280)
+    return alt.layer(per_batch, per_epoch, title=alt.Title(f"{column} per epoch", **TITLE)).properties(
+        height=180, autosize=PLOT_HEIGHT
+    )
+
+
+def wrapping_legend(labels: list[str], **options) -> alt.Legend:
+    """A legend laid out in as many equal columns as the plot's width holds, so no label runs off the chart's
+    edge when the chart is narrow (a tablet, two charts side by side) and a wide chart keeps one line.
+
+    Vega does not wrap a legend by itself: it keeps a fixed number of columns, starting at the plot's left
+    edge, whatever the chart's width. ``width`` is the plot's width, which Streamlit sets from the page."""
+    entry = max(len(label) for label in labels) * LEGEND_CHAR_PX + LEGEND_ENTRY_PX
+    columns = alt.ExprRef(f"max(1, floor(width / {entry:g}))")
+    return alt.Legend(columns=columns, gridAlign="all", **LEGEND, **options)
 
 
 def _y_range(epoch_frame: pd.DataFrame, batch_frame: pd.DataFrame, column: str) -> list[float] | None:

@@ -156,3 +156,27 @@ def rss_kb(pid: int) -> int:
     except OSError:
         pass
     return 0
+
+
+# The legend labels of the charts whose text includes `title`, and those of them that are cut: past the
+# left or right edge of their chart's drawing (an SVG), or shortened by Vega to end in "…". Null until drawn.
+LEGEND_LABELS_JS = """title => {
+    const labels = [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')]
+        .filter(chart => chart.textContent.includes(title))
+        .flatMap(chart => {
+            const drawing = chart.querySelector('svg').getBoundingClientRect();
+            return [...chart.querySelectorAll('.role-legend-label text')].map(label => {
+                const box = label.getBoundingClientRect();
+                const cut = box.left < drawing.left || box.right > drawing.right || label.textContent.endsWith('…');
+                return {text: label.textContent, cut};
+            });
+        });
+    return labels.length ? labels : null;
+}"""
+
+
+def legend_labels(page, title: str) -> tuple[list[str], list[str]]:
+    """(every legend label, the cut ones) of the charts titled ``title``, as drawn at the page's width."""
+    page.wait_for_timeout(500)  # charts re-lay themselves out for a new width
+    labels = page.wait_for_function(LEGEND_LABELS_JS, arg=title).json_value()
+    return [label["text"] for label in labels], [label["text"] for label in labels if label["cut"]]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from helpers import assert_no_exception, choose, open_page, screenshot, set_slider, wait_for_app
+from helpers import assert_no_exception, choose, legend_labels, open_page, screenshot, set_slider, wait_for_app
 from playwright.sync_api import expect
 
 WAIT_MS = 60_000
@@ -137,6 +137,13 @@ def test_train_two_quick_runs_and_compare_them(page, app_server):
         expect(finished).to_be_visible(timeout=WAIT_MS)
         wait_for_app(page)
         assert_no_exception(page)
+    # The live curves' keys, whole on a tablet (sidebar open) as on a laptop and a projector.
+    for width, height in ((820, 1180), (1280, 900), (1600, 1000)):
+        page.set_viewport_size({"width": width, "height": height})
+        wait_for_app(page)
+        labels, cut = legend_labels(page, "per epoch")
+        assert labels == ["Training", "Validation", "Training, per batch"] * 2 and cut == [], (width, cut)
+    page.set_viewport_size({"width": 1400, "height": 1000})
 
     picker = page.locator('[data-testid="stMultiSelect"]').filter(has=page.get_by_text("Compare runs"))
     ours = ("seed 1k", "no dropout 1k")
