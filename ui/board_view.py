@@ -7,7 +7,7 @@ import altair as alt
 import streamlit as st
 
 from mnist_core.board import AXES, COMPLETE
-from ui.charts import AXIS, LEGEND, RUN_COLORS, TITLE
+from ui.charts import AXIS, PLOT_HEIGHT, RUN_COLORS, TITLE, wrapping_legend
 from ui.run_history import PERCENT, TRAINING_ACCURACY_HELP, in_percent
 
 PERCENTS = ("Train accuracy", "Test accuracy", "Gap")
@@ -40,7 +40,7 @@ def board_chart(frame, across: str, measure: str, every_layers: list[str]) -> al
     color = alt.Color(
         "Layers:N",
         scale=alt.Scale(domain=layers, range=colors),
-        legend=alt.Legend(orient="bottom", columns=3, labelLimit=200, title=None, **LEGEND),
+        legend=wrapping_legend(layers, orient="bottom", labelLimit=200, title=None),
     )
     tooltip = [
         "Run:N",
@@ -57,8 +57,7 @@ def board_chart(frame, across: str, measure: str, every_layers: list[str]) -> al
         size=260, opacity=0.85, stroke="white", strokeWidth=1.5
     )
     stopped = points.transform_filter(alt.datum.Training != COMPLETE).mark_point(size=260, strokeWidth=2.5)
-    # Streamlit fits the whole chart, legend included, in this height.
-    return alt.layer(complete, stopped, title=alt.Title(title, **TITLE)).properties(height=400)
+    return alt.layer(complete, stopped, title=alt.Title(title, **TITLE)).properties(height=190, autosize=PLOT_HEIGHT)
 
 
 def results_table(frame, columns: list[str]) -> None:

@@ -5,9 +5,9 @@ size (1280x720)."""
 import time
 
 from app_server import running_app
-from helpers import assert_no_exception, open_page, screenshot, wait_for_app
+from helpers import assert_no_exception, legend_labels, open_page, screenshot, wait_for_app
 
-from mnist_core.config import PRESETS
+from mnist_core.config import PRESETS, TrainConfig
 from mnist_core.jobs import JobManager
 from mnist_core.registry import Registry
 
@@ -63,9 +63,9 @@ def test_finished_runs_appear_without_a_reload_and_names_can_be_hidden(browser, 
         assert not any("Ada" in label or "Grace" in label for label in point_labels(page))
 
 
-def recorded(registry, name, epochs_trained, stopped_mid_epoch=False):
-    """A seed run (10 epochs) as the trainer records it, without training: ``epochs_trained`` whole epochs."""
-    run = registry.create_run(PRESETS["seed"].to_dict(), name=name, owner="pupil")
+def recorded(registry, name, epochs_trained, stopped_mid_epoch=False, config=PRESETS["seed"]):
+    """A run of ``config`` (10 epochs) as the trainer records it, without training: ``epochs_trained`` whole epochs."""
+    run = registry.create_run(config.to_dict(), name=name, owner="pupil")
     for epoch in range(1, epochs_trained + stopped_mid_epoch + 1):
         record = {"epoch": epoch, "loss": 0.3, "accuracy": 0.9, "val_loss": 0.3, "val_accuracy": 0.9, "seconds": 1}
         registry.append_epoch(run.id, {**record, "complete": epoch <= epochs_trained})
@@ -95,3 +95,25 @@ def test_stopped_runs_are_left_out_until_included_then_hollow_rings_that_say_whe
         assert all("stopped in epoch 1 of 10" in label and fill == "transparent" for label, fill in stopped)
         assert all(fill != "transparent" for label, fill in points(page) if "Ada" in label)
         screenshot(page, "board-stopped-runs")
+
+
+def test_the_colour_key_names_five_kinds_of_network_whole_on_a_projector_and_a_tablet(browser, tmp_path):
+    registry = Registry(tmp_path)
+    kinds = {
+        "MLP 256-128": PRESETS["seed"],
+        "MLP 128-64": TrainConfig(hidden_units=(128, 64)),
+        "MLP 512": TrainConfig(hidden_units=(512,), dropouts=(0.2,)),
+        "CNN 16-32 + 128": PRESETS["cnn"].replace(epochs=10),
+        "CNN 16-32-64 + 128": PRESETS["cnn"].replace(conv_filters=(16, 32, 64), epochs=10),
+    }
+    for number, config in enumerate(kinds.values()):
+        recorded(registry, f"Kind {number}", 10, config=config)
+    with running_app(tmp_path / "server.log", env={"MNIST_STUDIO_HOME": str(tmp_path)}) as server:
+        server.wait_healthy(60)
+        for width, height in ((1280, 720), (820, 1180)):
+            page = browser.new_context(viewport={"width": width, "height": height}).new_page()
+            open_page(page, server, "/board")
+            assert_no_exception(page)
+            labels, cut = legend_labels(page, "Dropout")  # both charts: Dropout goes across
+            assert sorted(labels) == sorted([*kinds] * 2) and cut == [], (width, cut)
+            screenshot(page, f"board-five-kinds-{width}")
