@@ -27,7 +27,7 @@ def test_the_board_has_one_row_per_finished_mnist_run_with_its_gap(tmp_path):
     frame = board_table(registry.list_runs())
     assert frame["Run"].tolist() == ["Ada", "Grace"]
     assert frame["Dropout"].tolist() == [0.2, 0.25] and frame["Architecture"].tolist() == ["MLP", "CNN"]
-    assert frame["Layers"].tolist() == ["MLP 256-128", "CNN 16-32 + 128"]
+    assert frame["Layers"].tolist() == ["MLP 256-128", "CNN 16-32-64 + 128"]
     assert frame["Gap"].round(4).tolist() == [0.01, 0.003]
     assert board_table(registry.list_runs(), hide_names=True)["Run"].tolist() == ["#1", "#2"]
 
@@ -74,4 +74,4 @@ def test_the_colour_key_holds_every_layers_label_the_board_could_show_stopped_on
     finished(registry, "CNN stopped", PRESETS["cnn"], 0.5, 0.6, status="stopped", epochs=0, partial=True)
     narrow = PRESETS["seed"].replace(hidden_units=(64,), dropouts=(0.2,), data="drawings", base_model="x.keras")
     finished(registry, "On our drawings", narrow, 0.9, 0.97)  # another experiment: never on the board
-    assert layers_labels(registry.list_runs()) == ["CNN 16-32 + 128", "MLP 256-128"]
+    assert layers_labels(registry.list_runs()) == ["CNN 16-32-64 + 128", "MLP 256-128"]

@@ -128,6 +128,8 @@ def test_a_bfloat16_model_computes_inside_in_bfloat16_answers_in_float32_and_sur
         "pool_1": "bfloat16",
         "conv_2": "bfloat16",
         "pool_2": "bfloat16",
+        "conv_3": "bfloat16",
+        "pool_3": "bfloat16",
         "flatten": "bfloat16",
         "dense_1": "bfloat16",
         "dropout_1": "bfloat16",

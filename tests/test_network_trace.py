@@ -43,7 +43,17 @@ def test_a_bfloat16_cnn_shows_its_layers_in_float32_agreeing_with_its_answer():
     assert PRESETS["cnn"].precision == "bfloat16"
     image = load_mnist().x_test[2]
     layers = predictor.inside(image)
-    assert [layer.kind for layer in layers] == ["conv", "pool", "conv", "pool", "hidden", "scores", "softmax"]
+    assert [layer.kind for layer in layers] == [
+        "conv",
+        "pool",
+        "conv",
+        "pool",
+        "conv",
+        "pool",
+        "hidden",
+        "scores",
+        "softmax",
+    ]
     assert {layer.values.dtype for layer in layers} == {np.dtype(np.float32)}
     np.testing.assert_allclose(layers[-1].values, predictor.probabilities(image), atol=1e-5)
     assert map_grid(layers[0].values).dtype == np.uint8

@@ -224,15 +224,16 @@ def test_cnn_preset_shows_the_convolution_controls():
     at.selectbox(key="preset").set_value("cnn")
     run(at)
     assert at.radio(key="architecture").value == "CNN"
-    assert at.slider(key="conv_layers").value == 2
-    assert [at.select_slider(key=f"filters_{i}").value for i in range(2)] == [16, 32]
+    assert at.slider(key="conv_layers").value == 3
+    assert [at.select_slider(key=f"filters_{i}").value for i in range(3)] == [16, 32, 64]
     table = at.table[0].value
-    assert table["Layer"].str.startswith("Conv2D").sum() == 2
+    assert table["Layer"].str.startswith("Conv2D").sum() == 3
     assert table["Layer"].iloc[0] == "Shift up to 2 px (training only)"
     code = next(c.value for c in at.code if "keras.Sequential" in c.value)
     assert 'layers.RandomTranslation(0.0714, 0.0714, fill_mode="constant")' in code
-    # 16 filters: (9+1)*16=160; 32 filters: (9*16+1)*32=4,640; 7x7x32=1,568 -> 128: 200,832; 128 -> 10: 1,290
-    assert parameters(at) == "206,922"
+    # 16 filters: (9+1)*16=160; 32: (9*16+1)*32=4,640; 64: (9*32+1)*64=18,496; 3x3x64=576 -> 128: 73,856;
+    # 128 -> 10: 1,290
+    assert parameters(at) == "98,442"
 
 
 def test_mlp_hides_the_convolution_controls():

@@ -103,7 +103,7 @@ def test_the_colour_key_names_five_kinds_of_network_whole_on_a_projector_and_a_t
         "MLP 256-128": PRESETS["seed"],
         "MLP 128-64": TrainConfig(hidden_units=(128, 64)),
         "MLP 512": TrainConfig(hidden_units=(512,), dropouts=(0.2,)),
-        "CNN 16-32 + 128": PRESETS["cnn"].replace(epochs=10),
+        "CNN 16-32 + 128": PRESETS["cnn"].replace(conv_filters=(16, 32), epochs=10),
         "CNN 16-32-64 + 128": PRESETS["cnn"].replace(conv_filters=(16, 32, 64), epochs=10),
     }
     for number, config in enumerate(kinds.values()):
