@@ -469,7 +469,7 @@ def _cnn_search(args) -> int:
     from mnist_core.cnn_search import run_search
 
     print(
-        "Comparing CNN recipes on the validation images (about 12 minutes here; --quick for a smoke test)...",
+        "Comparing CNN recipes on the validation images (about 20 minutes here; --quick for a smoke test)...",
         file=sys.stderr,
     )
     result = run_search(quick=args.quick, log=lambda line: print(line, flush=True))
