@@ -14,6 +14,10 @@ PERCENTS = ("Train accuracy", "Test accuracy", "Gap")
 # Pixels per character of a run name in the table's font, and the cell's padding: wide enough that study
 # runs ("Study dropout - Two dropout layers 02 02 - 1", "... - Two dense layers 128-64 - 1") differ.
 NAME_CHAR_PX, NAME_PADDING_PX, NAME_MAX_PX = 6.5, 24, 420
+# A point's radius and more (size 260 is 9 px, and its outline) inside the plot at each end of a scale, so the
+# runs at the ends are drawn whole, not cut by the chart's edge; not rounded out to nice values after, which
+# on a log scale would add a whole power of ten.
+POINT_ROOM = {"padding": 12, "nice": False}
 
 
 def board_chart(frame, across: str, measure: str, every_layers: list[str]) -> alt.LayerChart:
@@ -26,12 +30,12 @@ def board_chart(frame, across: str, measure: str, every_layers: list[str]) -> al
     if kind == "nominal":
         x = alt.X(f"{across}:N", axis=alt.Axis(labelAngle=0, **AXIS))
     else:
-        scale = alt.Scale(type="log") if kind == "log" else alt.Scale(zero=True, nice=True)
+        scale = alt.Scale(type="log", **POINT_ROOM) if kind == "log" else alt.Scale(zero=True, **POINT_ROOM)
         x = alt.X(f"{across}:Q", scale=scale, axis=alt.Axis(**AXIS))
     gap = measure == "Gap"
     y = alt.Y(
         f"{measure}:Q",
-        scale=alt.Scale(zero=gap),
+        scale=alt.Scale(zero=gap, **POINT_ROOM),
         title="Training minus test" if gap else measure,
         axis=alt.Axis(format=".1%", tickMinStep=0.001, **AXIS),  # ticks 0.1 point apart: no label twice
     )

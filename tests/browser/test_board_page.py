@@ -7,6 +7,7 @@ import time
 from app_server import running_app
 from helpers import assert_no_exception, legend_labels, open_page, screenshot, wait_for_app
 
+from mnist_core.board import AXES
 from mnist_core.config import PRESETS, TrainConfig
 from mnist_core.jobs import JobManager
 from mnist_core.registry import Registry
@@ -63,13 +64,13 @@ def test_finished_runs_appear_without_a_reload_and_names_can_be_hidden(browser, 
         assert not any("Ada" in label or "Grace" in label for label in point_labels(page))
 
 
-def recorded(registry, name, epochs_trained, stopped_mid_epoch=False, config=PRESETS["seed"]):
+def recorded(registry, name, epochs_trained, stopped_mid_epoch=False, config=PRESETS["seed"], test_accuracy=0.7):
     """A run of ``config`` (10 epochs) as the trainer records it, without training: ``epochs_trained`` whole epochs."""
     run = registry.create_run(config.to_dict(), name=name, owner="pupil")
     for epoch in range(1, epochs_trained + stopped_mid_epoch + 1):
         record = {"epoch": epoch, "loss": 0.3, "accuracy": 0.9, "val_loss": 0.3, "val_accuracy": 0.9, "seconds": 1}
         registry.append_epoch(run.id, {**record, "complete": epoch <= epochs_trained})
-    metrics = {"train_accuracy": 0.4, "test_accuracy": 0.7, "epochs_completed": epochs_trained}
+    metrics = {"train_accuracy": 0.4, "test_accuracy": test_accuracy, "epochs_completed": epochs_trained}
     registry.set_metrics(run.id, metrics if epochs_trained < 10 else {**metrics, "train_accuracy": 0.99})
     registry.set_status(run.id, "stopped" if epochs_trained < 10 else "finished")
 
@@ -117,3 +118,41 @@ def test_the_colour_key_names_five_kinds_of_network_whole_on_a_projector_and_a_t
             labels, cut = legend_labels(page, "Dropout")  # both charts: Dropout goes across
             assert sorted(labels) == sorted([*kinds] * 2) and cut == [], (width, cut)
             screenshot(page, f"board-five-kinds-{width}")
+
+
+# Per chart of the board: its plot's top and every point drawn outside its plot (the root group's background).
+POINTS_OUTSIDE_JS = """() => [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')].map(chart => {
+    const plot = chart.querySelector('.role-frame.root path.background').getBoundingClientRect();
+    const outside = [...chart.querySelectorAll('.role-mark.mark-symbol path')]
+        .map(point => point.getBoundingClientRect())
+        .filter(box => box.left < plot.left || box.right > plot.right || box.top < plot.top || box.bottom > plot.bottom)
+        .map(box => [box.left, box.top].map(Math.round));
+    return {top: plot.top, outside};
+})"""
+
+
+def test_every_point_is_drawn_whole_and_the_two_plots_line_up_whatever_goes_across(browser, tmp_path):
+    """Runs at the ends of every axis: the least and most dropout, learning rate, units, epochs and images."""
+    registry = Registry(tmp_path)
+    seed = PRESETS["seed"]
+    runs = [
+        (seed.replace(dropouts=(0.0, 0.0), learning_rate=1e-2, train_size=1000), 0.95),
+        (seed.replace(hidden_units=(512,), dropouts=(0.1,), epochs=20), 0.981),
+        (PRESETS["cnn"].replace(epochs=10, learning_rate=1e-4), 0.9948),  # dropout 0.25, the most here
+    ]
+    for number, (config, test_accuracy) in enumerate(runs):
+        recorded(registry, f"Run at the edge {number}", config.epochs, config=config, test_accuracy=test_accuracy)
+    with running_app(tmp_path / "server.log", env={"MNIST_STUDIO_HOME": str(tmp_path)}) as server:
+        server.wait_healthy(60)
+        for width, height in ((1280, 720), (820, 1180)):
+            page = browser.new_context(viewport={"width": width, "height": height}).new_page()
+            open_page(page, server, "/board")
+            for across in AXES:
+                page.get_by_test_id("stSidebarUserContent").get_by_text(across, exact=True).click()
+                wait_for_app(page)
+                page.wait_for_timeout(500)  # the charts' new drawing
+                assert_no_exception(page)
+                charts = page.evaluate(POINTS_OUTSIDE_JS)
+                assert [chart["outside"] for chart in charts] == [[], []], (width, across, charts)
+                assert charts[0]["top"] == charts[1]["top"], (width, across, charts)
+            screenshot(page, f"board-edges-{width}")
