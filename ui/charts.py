@@ -127,8 +127,8 @@ def compare_runs(histories: dict[str, list[dict]]) -> alt.Chart:
             color=alt.Color(
                 "Run:N",
                 scale=alt.Scale(domain=list(histories), range=colors[: len(histories)]),
-                legend=alt.Legend(
-                    orient="bottom", columns=3, labelLimit=400, symbolType="stroke", symbolStrokeWidth=4, **LEGEND
+                legend=wrapping_legend(
+                    list(histories), orient="bottom", labelLimit=400, symbolType="stroke", symbolStrokeWidth=4
                 ),
             ),
             strokeDash=alt.StrokeDash(

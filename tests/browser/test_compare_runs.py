@@ -1,0 +1,26 @@
+"""Compare runs on the Train page, with long run names on a tablet (820 px, sidebar open) and a projector."""
+
+from app_server import running_app
+from helpers import assert_no_exception, legend_labels, open_page, screenshot
+from test_board import finished
+
+from mnist_core.config import PRESETS
+from mnist_core.registry import Registry
+
+LONG_NAMES = ["Dropout 05 on both layers 20 epochs - A", "Dropout 05 on both layers 20 epochs - B"]
+
+
+def test_the_key_names_long_runs_whole_on_a_tablet_and_a_projector(browser, tmp_path):
+    registry = Registry(tmp_path)
+    for name, test_accuracy in zip(LONG_NAMES, (0.98, 0.975), strict=True):  # the two Compare runs shows at first
+        finished(registry, name, PRESETS["seed"], 0.99, test_accuracy)
+    with running_app(tmp_path / "server.log", env={"MNIST_STUDIO_HOME": str(tmp_path)}) as server:
+        server.wait_healthy(60)
+        for width, height in ((820, 1180), (1280, 720)):
+            page = browser.new_context(viewport={"width": width, "height": height}).new_page()
+            open_page(page, server, "/train")
+            assert_no_exception(page)
+            labels, cut = legend_labels(page, "Training (dashed)")
+            assert sorted(labels) == LONG_NAMES and cut == [], (width, cut)
+            page.get_by_text("Training (dashed)").scroll_into_view_if_needed()
+            screenshot(page, f"train-compare-long-names-{width}")
