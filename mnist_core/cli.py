@@ -172,7 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
     search = commands.add_parser(
         "cnn-search",
         help="how the CNN preset is chosen: its candidates judged on the validation images by a fixed rule "
-        "(about 12 minutes here; prints no test score)",
+        "(about 20 minutes here; prints no test score)",
     )
     search.add_argument(
         "--quick", action="store_true", help="two candidates, 1 epoch on 6,000 images: only checks that it runs"
