@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import statistics
 
+from mnist_core.bench import QUICK, fit_in_child, trainer_process
 from mnist_core.config import PRESETS, TrainConfig
 from mnist_core.wording import counted
 
@@ -29,7 +30,6 @@ TIME_CAP = 0.9
 TIE = 0.0002  # one image in 5,000
 BAR = 0.9945
 PLAIN_SEEDS = (0, 1)  # plain fits before the candidates and again after them
-QUICK = {"epochs": 1, "train_size": 6000}
 QUICK_SEEDS = SEEDS[:2]
 
 # Each candidate is the CNN preset with these changes (bfloat16, shift 2 px, dropout 0.25, cosine, 128 dense,
@@ -79,8 +79,6 @@ def clears_bar(accuracies: list[float]) -> bool:
 
 def run_search(quick: bool = False, log=print) -> dict:
     """Train every candidate with SEEDS (QUICK_SEEDS when ``quick``), apply the rule; log and return it all."""
-    from mnist_core.bench import fit_in_child, trainer_process
-
     configs = candidates(quick)
     seeds = QUICK_SEEDS if quick else SEEDS
     plain_config = PRESETS["seed"].replace(**QUICK) if quick else PRESETS["seed"]
