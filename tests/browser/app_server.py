@@ -112,6 +112,14 @@ def running_app(log_path: Path, env: dict[str, str] | None = None):
         server.stop()
 
 
+@contextlib.contextmanager
+def app_on(home: Path):
+    """The app with ``home`` as its MNIST_STUDIO_HOME (its log inside), once it answers its health check."""
+    with running_app(home / "server.log", env={"MNIST_STUDIO_HOME": str(home)}) as server:
+        server.wait_healthy(60)
+        yield server
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -70,6 +70,13 @@ def open_page(page, app_server, path: str = "/") -> None:
     wait_for_app(page)
 
 
+def fresh_page(browser, app_server, path: str, width: int = 1280, height: int = 720):
+    """A page in a new browser context (another student: no cookies) of ``width`` x ``height``, ``path`` open."""
+    page = browser.new_context(viewport={"width": width, "height": height}).new_page()
+    open_page(page, app_server, path)
+    return page
+
+
 def assert_no_exception(page) -> None:
     """No Streamlit exception box (redacted or not) and no traceback text on the page."""
     exceptions = page.locator('[data-testid="stException"]')

@@ -4,8 +4,8 @@ size (1280x720)."""
 
 import time
 
-from app_server import running_app
-from helpers import assert_no_exception, legend_labels, open_page, screenshot, wait_for_app
+from app_server import app_on
+from helpers import assert_no_exception, fresh_page, legend_labels, screenshot, wait_for_app
 
 from mnist_core.board import AXES
 from mnist_core.config import PRESETS, TrainConfig
@@ -20,22 +20,15 @@ RUNS = {
 
 
 def points(page) -> list[tuple[str, str]]:
-    """(aria-label, fill) of each point of the board's charts: a hollow ring is filled "transparent"."""
+    """(aria-label, fill) of each point of the board's charts: the label is what a screen reader (or a hovering
+    mouse) is told about the point; a hollow ring is filled "transparent"."""
     marks = page.locator('[data-testid="stVegaLiteChart"] path[role="graphics-symbol"]')
     return [(mark.get_attribute("aria-label"), mark.get_attribute("fill")) for mark in marks.all()]
 
 
-def point_labels(page) -> list[str]:
-    """What a screen reader (or a hovering mouse) is told about each point of the board's charts."""
-    marks = page.locator('[data-testid="stVegaLiteChart"] path[role="graphics-symbol"]')
-    return [mark.get_attribute("aria-label") for mark in marks.all()]
-
-
 def test_finished_runs_appear_without_a_reload_and_names_can_be_hidden(browser, tmp_path):
-    with running_app(tmp_path / "server.log", env={"MNIST_STUDIO_HOME": str(tmp_path)}) as server:
-        server.wait_healthy(60)
-        page = browser.new_context(viewport={"width": 1280, "height": 720}).new_page()
-        open_page(page, server, "/board")
+    with app_on(tmp_path) as server:
+        page = fresh_page(browser, server, "/board")
         assert "No finished runs yet" in page.locator("body").inner_text()
 
         registry = Registry(tmp_path)
@@ -49,7 +42,7 @@ def test_finished_runs_appear_without_a_reload_and_names_can_be_hidden(browser, 
         charts = [chart.text_content() for chart in page.locator('[data-testid="stVegaLiteChart"]').all()]
         assert len(charts) == 2
         assert "Test accuracy" in charts[0] and "Overfitting gap" in charts[1] and "Training minus test" in charts[1]
-        labels = point_labels(page)
+        labels = [label for label, _ in points(page)]
         assert len(labels) == 4  # each run once on each chart
         assert sum("Ada dropout 0" in label for label in labels) == 2
         assert "Ada dropout 0" in body or "Grace dropout 05" in body  # the best run, named
@@ -61,7 +54,7 @@ def test_finished_runs_appear_without_a_reload_and_names_can_be_hidden(browser, 
         body = page.locator("body").inner_text()
         assert "Ada" not in body and "Grace" not in body
         assert "(#" in body  # the best run, by number: "#1", never "Run 1", which may be another run's name
-        assert not any("Ada" in label or "Grace" in label for label in point_labels(page))
+        assert not any("Ada" in label or "Grace" in label for label, _ in points(page))
 
 
 def recorded(registry, name, epochs_trained, stopped_mid_epoch=False, config=PRESETS["seed"], test_accuracy=0.7):
@@ -79,10 +72,8 @@ def test_stopped_runs_are_left_out_until_included_then_hollow_rings_that_say_whe
     registry = Registry(tmp_path)
     recorded(registry, "Ada", 10)
     recorded(registry, "Grace stopped", 0, stopped_mid_epoch=True)
-    with running_app(tmp_path / "server.log", env={"MNIST_STUDIO_HOME": str(tmp_path)}) as server:
-        server.wait_healthy(60)
-        page = browser.new_context(viewport={"width": 1280, "height": 720}).new_page()
-        open_page(page, server, "/board")
+    with app_on(tmp_path) as server:
+        page = fresh_page(browser, server, "/board")
         assert "1 stopped run not shown" in page.locator("body").inner_text()
         labels = [label for label, _ in points(page)]
         assert len(labels) == 2 and all("Ada" in label for label in labels)  # Ada once on each chart
@@ -109,11 +100,9 @@ def test_the_colour_key_names_five_kinds_of_network_whole_on_a_projector_and_a_t
     }
     for number, config in enumerate(kinds.values()):
         recorded(registry, f"Kind {number}", 10, config=config)
-    with running_app(tmp_path / "server.log", env={"MNIST_STUDIO_HOME": str(tmp_path)}) as server:
-        server.wait_healthy(60)
+    with app_on(tmp_path) as server:
         for width, height in ((1280, 720), (820, 1180)):
-            page = browser.new_context(viewport={"width": width, "height": height}).new_page()
-            open_page(page, server, "/board")
+            page = fresh_page(browser, server, "/board", width, height)
             assert_no_exception(page)
             labels, cut = legend_labels(page, "Dropout")  # both charts: Dropout goes across
             assert sorted(labels) == sorted([*kinds] * 2) and cut == [], (width, cut)
@@ -142,11 +131,9 @@ def test_every_point_is_drawn_whole_and_the_two_plots_line_up_whatever_goes_acro
     ]
     for number, (config, test_accuracy) in enumerate(runs):
         recorded(registry, f"Run at the edge {number}", config.epochs, config=config, test_accuracy=test_accuracy)
-    with running_app(tmp_path / "server.log", env={"MNIST_STUDIO_HOME": str(tmp_path)}) as server:
-        server.wait_healthy(60)
+    with app_on(tmp_path) as server:
         for width, height in ((1280, 720), (820, 1180)):
-            page = browser.new_context(viewport={"width": width, "height": height}).new_page()
-            open_page(page, server, "/board")
+            page = fresh_page(browser, server, "/board", width, height)
             for across in AXES:
                 page.get_by_test_id("stSidebarUserContent").get_by_text(across, exact=True).click()
                 wait_for_app(page)

@@ -1,7 +1,7 @@
 """Compare runs on the Train page, with long run names on a tablet (820 px, sidebar open) and a projector."""
 
-from app_server import running_app
-from helpers import assert_no_exception, legend_labels, open_page, screenshot
+from app_server import app_on
+from helpers import assert_no_exception, fresh_page, legend_labels, screenshot
 from test_board import finished
 
 from mnist_core.config import PRESETS
@@ -14,11 +14,9 @@ def test_the_key_names_long_runs_whole_on_a_tablet_and_a_projector(browser, tmp_
     registry = Registry(tmp_path)
     for name, test_accuracy in zip(LONG_NAMES, (0.98, 0.975), strict=True):  # the two Compare runs shows at first
         finished(registry, name, PRESETS["seed"], 0.99, test_accuracy)
-    with running_app(tmp_path / "server.log", env={"MNIST_STUDIO_HOME": str(tmp_path)}) as server:
-        server.wait_healthy(60)
+    with app_on(tmp_path) as server:
         for width, height in ((820, 1180), (1280, 720)):
-            page = browser.new_context(viewport={"width": width, "height": height}).new_page()
-            open_page(page, server, "/train")
+            page = fresh_page(browser, server, "/train", width, height)
             assert_no_exception(page)
             labels, cut = legend_labels(page, "Training (dashed)")
             assert sorted(labels) == LONG_NAMES and cut == [], (width, cut)

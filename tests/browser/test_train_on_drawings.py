@@ -2,7 +2,7 @@
 saved drawings (no 8 or 9: a plain warning) a fine-tuning run shows live curves and Stop, then before and
 after side by side, and the new model can be picked on Draw."""
 
-from app_server import running_app
+from app_server import app_on
 from helpers import assert_no_exception, open_page, screenshot, set_slider, wait_for_app
 
 from mnist_core.drawn_digits import load_drawn_digits, render_strokes
@@ -22,8 +22,7 @@ def save_drawings(home, per_digit: int, digits, skip: int = 0) -> None:
 
 
 def test_fine_tuning_on_saved_drawings_shows_before_and_after(browser, tmp_path):
-    with running_app(tmp_path / "server.log", env={"MNIST_STUDIO_HOME": str(tmp_path)}) as server:
-        server.wait_healthy(60)
+    with app_on(tmp_path) as server:
         page = browser.new_context(viewport={"width": 1280, "height": 720}).new_page()
         save_drawings(tmp_path, per_digit=1, digits=range(8))
         open_page(page, server, "/our-digits")
