@@ -6,6 +6,7 @@ import time
 
 from app_server import app_on
 from helpers import assert_no_exception, fresh_page, legend_labels, screenshot, wait_for_app
+from test_board import finished
 
 from mnist_core.board import AXES
 from mnist_core.config import PRESETS, TrainConfig
@@ -57,21 +58,10 @@ def test_finished_runs_appear_without_a_reload_and_names_can_be_hidden(browser, 
         assert not any("Ada" in label or "Grace" in label for label, _ in points(page))
 
 
-def recorded(registry, name, epochs_trained, stopped_mid_epoch=False, config=PRESETS["seed"], test_accuracy=0.7):
-    """A run of ``config`` (10 epochs) as the trainer records it, without training: ``epochs_trained`` whole epochs."""
-    run = registry.create_run(config.to_dict(), name=name, owner="pupil")
-    for epoch in range(1, epochs_trained + stopped_mid_epoch + 1):
-        record = {"epoch": epoch, "loss": 0.3, "accuracy": 0.9, "val_loss": 0.3, "val_accuracy": 0.9, "seconds": 1}
-        registry.append_epoch(run.id, {**record, "complete": epoch <= epochs_trained})
-    metrics = {"train_accuracy": 0.4, "test_accuracy": test_accuracy, "epochs_completed": epochs_trained}
-    registry.set_metrics(run.id, metrics if epochs_trained < 10 else {**metrics, "train_accuracy": 0.99})
-    registry.set_status(run.id, "stopped" if epochs_trained < 10 else "finished")
-
-
 def test_stopped_runs_are_left_out_until_included_then_hollow_rings_that_say_where_they_stopped(browser, tmp_path):
     registry = Registry(tmp_path)
-    recorded(registry, "Ada", 10)
-    recorded(registry, "Grace stopped", 0, stopped_mid_epoch=True)
+    finished(registry, "Ada", PRESETS["seed"], 0.99, 0.7)
+    finished(registry, "Grace stopped", PRESETS["seed"], 0.4, 0.7, status="stopped", epochs=0, partial=True)
     with app_on(tmp_path) as server:
         page = fresh_page(browser, server, "/board")
         assert "1 stopped run not shown" in page.locator("body").inner_text()
@@ -99,7 +89,7 @@ def test_the_colour_key_names_five_kinds_of_network_whole_on_a_projector_and_a_t
         "CNN 16-32-64 + 128": PRESETS["cnn"].replace(conv_filters=(16, 32, 64), epochs=10),
     }
     for number, config in enumerate(kinds.values()):
-        recorded(registry, f"Kind {number}", 10, config=config)
+        finished(registry, f"Kind {number}", config, 0.99, 0.7)
     with app_on(tmp_path) as server:
         for width, height in ((1280, 720), (820, 1180)):
             page = fresh_page(browser, server, "/board", width, height)
@@ -130,7 +120,7 @@ def test_every_point_is_drawn_whole_and_the_two_plots_line_up_whatever_goes_acro
         (PRESETS["cnn"].replace(epochs=10, learning_rate=1e-4), 0.9948),  # dropout 0.25, the most here
     ]
     for number, (config, test_accuracy) in enumerate(runs):
-        recorded(registry, f"Run at the edge {number}", config.epochs, config=config, test_accuracy=test_accuracy)
+        finished(registry, f"Run at the edge {number}", config, 0.99, test_accuracy, epochs=config.epochs)
     with app_on(tmp_path) as server:
         for width, height in ((1280, 720), (820, 1180)):
             page = fresh_page(browser, server, "/board", width, height)
