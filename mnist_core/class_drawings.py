@@ -107,7 +107,7 @@ def config_of(model) -> dict:
     }
 
 
-def train_on_drawings(registry, config: TrainConfig, on_event=None, should_stop=None):
+def train_on_drawings(registry, config: TrainConfig, on_event=None, should_stop=None, turn=None):
     """Train a run whose ``config.data`` names the class's drawings; "before" and "after" go in its metrics."""
     import keras
 
@@ -127,6 +127,7 @@ def train_on_drawings(registry, config: TrainConfig, on_event=None, should_stop=
         should_stop=should_stop,
         data=training_data(config, split, mnist),
         model=base if config.data == "drawings" else None,
+        turn=turn,
     )
     result.metrics.update(
         before,

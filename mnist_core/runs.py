@@ -12,10 +12,14 @@ import ctypes
 import gc
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mnist_core.config import TrainConfig
 from mnist_core.errors import UserError
 from mnist_core.registry import Registry, Run
+
+if TYPE_CHECKING:
+    from mnist_core.trainer import Turn  # the trainer imports TensorFlow: only when a run starts
 
 # train(config, on_event, should_stop) -> an object with .model (anything with .save(path)), .metrics, .stopped
 Training = Callable[[TrainConfig, Callable[[dict], None], Callable[[], bool] | None], object]
@@ -26,17 +30,21 @@ def execute_run(
     run_id: int,
     on_event: Callable[[dict], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    turn: Turn | None = None,
 ) -> Run:
-    """Train the queued run ``run_id`` in this process; it ends finished, stopped (model kept) or failed."""
+    """Train the queued run ``run_id`` in this process; it ends finished, stopped (model kept) or failed.
+
+    With a ``turn`` (the server's queue), it shares this machine's trainer with other runs, turn by turn.
+    """
 
     def training(config: TrainConfig, emit, stop):
         if config.data == "mnist":
             from mnist_core.trainer import train  # TensorFlow is imported only when a run really starts
 
-            return train(config, on_event=emit, should_stop=stop)
+            return train(config, on_event=emit, should_stop=stop, turn=turn)
         from mnist_core.class_drawings import train_on_drawings
 
-        return train_on_drawings(registry, config, on_event=emit, should_stop=stop)
+        return train_on_drawings(registry, config, on_event=emit, should_stop=stop, turn=turn)
 
     return record_run(registry, run_id, training, on_event, should_stop)
 

@@ -4,9 +4,11 @@ It computes what ``model.fit`` computes (same model, loss, optimizer, batch
 size, shuffling every epoch, validation data), in under a third of the time
 on a 2-core CPU (``python -m mnist_core bench``; ``profile`` shows where an epoch goes):
 
-- the whole training set sits in memory as one float32 tensor, made once
-  (once per epoch only when augmenting), and a batch is a gather of indices
-  inside the graph, so there is no input pipeline;
+- the training images sit in memory once per server as one uint8 tensor
+  (a quarter of float32's size) that every run shares: a run is a list of
+  indices into it, and a batch is a gather turned into floats inside the
+  graph, so there is no input pipeline and no copy per run (an augmented
+  run makes its own images once per epoch);
 - one compiled call runs a chunk of many batches in a graph loop, so Python
   and Keras' callbacks are not paid per batch;
 - each batch is computed as two halves side by side, one per core, with one
@@ -18,16 +20,22 @@ on a 2-core CPU (``python -m mnist_core bench``; ``profile`` shows where an epoc
 - a random shift of the images (the CNN preset's) is two small matrix products per image instead of
   Keras' general image-transform kernel, with the layer's own random offsets (mnist_core/fast_shift.py);
 - the chunk is sized to take about a fifth of a second, so progress events
-  and Stop are still handled several times a second.
+  and Stop are still handled several times a second;
+- the compiled chunk is traced once per network and kept (``_Trainer``): a run loads its own weights,
+  optimizer state and random-number state into it, so thirty runs of one preset pay for one trace, and a
+  run can hand the machine to another between chunks (``Turn``) and come back exactly where it was.
 """
 
 from __future__ import annotations
 
+import json
 import math
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 import tensorflow as tf
@@ -43,6 +51,17 @@ Event = dict
 CHUNK_SECONDS = 0.2
 EVAL_BATCH = 2500
 _EVALUATORS = ThreadPoolExecutor(HALVES, thread_name_prefix="evaluate")
+KEPT_NETWORKS = 8  # compiled networks kept while no run uses them; each holds a model and its traced graph
+
+
+class Turn(Protocol):
+    """How a run shares the machine with other runs (the server's queue gives one; without it a run trains
+    straight through). Between chunks of batches the trainer asks ``should_yield``; if so, it puts the run's
+    state aside and calls ``pause``, which returns when it is this run's turn again."""
+
+    def should_yield(self, epoch_ended: bool) -> bool: ...
+
+    def pause(self) -> None: ...
 
 
 @dataclass
@@ -59,6 +78,7 @@ def train(
     should_stop: Callable[[], bool] | None = None,
     data: Mnist | None = None,
     model=None,
+    turn: Turn | None = None,
 ) -> TrainResult:
     """Train a model for ``config``; report progress to ``on_event``; end early when ``should_stop()``.
 
@@ -71,56 +91,60 @@ def train(
     cut the epoch short). Validation is the held-out training images or, as the seed notebook
     does, the test set (``config.validation``); the test set's ``test_loss`` and ``test_accuracy``
     are computed once, at the end, into ``metrics``. ``model``, if given, is trained further
-    instead of a new one (fine-tuning).
+    instead of a new one (fine-tuning). With a ``turn``, the run hands the machine to other runs
+    when the turn says so; the time it waits counts in none of ``seconds``, ``eta`` and ``fit_seconds``.
     """
     config.validate()
     emit = on_event or (lambda event: None)
     stop = should_stop or (lambda: False)
     data = data or load_mnist()
 
-    x_train, y_train, x_val, y_val = _split(config, data)
-    x_train, y_train = subset(x_train, y_train, config.train_size, config.seed)
-    x_val, y_val = tf.constant(x_val, dtype=tf.float32) / 255.0, y_val.astype(np.int64)
-    model = model if model is not None else build_model(config)
+    rows, y_train, x_val, y_val = _split(config, data)
+    rows, y_train = subset(rows, y_train, config.train_size, config.seed)
+    own = model if model is not None else build_model(config)
     steps = math.ceil(len(y_train) / config.batch_size)
-    optimizer = make_optimizer(config, steps * config.epochs)
-    run_steps = _compile_steps(model, optimizer)
+    network = _network_key(config, steps) if model is None else None  # a fine-tuned model trains on its own
+    trainer = _Trainer.take(network, config, own, steps, None)
+    images = _epoch_images(config, data, rows, y_train)
 
     rng = np.random.default_rng(config.seed)
-    result = TrainResult(model)
-    started = time.perf_counter()
-    images = _epoch_images(config, x_train, y_train)
-    y_epoch = tf.constant(y_train, dtype=tf.int64)
+    result = TrainResult(own)
+    clock = _Clock()
     chunk = 4
+
+    def take_turns(epoch_ended: bool) -> None:
+        """Hand the machine to another run if the turn says so, and come back where this run was."""
+        nonlocal trainer
+        if turn is None or not turn.should_yield(epoch_ended):
+            return
+        waiting = time.perf_counter()
+        state = trainer.put_aside(own)
+        turn.pause()
+        trainer = _Trainer.take(network, config, own, steps, state)
+        clock.skip(time.perf_counter() - waiting)
+
     for epoch in range(1, config.epochs + 1):
-        epoch_started = time.perf_counter()
-        x_epoch = images(epoch)
-        batches = _batches(rng.permutation(len(y_train)), config.batch_size)
+        clock.new_epoch()
+        x_epoch, y_epoch, order = images(epoch)
+        batches = _batches(order[rng.permutation(len(y_train))], config.batch_size)
         done, seen, loss_sum, correct = 0, 0, 0.0, 0.0
         while done < steps:
+            if epoch > 1 or done > 0:  # not before the run's first chunk: that would be a turn with no training
+                take_turns(epoch_ended=False)
             if stop():
                 result.stopped = True
                 break
             call_started = time.perf_counter()
             index = _equal_sized(batches[done : done + chunk])
-            chunk_loss, chunk_correct = run_steps(x_epoch, y_epoch, tf.constant(np.stack(index)))
+            chunk_loss, chunk_correct = trainer.run_steps(x_epoch, y_epoch, tf.constant(np.stack(index)))
             chunk = _next_chunk(chunk, time.perf_counter() - call_started)
             done += len(index)
             chunk_seen = sum(len(b) for b in index)
             seen += chunk_seen
             loss_sum += float(chunk_loss)
             correct += float(chunk_correct)
-            elapsed = time.perf_counter() - started
             event = _progress(
-                "batch",
-                epoch,
-                config.epochs,
-                done,
-                steps,
-                loss_sum / seen,
-                correct / seen,
-                time.perf_counter() - epoch_started,
-                elapsed,
+                "batch", epoch, config.epochs, done, steps, loss_sum / seen, correct / seen, *clock.read()
             )
             # The batches of this chunk alone, for the per-batch curves (the above is the epoch so far).
             emit(
@@ -132,39 +156,37 @@ def train(
             )
         if result.stopped and seen == 0:
             break
-        val_loss, val_accuracy = evaluate_arrays(model, x_val, y_val)
+        val_loss, val_accuracy = evaluate_arrays(trainer.model, x_val, y_val)
+        epoch_seconds, elapsed = clock.read()
         record = {
             "epoch": epoch,
             "loss": loss_sum / seen,
             "accuracy": correct / seen,
             "val_loss": val_loss,
             "val_accuracy": val_accuracy,
-            "seconds": time.perf_counter() - epoch_started,
+            "seconds": epoch_seconds,
             "complete": not result.stopped,
         }
         result.history.append(record)
         event = _progress(
-            "epoch",
-            epoch,
-            config.epochs,
-            done,
-            steps,
-            record["loss"],
-            record["accuracy"],
-            record["seconds"],
-            time.perf_counter() - started,
+            "epoch", epoch, config.epochs, done, steps, record["loss"], record["accuracy"], epoch_seconds, elapsed
         )
         emit({**event, "val_loss": val_loss, "val_accuracy": val_accuracy, "complete": not result.stopped})
         if result.stopped:
             break
+        if epoch < config.epochs:
+            take_turns(epoch_ended=True)
 
-    fit_seconds = time.perf_counter() - started
+    fit_seconds = clock.read()[1]
     last = result.history[-1] if result.history else {}  # none when stopped before the first chunk
-    val_loss, val_accuracy = (last["val_loss"], last["val_accuracy"]) if last else evaluate_arrays(model, x_val, y_val)
+    val_loss, val_accuracy = (
+        (last["val_loss"], last["val_accuracy"]) if last else evaluate_arrays(trainer.model, x_val, y_val)
+    )
     if config.holds_out_validation:
-        test_loss, test_accuracy = evaluate_arrays(model, data.x_test / 255.0, data.y_test.astype(np.int64))
+        test_loss, test_accuracy = evaluate_arrays(trainer.model, _images_of(data.x_test), data.y_test)
     else:  # the validation images are the test set, and the final model has just been scored on them
         test_loss, test_accuracy = val_loss, val_accuracy
+    trainer.put_aside(own)  # the run's model now holds the trained weights
     result.metrics = {
         "test_accuracy": test_accuracy,
         "test_loss": test_loss,
@@ -177,15 +199,120 @@ def train(
     return result
 
 
-def _split(config: TrainConfig, data: Mnist) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Training images and validation images: held out of the training set, or the test set (the notebook's way)."""
-    if config.holds_out_validation:
-        return split_validation(data.x_train, data.y_train, config.validation)
-    return data.x_train, data.y_train, data.x_test, data.y_test
+class _Clock:
+    """Seconds since the run and its epoch began, stopped while the run waits for its turn."""
+
+    def __init__(self):
+        self.started = self.epoch_started = time.perf_counter()
+
+    def new_epoch(self) -> None:
+        self.epoch_started = time.perf_counter()
+
+    def skip(self, seconds: float) -> None:
+        self.started += seconds
+        self.epoch_started += seconds
+
+    def read(self) -> tuple[float, float]:
+        """(seconds in this epoch, seconds in the run)."""
+        now = time.perf_counter()
+        return now - self.epoch_started, now - self.started
+
+
+class _Trainer:
+    """A model, its optimizer and the compiled chunk of training steps, reused by every run of one network.
+
+    Tracing the chunk costs about a second; a run's own weights, optimizer state and random-number state
+    cost a millisecond to load. So a run ``take``s a free trainer of its network, loads its state, trains,
+    and ``put_aside``s its state into its own model when it waits for its turn or ends. A trainer serves
+    one run at a time; the few networks nobody uses now are kept for the next run (``KEPT_NETWORKS``).
+    """
+
+    _lock = threading.Lock()
+    _free: dict[str, list[_Trainer]] = {}  # by network, the most recently used network last
+
+    def __init__(self, model, optimizer, network: str | None, image_dtype: tf.DType):
+        self.model, self.optimizer, self.network = model, optimizer, network
+        self.run_steps = _compile_steps(model, optimizer, image_dtype)
+        self.fresh = [variable.numpy() for variable in optimizer.variables]  # its state before a first step
+
+    @classmethod
+    def take(cls, network: str | None, config: TrainConfig, own, steps: int, state: list | None) -> _Trainer:
+        """A trainer holding the run's state: ``state`` is its optimizer's, None for a run about to start."""
+        dtype = tf.float32 if config.augment else tf.uint8  # augmented images are made as floats
+        if network is None:  # fine-tuning: the run's own model, compiled for this run alone, kept in its state
+            return state[0] if state else cls(own, make_optimizer(config, steps * config.epochs), None, dtype)
+        with cls._lock:
+            free = cls._free.get(network)
+            trainer = free.pop() if free else None
+        if trainer is None:
+            trainer = cls(build_model(config), make_optimizer(config, steps * config.epochs), network, dtype)
+        for mine, its in zip(trainer.model.variables, own.variables, strict=True):
+            mine.assign(its)
+        for variable, value in zip(trainer.optimizer.variables, state or trainer.fresh, strict=True):
+            variable.assign(value)
+        return trainer
+
+    def put_aside(self, own) -> list:
+        """Copy the run's state out of this trainer into ``own`` and free the trainer; what ``take`` needs to
+        resume (the optimizer's state; for a fine-tuned model, which trains alone, the trainer itself)."""
+        if self.network is None:
+            return [self]
+        for its, mine in zip(own.variables, self.model.variables, strict=True):
+            its.assign(mine)
+        state = [variable.numpy() for variable in self.optimizer.variables]
+        with _Trainer._lock:
+            _Trainer._free.setdefault(self.network, []).append(self)
+            _Trainer._free[self.network] = _Trainer._free.pop(self.network)  # most recently used last
+            while len(_Trainer._free) > KEPT_NETWORKS:
+                del _Trainer._free[next(iter(_Trainer._free))]
+        return state
+
+
+def _network_key(config: TrainConfig, steps: int) -> str:
+    """What the compiled chunk depends on: the layers, the optimizer and its schedule (not the seed or data)."""
+    fields = config.to_dict()
+    for free in ("seed", "epochs", "train_size", "validation", "data", "base_model", "holdout", "batch_size"):
+        fields.pop(free, None)
+    if config.schedule != "constant":  # a schedule's shape is fixed by the run's length
+        fields["total_steps"] = steps * config.epochs
+    return json.dumps(fields, sort_keys=True)
+
+
+def _split(config: TrainConfig, data: Mnist) -> tuple[np.ndarray, np.ndarray, tf.Tensor, np.ndarray]:
+    """(rows of ``data.x_train`` to train on, their labels, validation images as uint8, their labels):
+    validation held out of the training set, or the test set (the notebook's way)."""
+    everything = np.arange(len(data.y_train))
+    if not config.holds_out_validation:
+        return everything, data.y_train, _images_of(data.x_test), data.y_test.astype(np.int64)
+    rows, y_rows, held, y_held = split_validation(everything, data.y_train, config.validation)
+    return rows, y_rows, tf.gather(_images_of(data.x_train), held), y_held.astype(np.int64)
+
+
+_SHARED_IMAGES: dict[int, tuple[np.ndarray, tf.Tensor]] = {}  # by id(array), for MNIST's own cached arrays
+_SHARED_LOCK = threading.Lock()
+
+
+def _images_of(images: np.ndarray) -> tf.Tensor:
+    """``images`` as a uint8 tensor: made once per server for MNIST's own arrays (load_mnist's cache, which
+    every run shares), each time for anything else (the class's drawings mixed in)."""
+    mnist = load_mnist()
+    if images is not mnist.x_train and images is not mnist.x_test:
+        return tf.constant(images, dtype=tf.uint8)
+    with _SHARED_LOCK:
+        if id(images) not in _SHARED_IMAGES:
+            _SHARED_IMAGES[id(images)] = (images, tf.constant(images, dtype=tf.uint8))
+        return _SHARED_IMAGES[id(images)][1]
+
+
+def _floats(images: tf.Tensor) -> tf.Tensor:
+    """Pixels in [0, 1] as float32; uint8 images are divided by 255 here, as late as possible."""
+    if images.dtype == tf.uint8:
+        return tf.cast(images, tf.float32) / 255.0
+    return tf.convert_to_tensor(images, dtype=tf.float32)
 
 
 def evaluate_arrays(model, x: tf.Tensor, y: np.ndarray) -> tuple[float, float]:
-    """Mean cross-entropy and accuracy of ``model`` on float images ``x`` in [0, 1]."""
+    """Mean cross-entropy and accuracy of ``model`` on float images ``x`` in [0, 1] (or uint8 images)."""
     probs = predict_probabilities(model, x)
     picked = np.clip(probs[np.arange(len(y)), y], 1e-7, 1.0)
     return float(-np.log(picked).mean()), float((probs.argmax(axis=1) == y).mean())
@@ -197,13 +324,17 @@ def predict_probabilities(model, x) -> np.ndarray:
     The batches go through HALVES threads at once: with one thread per op (mnist_core/cpu_threads.py)
     a single stream of batches would leave the other core idle.
     """
-    x = tf.convert_to_tensor(x, dtype=tf.float32)
+    x = x if isinstance(x, tf.Tensor) and x.dtype == tf.uint8 else tf.convert_to_tensor(x, dtype=tf.float32)
     batches = [x[i : i + EVAL_BATCH] for i in range(0, int(x.shape[0]), EVAL_BATCH)]
-    return tf.concat(list(_EVALUATORS.map(lambda batch: model(batch, training=False), batches)), axis=0).numpy()
+    return tf.concat(
+        list(_EVALUATORS.map(lambda batch: model(_floats(batch), training=False), batches)), axis=0
+    ).numpy()
 
 
-def _compile_steps(model, optimizer):
-    """One graph that runs a chunk of training steps; returns the chunk's summed loss and correct count."""
+def _compile_steps(model, optimizer, image_dtype: tf.DType = tf.float32):
+    """One graph that runs a chunk of training steps; returns the chunk's summed loss and correct count.
+
+    Its images are ``image_dtype``: float32 in [0, 1], or uint8 turned into those floats batch by batch."""
     loss_fn = tf.keras.losses.SparseCategoricalCrossentropy(reduction="sum")
     variables = model.trainable_variables
     optimizer.build(variables)
@@ -213,7 +344,7 @@ def _compile_steps(model, optimizer):
 
     @tf.function(
         input_signature=[
-            tf.TensorSpec([None, 28, 28], tf.float32),
+            tf.TensorSpec([None, 28, 28], image_dtype),
             tf.TensorSpec([None], tf.int64),
             tf.TensorSpec([None, None], tf.int32),
         ]
@@ -226,7 +357,7 @@ def _compile_steps(model, optimizer):
             batch_loss = tf.constant(0.0)
             with tf.GradientTape() as tape:
                 for part in _halves(index):
-                    xb, yb = tf.gather(x, part), tf.gather(y, part)
+                    xb, yb = _floats(tf.gather(x, part)), tf.gather(y, part)
                     probs = _forward(model, xb)
                     batch_loss += loss_fn(yb, probs)  # Keras takes the logits under the softmax: no log(probs)
                     correct += tf.reduce_sum(tf.cast(tf.equal(tf.argmax(probs, axis=1), yb), tf.float32))
@@ -272,15 +403,24 @@ def _next_chunk(chunk: int, seconds: float) -> int:
     return int(min(max(wanted, 1), chunk * 4, 1024))
 
 
-def _epoch_images(config: TrainConfig, x_train: np.ndarray, y_train: np.ndarray) -> Callable[[int], tf.Tensor]:
-    """The float training images of each epoch: one tensor made once, or freshly augmented ones."""
+def _epoch_images(
+    config: TrainConfig, data: Mnist, rows: np.ndarray, y_train: np.ndarray
+) -> Callable[[int], tuple[tf.Tensor, tf.Tensor, np.ndarray]]:
+    """Each epoch's (images, labels, where the run's i-th training image is in them).
+
+    Without augmentation that is MNIST's own training images, shared by every run, and ``rows``; an
+    augmented run makes its images afresh each epoch, from its own rows, as floats.
+    """
     if not config.augment:
-        x = tf.constant(x_train, dtype=tf.float32) / 255.0
-        return lambda epoch: x
+        shared = _images_of(data.x_train), tf.constant(data.y_train, dtype=tf.int64), rows
+        return lambda epoch: shared
     from mnist_core.augment import augment
 
+    x_train, labels, order = data.x_train[rows], tf.constant(y_train, dtype=tf.int64), np.arange(len(rows))
     return lambda epoch: (
-        tf.constant(augment(x_train, np.random.default_rng([config.seed, epoch]), y_train), dtype=tf.float32) / 255.0
+        tf.constant(augment(x_train, np.random.default_rng([config.seed, epoch]), y_train), dtype=tf.float32) / 255.0,
+        labels,
+        order,
     )
 
 
