@@ -49,6 +49,8 @@ CLASS = ["--sessions", "30", "--trainers", "2", "--duration", "90"]  # the READM
 QUICK_CLASS = ["--sessions", "2", "--trainers", "1", "--duration", "10", "--epochs", "1"]
 CLASS_RUNS = 4  # seed-preset runs submitted at once for the class makespan (about 35 s each way on 2 cores)
 QUICK_CLASS_RUNS = 2
+PRESSES = 30  # students pressing Train on the seed preset at once, taking turns on this server (issue 29)
+QUICK_PRESSES = 3
 
 
 def run_bench(
@@ -87,6 +89,11 @@ def run_bench(
         log(describe_server(result["server"]))
         result["class_load"] = class_load(QUICK_CLASS if quick else CLASS)
         log(describe_class_load(result["class_load"]))
+
+    from mnist_core.class_makespan import class_turns, describe_class_turns
+
+    result["class_turns"] = class_turns(seed, QUICK_PRESSES if quick else PRESSES)
+    log(describe_class_turns(result["class_turns"]))
 
     class_runs = (QUICK_CLASS_RUNS if quick else CLASS_RUNS) if class_runs is None else class_runs
     if class_runs and importlib.util.find_spec("ray") is None:

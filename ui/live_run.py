@@ -120,11 +120,13 @@ def latest_run(manager, live, run) -> None:
         elif event is None:
             st.progress(0.0, text="Loading the data and building the model...")
         else:
-            eta = f" · about {event['eta']:.0f} s left" if event["eta"] is not None else ""
+            eta = f" · about {event['eta']:.0f} s of training left" if event["eta"] is not None else ""
             st.progress(
                 min(event["step"] / event["steps"], 1.0),
                 text=f"Epoch {event['epoch']}: batch {event['step']}/{event['steps']}{eta}",
             )
+            if live.waiting_turn:
+                st.caption(taking_turns(manager))
     else:
         run_result(live, run)
     if live.epochs or live.status == "running":
@@ -133,13 +135,22 @@ def latest_run(manager, live, run) -> None:
         st.altair_chart(epoch_curves(live.epochs, "loss", total, live.batches), width="stretch")
 
 
+def taking_turns(manager) -> str:
+    """Why a started run is not moving just now."""
+    others = manager.sharing() - 1
+    who = "another run" if others == 1 else f"{others} other runs"
+    return f"Taking turns with {who}: the class shares this server, and yours goes on in a moment."
+
+
 def run_in_progress_line(manager, live, run) -> None:
     """One line for another run of this user's that is waiting or training, with Stop."""
     text, button = st.columns(STOP_COLUMNS, vertical_alignment="center")
     if live.status == "queued":
         state = f"place {manager.queue_position(live.run_id) or 1} in the queue"
     elif live.progress is not None:
-        state = f"Epoch {live.progress['epoch']}/{live.progress['epochs']}"
+        state = f"Epoch {live.progress['epoch']}/{live.progress['epochs']}" + (
+            " (waiting its turn)" if live.waiting_turn else ""
+        )
     else:
         state = "starting..."
     text.markdown(f"{plain(run.name)}: {state}")
