@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from mnist_core import cpu_threads
 from mnist_core.config import OPTIMIZERS, PRECISIONS, PRESETS, TEST_AS_VALIDATION, VALIDATION_SIZE, TrainConfig
 from mnist_core.errors import ConfigError
 
@@ -89,6 +90,10 @@ def lesson_from_query(params: Mapping[str, str]) -> Lesson:
         config = config.replace(conv_filters=PRESETS["cnn"].conv_filters)
     elif arch not in (None, "mlp", "cnn"):
         notices.append(f"Ignored arch={_quoted(arch)}: choose mlp or cnn.")
+    if config.precision == "bfloat16" and not cpu_threads.has_bfloat16_units():
+        # a link made on a computer with bfloat16 units still opens its lesson on one without
+        notices.append("Trains in float32: this computer has no bfloat16 units, which the link asked for.")
+        config = config.replace(precision="float32")
     layers = len(config.hidden_units)
     if len(config.dropouts) != layers:
         if "dropout" in params and len(params["dropout"].split(",")) not in (1, layers):

@@ -2,6 +2,7 @@
 
 import pytest
 
+from mnist_core import cpu_threads
 from mnist_core.config import PRESETS, TrainConfig
 from mnist_core.lesson import CONTROLS, lesson_from_query, query_from_lesson
 
@@ -13,7 +14,8 @@ def test_every_preset_round_trips(preset):
     assert lesson.config == config and lesson.preset == preset and not lesson.notices
 
 
-def test_a_changed_config_and_hidden_controls_round_trip():
+def test_a_changed_config_and_hidden_controls_round_trip(monkeypatch):
+    monkeypatch.setattr(cpu_threads, "has_bfloat16_units", lambda: True)  # whatever this computer's CPU
     config = TrainConfig(
         hidden_units=(512, 64, 32),
         dropouts=(0.5, 0.25, 0.0),
@@ -29,6 +31,14 @@ def test_a_changed_config_and_hidden_controls_round_trip():
     assert params["show"] == "dropout,epochs"
     lesson = lesson_from_query(params)
     assert lesson.config == config and lesson.shown == ("dropout", "epochs") and not lesson.notices
+
+
+def test_a_bfloat16_link_opens_in_float32_on_a_computer_without_bfloat16_units(monkeypatch):
+    config = PRESETS["cnn"].replace(precision="bfloat16", epochs=3)
+    monkeypatch.setattr(cpu_threads, "has_bfloat16_units", lambda: False)
+    lesson = lesson_from_query(query_from_lesson(config, "cnn"))
+    assert lesson.config == config.replace(precision="float32")
+    assert lesson.notices == ["Trains in float32: this computer has no bfloat16 units, which the link asked for."]
 
 
 def test_a_dropout_lesson_link():

@@ -345,7 +345,7 @@ class FakeTraining:
     def __init__(self):
         self.started = threading.Event()
 
-    def __call__(self, config, on_event=None, should_stop=None, data=None):
+    def __call__(self, config, on_event=None, should_stop=None, data=None, turn=None):
         def event(kind, epoch, step, **extra):
             on_event(
                 {
@@ -416,7 +416,7 @@ def test_train_shows_the_live_run_and_stop_keeps_the_model(fake_training, fresh_
     assert "first try: Epoch 3/5" in [h.value for h in at.subheader]
     assert at.text_input(key="run_name").value == ""  # ready for the next run's name
     progress = at.get("progress")[0].proto
-    assert "batch 4/10" in progress.text and "12 s left" in progress.text
+    assert "batch 4/10" in progress.text and "about 12 s of training left" in progress.text
     assert len(at.get("vega_lite_chart")) == 2  # accuracy and loss, live
     [run_entry] = Registry(fresh_studio).list_runs()
     assert run_entry.name == "first try" and run_entry.status == "running"

@@ -167,23 +167,32 @@ def rss_kb(pid: int) -> int:
 
 # The legend labels of the charts whose text includes `title`, and those of them that are cut: past the
 # left or right edge of their chart's drawing (an SVG), or shortened by Vega to end in "…". Null until drawn.
-LEGEND_LABELS_JS = """title => {
-    const labels = [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')]
+LEGEND_LABELS_JS = """([title, charts]) => {
+    const drawn = [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')]
         .filter(chart => chart.textContent.includes(title))
-        .flatMap(chart => {
-            const drawing = chart.querySelector('svg').getBoundingClientRect();
+        .map(chart => {
+            const svg = chart.querySelector('svg');
+            if (!svg) return [];
+            const drawing = svg.getBoundingClientRect();
             return [...chart.querySelectorAll('.role-legend-label text')].map(label => {
                 const box = label.getBoundingClientRect();
                 const cut = box.left < drawing.left || box.right > drawing.right || label.textContent.endsWith('…');
                 return {text: label.textContent, cut};
             });
         });
-    return labels.length ? labels : null;
+    return drawn.length >= charts && drawn.every(labels => labels.length) ? drawn.flat() : null;
 }"""
 
 
-def legend_labels(page, title: str) -> tuple[list[str], list[str]]:
-    """(every legend label, the cut ones) of the charts titled ``title``, as drawn at the page's width."""
-    page.wait_for_timeout(500)  # charts re-lay themselves out for a new width
-    labels = page.wait_for_function(LEGEND_LABELS_JS, arg=title).json_value()
+def legend_labels(page, title: str, charts: int = 1) -> tuple[list[str], list[str]]:
+    """(every legend label, the cut ones) of the ``charts`` charts titled ``title``, as drawn at the page's width:
+    read once every chart has drawn its key (they draw one after another) and twice the same, as a chart
+    re-lays itself out for a new width."""
+    before = None
+    for _ in range(APP_TIMEOUT_MS // 250):
+        labels = page.wait_for_function(LEGEND_LABELS_JS, arg=[title, charts], timeout=APP_TIMEOUT_MS).json_value()
+        if labels == before:
+            break
+        before = labels
+        page.wait_for_timeout(250)
     return [label["text"] for label in labels], [label["text"] for label in labels if label["cut"]]

@@ -20,10 +20,15 @@ RUNS = {
 }
 
 
-def points(page) -> list[tuple[str, str]]:
+POINTS = '[data-testid="stVegaLiteChart"] path[role="graphics-symbol"]'
+
+
+def points(page, at_least: int = 0) -> list[tuple[str, str]]:
     """(aria-label, fill) of each point of the board's charts: the label is what a screen reader (or a hovering
-    mouse) is told about the point; a hollow ring is filled "transparent"."""
-    marks = page.locator('[data-testid="stVegaLiteChart"] path[role="graphics-symbol"]')
+    mouse) is told about the point; a hollow ring is filled "transparent". Waits until ``at_least`` points are
+    drawn: the two charts draw themselves one after the other, after the page's text is on screen."""
+    page.wait_for_function(f"document.querySelectorAll('{POINTS}').length >= {at_least}", timeout=TIMEOUT_MS)
+    marks = page.locator(POINTS)
     return [(mark.get_attribute("aria-label"), mark.get_attribute("fill")) for mark in marks.all()]
 
 
@@ -43,7 +48,7 @@ def test_finished_runs_appear_without_a_reload_and_names_can_be_hidden(browser, 
         charts = [chart.text_content() for chart in page.locator('[data-testid="stVegaLiteChart"]').all()]
         assert len(charts) == 2
         assert "Test accuracy" in charts[0] and "Overfitting gap" in charts[1] and "Training minus test" in charts[1]
-        labels = [label for label, _ in points(page)]
+        labels = [label for label, _ in points(page, 4)]
         assert len(labels) == 4  # each run once on each chart
         assert sum("Ada dropout 0" in label for label in labels) == 2
         assert "Ada dropout 0" in body or "Grace dropout 05" in body  # the best run, named
@@ -65,14 +70,14 @@ def test_stopped_runs_are_left_out_until_included_then_hollow_rings_that_say_whe
     with app_on(tmp_path) as server:
         page = fresh_page(browser, server, "/board")
         assert "1 stopped run not shown" in page.locator("body").inner_text()
-        labels = [label for label, _ in points(page)]
+        labels = [label for label, _ in points(page, 2)]
         assert len(labels) == 2 and all("Ada" in label for label in labels)  # Ada once on each chart
 
         page.get_by_test_id("stSidebarUserContent").get_by_text("Include stopped runs").click()
         page.get_by_text("2 runs", exact=True).wait_for(timeout=TIMEOUT_MS)
         wait_for_app(page)
         assert_no_exception(page)
-        stopped = [(label, fill) for label, fill in points(page) if "Grace stopped" in label]
+        stopped = [(label, fill) for label, fill in points(page, 4) if "Grace stopped" in label]
         assert len(stopped) == 2  # once on each chart
         assert all("stopped in epoch 1 of 10" in label and fill == "transparent" for label, fill in stopped)
         assert all(fill != "transparent" for label, fill in points(page) if "Ada" in label)
@@ -94,7 +99,7 @@ def test_the_colour_key_names_five_kinds_of_network_whole_on_a_projector_and_a_t
         for width, height in ((1280, 720), (820, 1180)):
             page = fresh_page(browser, server, "/board", width, height)
             assert_no_exception(page)
-            labels, cut = legend_labels(page, "Dropout")  # both charts: Dropout goes across
+            labels, cut = legend_labels(page, "Dropout", charts=2)  # both charts: Dropout goes across
             assert sorted(labels) == sorted([*kinds] * 2) and cut == [], (width, cut)
             screenshot(page, f"board-five-kinds-{width}")
 
