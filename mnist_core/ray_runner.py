@@ -34,8 +34,9 @@ from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
 from mnist_core.cpu_threads import pool_sizes
 from mnist_core.errors import UserError
+from mnist_core.memory import release_memory
 from mnist_core.registry import Registry, Run
-from mnist_core.runs import KerasFile, execute_run, record_run, release_memory
+from mnist_core.runs import KerasFile, execute_run, record_run
 
 POLL_SECONDS = 0.2  # how often the server fetches a run's events, and how often a worker looks for Stop
 LOST_WORKER = (
@@ -104,7 +105,7 @@ def train_on_worker(run_id: int, config: dict, progress) -> dict:
 
     A worker process trains up to RUNS_PER_WORKER runs, one after another, then exits, so whatever
     TensorFlow keeps goes back to the PC then. Between runs it frees the finished run's model, optimizer
-    and graph at once (``runs.release_memory``, as the server does after a local run), so its memory does
+    and graph at once (``memory.release_memory``, as the server does after a local run), so its memory does
     not grow from run to run (tests/test_ray_runner.py). A fresh process for every run would pay
     TensorFlow's import and MNIST's checksums again, about 4 s of CPU for a 6-s run: on 2 cores that made
     a class's makespan 1.4x the local runner's.

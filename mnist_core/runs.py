@@ -7,15 +7,13 @@ so a run looks the same in the registry wherever it trained.
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
-import gc
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mnist_core.config import TrainConfig
 from mnist_core.errors import UserError
+from mnist_core.memory import release_memory
 from mnist_core.registry import Registry, Run
 
 if TYPE_CHECKING:
@@ -88,20 +86,6 @@ def _train_and_keep(registry: Registry, run_id: int, training: Training, config:
     registry.save_model(run_id, result.model)
     registry.set_metrics(run_id, result.metrics)
     registry.set_status(run_id, "stopped" if result.stopped else "finished")
-
-
-def release_memory() -> None:
-    """Give back what a finished run held now, not whenever Python and glibc get round to it.
-
-    The run's Keras model, optimizer and compiled graph hold one another in reference cycles, so only
-    a full garbage collection frees them. With TensorFlow loaded the app server has about 450,000
-    long-lived objects, and Python starts a full collection only once a quarter as many new ones have
-    piled up: every ten or twenty runs. Then glibc keeps the freed memory in its heaps instead of
-    returning it to the system (``malloc_trim``; glibc only, skipped elsewhere).
-    """
-    gc.collect()
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 class KerasFile:

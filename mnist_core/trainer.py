@@ -51,7 +51,7 @@ Event = dict
 CHUNK_SECONDS = 0.2
 EVAL_BATCH = 2500
 _EVALUATORS = ThreadPoolExecutor(HALVES, thread_name_prefix="evaluate")
-KEPT_NETWORKS = 8  # compiled networks kept while no run uses them; each holds a model and its traced graph
+KEPT_NETWORKS = 4  # compiled networks kept while no run uses them; each holds a model and its traced graph
 
 
 class Turn(Protocol):

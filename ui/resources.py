@@ -19,11 +19,13 @@ from pathlib import Path
 import streamlit as st
 
 from mnist_core.errors import UserError
+from mnist_core.memory import fewer_malloc_arenas
 from mnist_core.paths import DEFAULT_MODEL
 from mnist_core.registry import WITH_MODEL, Registry
 from ui.streamlit_patches import keep_keras_state
 
 keep_keras_state()  # once per server: this module is imported, not re-run, on each page's run
+fewer_malloc_arenas()  # as `make run`'s MALLOC_ARENA_MAX=2, for `streamlit run app.py` and hosting services too
 
 DEFAULT_LABEL = "Default model"
 # A browser may try the teacher's passcode this many times a minute: enough for typos, far too few to guess.

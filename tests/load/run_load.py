@@ -9,8 +9,8 @@ Not a pytest test (no ``test_`` prefix, so the default ``pytest`` run never coll
 It starts its own Streamlit server (``MNIST_STUDIO_HOME`` = a throw-away folder, 127.0.0.1 only) and one
 headless Chromium, opens one browser context per student (own cookies = own Streamlit session), and has
 every student draw a digit, wait for "Prediction: N", check for errors, press Clear, think, and repeat.
-Trainer contexts press Train on /train (6,000 images, 5 epochs by default) again and again. The server's
-memory (VmRSS of its process tree) and CPU are sampled every second.
+Trainer contexts press Train on /train (all 60,000 images as the page offers them, 5 epochs by default)
+again and again. The server's memory (VmRSS of its process tree) and CPU are sampled every second.
 
 It prints a summary and writes it as JSON to tests/artifacts/load/<timestamp>.json, however the run ends
 (the server's log goes next to it as <timestamp>-server.log). Every failure counts, whenever it happens
@@ -981,7 +981,7 @@ def parse_args(argv=None):
     parser.add_argument(
         "--answer-timeout", type=float, default=30, help="seconds to wait for an answer before counting an error"
     )
-    parser.add_argument("--train-size", type=int, default=6_000, choices=TRAIN_SIZES)
+    parser.add_argument("--train-size", type=int, default=60_000, choices=TRAIN_SIZES)
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument(
         "--training-grace",
