@@ -783,6 +783,8 @@ async def misbehaving_session(
                 told.append({"press": press, "told": await press_train(page, f"maxed {press}")})
         elif kind == "windows":  # a private window after another, Train in each: a new browser every time
             for window in range(1, PRIVATE_WINDOWS + 1):
+                if time.monotonic() > phase.deadline + grace:  # a slow machine: no window after the load's end
+                    break
                 context, page = await new_context(browser, stats, f"{who}-{window}")
                 contexts.append(context)
                 await page.goto(url + "/train", wait_until="domcontentloaded", timeout=PAGE_TIMEOUT_MS)
@@ -1160,8 +1162,8 @@ def parse_args(argv=None):
     )
     parser.add_argument("--json", action="store_true", help="print the summary as one JSON line at the end")
     args = parser.parse_args(argv)
-    if args.sessions < 1 or args.duration <= 0 or not 1 <= args.epochs <= 50:
-        parser.error("--sessions must be >= 1, --duration > 0, --epochs 1-50")
+    if args.sessions < 1 + len(MISBEHAVING) * args.misbehave or args.duration <= 0 or not 1 <= args.epochs <= 50:
+        parser.error("--sessions must be >= 1 (4 with --misbehave), --duration > 0, --epochs 1-50")
     if not os.path.isfile(CHROMIUM):
         parser.error(f"Chromium not found at {CHROMIUM} (set MNIST_STUDIO_CHROMIUM)")
     return args
