@@ -136,3 +136,20 @@ def test_tick_all_ticks_the_whole_page(studio):
     at = as_browser(AppTest.from_file(OUR_DIGITS, default_timeout=60), "alice")
     at.button(key="own_drawings_tick_all").click().run()
     assert at.button(key="own_drawings_delete").label == "Delete 3 ticked drawings"
+
+
+def test_a_student_at_the_cap_is_told_to_make_room_below(studio):
+    saved(studio, "alice", [1, 2, 3])
+    at = as_browser(AppTest.from_file(OUR_DIGITS, default_timeout=60), "alice")
+    assert "You have saved 3 of your 3 drawings, so you cannot save more. Delete some below to make room." in texts(at)
+
+
+def test_a_drawing_another_tab_deleted_is_simply_gone(studio):
+    first, second = saved(studio, "alice", [4, 5])
+    at = as_browser(AppTest.from_file(OUR_DIGITS, default_timeout=60), "alice")
+    at.checkbox(key=f"own_drawings_tick_{first}").check().run()
+    studio.delete_drawings([first], by="alice")  # the other tab
+    at.checkbox(key=f"own_drawings_tick_{second}").check().run()
+    assert not at.exception
+    assert [c.key for c in at.checkbox if c.key.startswith("own_drawings_tick_")] == [f"own_drawings_tick_{second}"]
+    assert at.button(key="own_drawings_delete").label == "Delete 1 ticked drawing"

@@ -60,8 +60,8 @@ def save(label: int, image28, raw) -> bool:
     return True
 
 
-def saved_so_far() -> str:
-    """This student's drawings against the cap, as one sentence."""
+def saved_so_far(where_to_delete: str = "on the Our digits page") -> str:
+    """This student's drawings against the cap, as one sentence (two at the cap: where to make room)."""
     mine = open_registry().drawing_count(DrawingFilter(owner=user_id()))
     if is_teacher():
         return f"You have saved {counted(mine, 'drawing')}. As the teacher, you have no limit."
@@ -69,7 +69,7 @@ def saved_so_far() -> str:
     if mine >= limit:
         return (
             f"You have saved {mine} of your {limit} drawings, so you cannot save more. "
-            "Delete some on the Our digits page to make room."
+            f"Delete some {where_to_delete} to make room."
         )
     return f"You have saved {mine} of your {limit} drawings."
 
@@ -79,7 +79,7 @@ def own_drawings() -> None:
     key = "own_drawings"
     with st.expander("Your drawings", key=f"{key}_open", icon=":material/grid_view:"):
         show_notice(key)
-        st.markdown(saved_so_far())
+        st.markdown(saved_so_far(where_to_delete="below"))
         total, drawings = drawing_page(DrawingFilter(owner=user_id()), key)
         if not total:
             st.caption("Drawings you save with Save as label on the Draw page appear here.")
