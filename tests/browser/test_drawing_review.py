@@ -1,19 +1,27 @@
-"""The teacher reviews the class's drawings on Our digits in Chromium: signed in, they see everyone's in a
-grid, pick the 7s, tick a 3 that a student saved as 7, delete it, and every count on the page goes down.
+"""The class's saved drawings in Chromium. The teacher reviews them on Our digits: signed in, they see
+everyone's in a grid, pick the 7s, tick a 3 that a student saved as 7, delete it, and every count on the
+page goes down. A student saves drawings up to the cap, is refused past it, and deletes one of their own.
 
-The server here has a run store and a teacher passcode of its own.
+The server here has a run store, a teacher passcode and a cap of 2 drawings per student of its own.
 """
 
 from __future__ import annotations
+
+import sys
+from pathlib import Path
 
 import pytest
 from conftest import running_app
 from helpers import assert_no_exception, choose, open_page, screenshot, wait_for_app
 from playwright.sync_api import expect
 
-from mnist_core.drawn_digits import load_drawn_digits, render_strokes
-from mnist_core.preprocess import prepare_canvas
-from mnist_core.registry import Registry
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "drawings"))
+
+from score_in_browser import draw_strokes, read_prediction  # noqa: E402
+
+from mnist_core.drawn_digits import load_drawn_digits, render_strokes  # noqa: E402
+from mnist_core.preprocess import prepare_canvas  # noqa: E402
+from mnist_core.registry import DrawingFilter, Registry  # noqa: E402
 
 PASSCODE = "owl-42"
 WAIT_MS = 60_000
@@ -26,7 +34,12 @@ def review_server(tmp_path_factory):
     home = tmp_path_factory.mktemp("review-home")
     save_class_drawings(Registry(home))
     with running_app(
-        home / "server.log", env={"MNIST_STUDIO_HOME": str(home), "MNIST_STUDIO_TEACHER_PASSCODE": PASSCODE}
+        home / "server.log",
+        env={
+            "MNIST_STUDIO_HOME": str(home),
+            "MNIST_STUDIO_TEACHER_PASSCODE": PASSCODE,
+            "MNIST_STUDIO_DRAWINGS_PER_STUDENT": "2",
+        },
     ) as server:
         yield server, Registry(home)
 
@@ -113,5 +126,46 @@ def test_the_teacher_filters_the_grid_by_label_and_deletes_a_poisoned_drawing(br
         assert_no_exception(page)
         assert poisoned not in [d.id for d in registry.saved_drawings()]
         assert registry.drawings()[1].tolist().count(7) == 3  # what training on our digits reads
+    finally:
+        page.context.close()
+
+
+def test_a_student_saves_up_to_the_cap_is_refused_past_it_and_deletes_one_of_theirs(browser, review_server):
+    server, registry = review_server
+    page = browser.new_context(viewport={"width": 820, "height": 1400}).new_page()
+    try:
+        open_page(page, server, "/draw")
+        draw_strokes(page, next(d for d in load_drawn_digits() if d["label"] == 4)["strokes"])
+        read_prediction(page)
+        expect(page.get_by_text("You have saved 0 of your 2 drawings.")).to_be_visible(timeout=WAIT_MS)
+        save = page.get_by_role("button", name="Save as label", exact=True)
+        save.click()
+        expect(page.get_by_text("You have saved 1 of your 2 drawings.")).to_be_visible(timeout=WAIT_MS)
+        save.click()
+        expect(page.get_by_text("You have saved 2 of your 2 drawings, so you cannot save more.")).to_be_visible(
+            timeout=WAIT_MS
+        )
+        save.click()
+        refused = page.get_by_text("You have already saved 2 drawings, the most one student may keep")
+        expect(refused).to_be_visible(timeout=WAIT_MS)
+        assert_no_exception(page)
+        refused.scroll_into_view_if_needed()
+        screenshot(page, "drawing-cap-820")
+        [owner] = [o for o, n in registry.drawing_owners().items() if n == 2 and o not in CLASS and o != MISCHIEF]
+
+        open_page(page, server, "/our-digits")
+        open_expander(page, "Your drawings")
+        expect(page.get_by_text("You have saved 2 of your 2 drawings, so you cannot save more.")).to_be_visible()
+        mine = page.locator(".st-key-own_drawings_grid")
+        expect(mine.locator("img")).to_have_count(2)
+        mine.get_by_text("Delete").first.click()
+        wait_for_app(page)
+        page.get_by_role("button", name="Delete 1 ticked drawing").click()
+        wait_for_app(page)
+        expect(page.get_by_text("You have saved 1 of your 2 drawings.")).to_be_visible(timeout=WAIT_MS)
+        expect(mine.locator("img")).to_have_count(1)
+        screenshot(page, "own-drawings-820")
+        assert_no_exception(page)
+        assert registry.drawing_count(DrawingFilter(owner=owner)) == 1
     finally:
         page.context.close()
