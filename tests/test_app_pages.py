@@ -11,7 +11,7 @@ PAGES = {
     "pages/train.py": "Train",
     "pages/draw.py": "Draw",
     "pages/evaluate.py": "Evaluate",
-    "pages/drawings.py": "Train on our digits",
+    "pages/our-digits.py": "Train on our digits",
     "pages/board.py": "Class board",
 }
 

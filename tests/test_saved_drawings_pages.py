@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 from mnist_core.registry import DrawingFilter, Registry
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-OUR_DIGITS = str(PROJECT_DIR / "pages" / "drawings.py")
+OUR_DIGITS = str(PROJECT_DIR / "pages" / "our-digits.py")
 PASSCODE = "owl-42"
 
 

@@ -91,9 +91,6 @@ def test_the_teacher_filters_the_grid_by_label_and_deletes_a_poisoned_drawing(br
     [poisoned] = [d.id for d in registry.saved_drawings() if d.owner == MISCHIEF]
     page = browser.new_context(viewport={"width": width, "height": 1400}).new_page()
     try:
-        # Home first: a fresh server's first page, if it is /our-digits, opens under a "Page not found" box
-        # (Streamlit's old pages/ layout has no such page until app.py has run once).
-        open_page(page, server, "/")
         open_page(page, server, "/our-digits")
         sign_in_as_teacher(page)
         expect(page.get_by_text("The class has saved 15 drawings", exact=True)).to_be_visible(timeout=WAIT_MS)

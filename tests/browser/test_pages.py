@@ -42,9 +42,14 @@ def test_sidebar_navigation(page, app_server):
     assert "draw" in page.locator("h1").first.inner_text().lower()
 
 
-def test_a_deep_link_to_a_fresh_server_opens_inside_the_apps_navigation(page, fresh_app_server):
-    """Streamlit's old pages/ layout must never show: no helper modules listed as pages."""
-    open_page(page, fresh_app_server, "/draw")
+@pytest.mark.parametrize("path, title", [("/draw", "Draw"), ("/our-digits", "Train on our digits")])
+def test_a_deep_link_to_a_fresh_server_opens_inside_the_apps_navigation(page, fresh_app_server, path, title):
+    """Streamlit's old pages/ layout must never show: no helper modules listed as pages, and no "Page not
+    found" for a page whose address is not its file's name in that layout (pages/our-digits.py is named
+    for its address)."""
+    open_page(page, fresh_app_server, path)
+    assert_no_exception(page)
+    assert page.get_by_text("Page not found").count() == 0
     nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
     assert [name for name in ("Home", "Train", "Draw", "Evaluate") if name in nav] == [
         "Home",
@@ -53,4 +58,4 @@ def test_a_deep_link_to_a_fresh_server_opens_inside_the_apps_navigation(page, fr
         "Evaluate",
     ]
     assert "resources" not in nav and "charts" not in nav
-    assert page.locator("h1").first.inner_text().strip() == "Draw"
+    assert page.locator("h1").first.inner_text().strip() == title
