@@ -228,7 +228,10 @@ class JobManager:
         self._lock = threading.Lock()
         self._turns = Turns(self.max_parallel)
         self._live: dict[int, LiveRun] = {}
-        registry.mark_interrupted()  # runs left over from a server that died are not running any more
+        registry.mark_interrupted()  # runs left over from a server that is gone are not running any more
+        # This server's lease, renewed while it runs; each renewal also ends the runs of a server whose
+        # lease had not yet lapsed when this one started.
+        registry.hold_lease()
 
     def submit(self, config: TrainConfig, owner: str | None, name: str | None = None, teacher: bool = False) -> int:
         """Queue a run; it starts as soon as a worker is free. Returns the run's id."""
