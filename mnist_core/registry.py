@@ -47,7 +47,8 @@ CREATE TABLE IF NOT EXISTS runs (
     history TEXT NOT NULL DEFAULT '[]',
     metrics TEXT NOT NULL DEFAULT '{}',
     error TEXT,
-    lease TEXT
+    lease TEXT,
+    device TEXT
 );
 CREATE TABLE IF NOT EXISTS leases (
     token TEXT PRIMARY KEY,
@@ -94,6 +95,7 @@ class Run:
     metrics: dict
     error: str | None
     model_path: Path | None
+    device: str | None = None  # the network address it was started from, when shares count per device
 
     @property
     def seconds(self) -> float | None:
@@ -122,14 +124,18 @@ class Registry:
             db.executescript(SCHEMA)
             # A store made before leases: its runs have none, so any left queued or running are interrupted.
             # (Its pid column, which the lease replaced, is left in place and no longer used.)
-            if "lease" not in {column[1] for column in db.execute("PRAGMA table_info(runs)")}:
+            columns = {column[1] for column in db.execute("PRAGMA table_info(runs)")}
+            if "lease" not in columns:
                 db.execute("ALTER TABLE runs ADD COLUMN lease TEXT")
+            if "device" not in columns:  # a store made before runs kept the device they came from
+                db.execute("ALTER TABLE runs ADD COLUMN device TEXT")
 
     @contextmanager
     def _connect(self):
         """A short transaction on a fresh connection; SQLite errors become messages that say what to do."""
         try:
             with closing(sqlite3.connect(self.database, timeout=5.0)) as db:  # busy_timeout of 5000 ms
+                db.row_factory = sqlite3.Row  # by name too: an upgraded store's columns sit in another order
                 with db:
                     yield db
         except sqlite3.DatabaseError as error:
@@ -151,7 +157,12 @@ class Registry:
     # Runs
 
     def create_run(
-        self, config: dict, name: str | None = None, owner: str | None = None, status: str = "queued"
+        self,
+        config: dict,
+        name: str | None = None,
+        owner: str | None = None,
+        status: str = "queued",
+        device: str | None = None,
     ) -> Run:
         _check_status(status)
         name = validate_run_name(name) if name is not None else None
@@ -159,8 +170,17 @@ class Registry:
         with self._connect() as db:
             try:
                 cursor = db.execute(
-                    "INSERT INTO runs (name, config, status, owner, created_at, lease) VALUES (?, ?, ?, ?, ?, ?)",
-                    (name or f".new-{time.time_ns()}", json.dumps(config), status, owner, time.time(), lease.token()),
+                    "INSERT INTO runs (name, config, status, owner, created_at, lease, device)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        name or f".new-{time.time_ns()}",
+                        json.dumps(config),
+                        status,
+                        owner,
+                        time.time(),
+                        lease.token(),
+                        device,
+                    ),
                 )
             except sqlite3.IntegrityError:
                 raise RegistryError(f"A run called {name!r} already exists: choose another name.") from None
@@ -351,6 +371,7 @@ class Registry:
             metrics=json.loads(row[9]),
             error=row[10],
             model_path=path if path.exists() else None,
+            device=row["device"],
         )
 
 

@@ -20,6 +20,7 @@ from mnist_core.errors import UserError
 from mnist_core.memory import fewer_malloc_arenas
 from mnist_core.paths import DEFAULT_MODEL
 from mnist_core.registry import WITH_MODEL, Registry
+from ui.device import behind_proxy, device_of
 from ui.passcode_tries import PasscodeTries
 from ui.streamlit_patches import keep_keras_state
 
@@ -88,6 +89,21 @@ def user_id() -> str:
     if "user_id" not in st.session_state:
         st.session_state.user_id = uuid.uuid4().hex[:16]
     return st.session_state.user_id
+
+
+def device_id() -> str | None:
+    """The device this browser is on, for the class's shares (``ui.device``); None: count per browser only.
+
+    Behind a proxy (``MNIST_STUDIO_BEHIND_PROXY=1``) every student arrives from the proxy's address, which
+    tells nobody apart, so shares count per browser only there.
+    """
+    return device_of(client_address(), behind_proxy(os.environ.get("MNIST_STUDIO_BEHIND_PROXY")))
+
+
+def client_address() -> str | None:
+    """The address this browser's connection comes from (Streamlit gives None for localhost)."""
+    address = st.context.ip_address
+    return address if isinstance(address, str) else None  # a page run without a browser has a stand-in
 
 
 def xsrf_token(cookie: str | None) -> bytes | None:
@@ -245,8 +261,14 @@ def teacher_login() -> None:
 
 def passcode_wait() -> int:
     """Seconds this browser must wait before its next passcode try (0 when it may try now)."""
-    return _teacher_browsers().wrong.wait([user_id()])
+    return _teacher_browsers().wrong.wait(_who_tries())
 
 
 def record_wrong_passcode() -> None:
-    _teacher_browsers().wrong.record([user_id()])
+    _teacher_browsers().wrong.record(_who_tries())
+
+
+def _who_tries() -> list[str]:
+    """A wrong try counts against this browser and its device: a private window gets no fresh tries."""
+    device = device_id()
+    return [f"browser:{user_id()}"] + ([f"device:{device}"] if device else [])
