@@ -356,20 +356,20 @@ class Registry:
         with self._connect() as db:
             return db.execute("SELECT COUNT(*) FROM drawings").fetchone()[0]
 
-    def _run(self, row) -> Run:
-        path = self.model_path(row[0])
+    def _run(self, row: sqlite3.Row) -> Run:
+        path = self.model_path(row["id"])
         return Run(
-            id=row[0],
-            name=row[1],
-            config=json.loads(row[2]),
-            status=row[3],
-            owner=row[4],
-            created_at=row[5],
-            started_at=row[6],
-            finished_at=row[7],
-            history=[_with_validation_names(record) for record in json.loads(row[8])],
-            metrics=json.loads(row[9]),
-            error=row[10],
+            id=row["id"],
+            name=row["name"],
+            config=json.loads(row["config"]),
+            status=row["status"],
+            owner=row["owner"],
+            created_at=row["created_at"],
+            started_at=row["started_at"],
+            finished_at=row["finished_at"],
+            history=[_with_validation_names(record) for record in json.loads(row["history"])],
+            metrics=json.loads(row["metrics"]),
+            error=row["error"],
             model_path=path if path.exists() else None,
             device=row["device"],
         )
