@@ -23,3 +23,7 @@ class RegistryError(UserError):
 
 class ModelFileError(UserError):
     """A model file is missing, damaged or not a Keras model."""
+
+
+class DrawingLimitError(RegistryError):
+    """A student has saved as many drawings as one student may keep."""

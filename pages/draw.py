@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import io
-
 import streamlit as st
-from PIL import Image
 
 from mnist_core.errors import UserError
 from mnist_core.geometry import PEN_WIDTH
 from mnist_core.preprocess import MAX_UPLOAD_BYTES, decode_upload, prepare_canvas, prepare_digit
-from mnist_core.wording import counted
 from ui.canvas import CANVAS_SIZE, drawing_canvas
 from ui.charts import pixels, probability_bars, saliency_overlay
 from ui.network_view import inside_the_network
 from ui.plain_text import plain
-from ui.resources import choose_model, open_registry, user_id
+from ui.resources import choose_model
+from ui.saved_drawings import save_drawing
 from ui.streamlit_patches import use_app_navigation
 
 UNSURE_BELOW = 0.6  # a top probability under this is shown as a guess, not an answer
@@ -77,29 +74,6 @@ def upload():
     if prepared is None:
         st.warning(f"{plain(file.name)}: no digit found in this image.")
     return prepared
-
-
-def save_drawing(prepared, raw, suggested: int) -> None:
-    """Keep the drawing with the digit it really is; the model's answer is offered first."""
-    left, right = st.columns([1, 2])
-    # No key: a new answer makes a new widget, so the offered label follows the latest drawing.
-    label = left.selectbox("Label", list(range(10)), index=suggested, label_visibility="collapsed")
-    if right.button(
-        "Save as label",
-        help="Adds this drawing to the class's own test set, which the Evaluate page can score models on.",
-    ):
-        png = None
-        if raw is not None:
-            buffer = io.BytesIO()
-            Image.fromarray(raw).save(buffer, format="PNG")
-            png = buffer.getvalue()
-        try:
-            registry = open_registry()
-            registry.add_drawing(label, prepared.image, png, owner=user_id())
-            count = registry.drawing_count()
-            st.toast(f"Saved as {label}. Thank you! The class has saved {counted(count, 'drawing')}.")
-        except UserError as error:
-            st.error(str(error))
 
 
 use_app_navigation()

@@ -8,10 +8,12 @@ import streamlit as st
 
 from mnist_core.errors import UserError
 from ui.drawing_training import drawing_runs, drawing_warnings, follow, training_form
-from ui.resources import registry
+from ui.resources import is_teacher, registry, teacher_login
+from ui.saved_drawings import own_drawings, teacher_review
 from ui.streamlit_patches import use_app_navigation
 
 use_app_navigation()
+teacher_login()
 st.title("Train on our digits")
 st.caption(
     "MNIST's digits were written on paper by American students and clerks; ours are drawn with a mouse or "
@@ -36,6 +38,10 @@ st.altair_chart(
     .properties(height=180),
     width="stretch",
 )
+if is_teacher():
+    teacher_review()  # everyone's drawings, the teacher's own among them
+else:
+    own_drawings()
 enough = drawing_warnings(labels)
 training_form(enough)
 follow()

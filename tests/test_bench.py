@@ -86,8 +86,11 @@ def test_the_quick_bench_runs_end_to_end_and_ends_with_one_json_line(tmp_path):
     assert {"method", "measured", "health_seconds", "ready_seconds", "rss_mb"} <= set(server)
     assert 0 < server["health_seconds"] <= server["ready_seconds"] and server["rss_mb"] > 0
 
-    load = summary["class_load"]  # the classroom load test, 2 students and a trainer for 10 s
-    assert load["sessions"] == 2 and load["passed"] and load["server_peak_rss_mb"] > server["rss_mb"] / 2
+    load = summary["class_load"]  # the classroom load test, 4 students (3 misbehaving) and a trainer for 10 s
+    assert load["sessions"] == 4 and load["server_peak_rss_mb"] > server["rss_mb"] / 2
+    # Every failure but a slow first epoch, which is a time and so the bench's to report, not a test's to judge
+    assert {kind: n for kind, n in load["failures"].items() if n and kind != "slow-first-epoch"} == {}
+    assert load["first_epoch_s"]["n"] >= 1 and set(load["misbehaving_told"]) == {"maxed", "windows", "flood"}
 
     makespan = summary["class_makespan"]  # two runs at once, local runner then Ray on this machine's cores
     assert makespan["runs"] == 2 and makespan["ray_start_seconds"] > 0

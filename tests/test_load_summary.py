@@ -80,7 +80,7 @@ Traceback (most recent call last):
 def test_a_run_that_breaks_off_still_writes_a_failed_summary(tmp_path, monkeypatch):
     """Here the server never starts (so no browser is launched): the JSON summary is written all the same."""
 
-    async def server_that_does_not_start(home, log_path):
+    async def server_that_does_not_start(home, log_path, started_by):
         log_path.write_text('Traceback (most recent call last):\n  File "app.py"\nImportError: no streamlit\n')
         raise RuntimeError("The app server exited with code 1")
 

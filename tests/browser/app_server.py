@@ -65,13 +65,15 @@ class AppServer:
 # the same server. glibc gives threads up to 8 heaps (arenas) per core, each keeping its own freed memory;
 # Streamlit runs every script in a new thread, for every student's every click, so a class soon has 16
 # heaps holding freed tensors. With two, 16 training runs after 30 students had drawn left the server at
-# 996 MB instead of 1,103 MB. glibc fixes the limit when a second thread first allocates, so it cannot be
-# set from inside the app (mallopt is too late by then: Streamlit's threads already have their heaps).
+# 996 MB instead of 1,103 MB. The app also asks for two itself when its first page runs
+# (mnist_core/memory.py), which keeps the heaps already made by then: the load test's --started-by
+# "streamlit run" measures a server started without this.
 SERVER_ENV = {"MALLOC_ARENA_MAX": "2"}
 
 
-def start_app(log_path: Path, env: dict[str, str] | None = None) -> AppServer:
-    """Launch the app on a free port of 127.0.0.1, its output going to ``log_path``; ``env`` is added to ours."""
+def start_app(log_path: Path, env: dict[str, str] | None = None, like_make_run: bool = True) -> AppServer:
+    """Launch the app on a free port of 127.0.0.1, its output going to ``log_path``; ``env`` is added to ours,
+    and to what ``make run`` sets unless ``like_make_run`` is False (a plain ``streamlit run app.py``)."""
     port = _free_port()
     command = [
         sys.executable,
@@ -94,7 +96,7 @@ def start_app(log_path: Path, env: dict[str, str] | None = None) -> AppServer:
         process = subprocess.Popen(
             command,
             cwd=PROJECT_DIR,
-            env={**os.environ, **SERVER_ENV, "PYTHONUNBUFFERED": "1", **(env or {})},
+            env={**os.environ, **(SERVER_ENV if like_make_run else {}), "PYTHONUNBUFFERED": "1", **(env or {})},
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,

@@ -44,6 +44,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from app_server import AppServer, start_app  # noqa: E402
 from helpers import CHROMIUM_ARGS, IDLE_JS, process_tree, rss_kb  # noqa: E402  (shared with the browser tests)
 
+from mnist_core.registry import Registry  # noqa: E402
+
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 ARTIFACTS_DIR = PROJECT_DIR / "tests" / "artifacts" / "load"
 CHROMIUM = os.environ.get("MNIST_STUDIO_CHROMIUM", "/usr/bin/chromium")
@@ -133,6 +135,8 @@ _ERRORS_JS = """
 
 # --- bookkeeping ------------------------------------------------------------------------------------
 
+FIRST_EPOCH_GOAL_S = 30  # issue 29: however the class behaves, a first epoch within 30 s of pressing Train
+
 # Every kind of failure the run counts. Any one of them, at any time (before or after the timed load
 # ends), fails the run: `passed` false in the JSON summary, exit status 1.
 FAILURES = {
@@ -144,6 +148,7 @@ FAILURES = {
     "app": "an exception box, traceback text or a lost connection on the page",
     "page-error": "an uncaught JavaScript error in the page",
     "training": "a training run ended without 'Finished'",
+    "slow-first-epoch": f"a well-behaved run's first epoch came on screen more than {FIRST_EPOCH_GOAL_S} s after Train",
     "unfinished-run": "a training run still going --training-grace after the load ended",
     "server-traceback": "a traceback in the server's log",
     "harness": "the script could not go on with a session (a click or page that never came), or crashed",
@@ -164,6 +169,8 @@ class Stats:
     open_ms: list[float] = field(default_factory=list)  # goto /draw -> app idle
     errors: list[dict] = field(default_factory=list)  # every failure, of a kind in FAILURES
     training_runs: list[dict] = field(default_factory=list)
+    first_epoch_s: list[float] = field(default_factory=list)  # well-behaved trainers: Train -> epoch 1 on screen
+    told: dict[str, list] = field(default_factory=dict)  # what each misbehaving student was told, by kind
     screenshots: list = field(default_factory=list)  # [run stamp, paths...]
     server_ms: list[float] = field(default_factory=list)  # drawing sent -> answer received, at the network
     retargets: list[str] = field(default_factory=list)  # the canvas was moving or covered: waited and re-aimed
@@ -268,9 +275,11 @@ class Sampler:
         self._stop.set()
 
 
-async def start_server(home: str, log_path: Path) -> AppServer:
+async def start_server(home: str, log_path: Path, started_by: str) -> AppServer:
     server = start_app(
-        log_path, env={"MNIST_STUDIO_HOME": home, "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2")}
+        log_path,
+        env={"MNIST_STUDIO_HOME": home, "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2")},
+        like_make_run=started_by == "make run",
     )
     try:
         await asyncio.to_thread(server.wait_healthy, STARTUP_TIMEOUT_S)
@@ -656,8 +665,14 @@ async def training_session(
             await page.get_by_role("button", name="Train", exact=True).click()
             heading = page.locator('[data-testid="stHeading"] h3', has_text=name)
             await heading.first.wait_for(timeout=PAGE_TIMEOUT_MS)
-            record = {"who": who, "name": name, "status": "running", "seconds": None}
+            record = {"who": who, "name": name, "status": "running", "seconds": None, "first_epoch_s": None}
             stats.training_runs.append(record)
+            with contextlib.suppress(Exception):  # a run that never gets there fails below, as unfinished
+                await page.wait_for_function(_FIRST_EPOCH_JS, arg=name, timeout=PAGE_TIMEOUT_MS, polling=100)
+                record["first_epoch_s"] = round(time.monotonic() - t0, 1)
+                stats.first_epoch_s.append(record["first_epoch_s"])
+                if record["first_epoch_s"] > FIRST_EPOCH_GOAL_S:
+                    stats.error(who, "slow-first-epoch", f"run {name!r}: first epoch {record['first_epoch_s']} s")
             # Ended: the live panel's heading is the bare run name and an outcome box is shown.
             ended = page.locator('[data-testid="stHeading"] h3', has_text=re.compile(f"^{re.escape(name)}$"))
             remaining = deadline - time.monotonic() + args.training_grace
@@ -684,6 +699,130 @@ async def training_session(
     finally:
         with contextlib.suppress(Exception):
             await context.close()
+
+
+# True once the run's first epoch is on screen: its progress bar at the last batch of epoch 1 or in a later
+# epoch, or the run ended (the heading is its bare name).
+_FIRST_EPOCH_JS = """
+(name) => {
+  for (const h of document.querySelectorAll('[data-testid="stHeading"] h3'))
+    if (h.textContent.trim() === name) return true;
+  for (const bar of document.querySelectorAll('[data-testid="stProgress"]')) {
+    const m = /Epoch (\\d+): batch (\\d+)\\/(\\d+)/.exec(bar.innerText || '');
+    if (m && (Number(m[1]) > 1 || m[2] === m[3])) return true;
+  }
+  return false;
+}
+"""
+
+# What the page told its student: alerts, toasts and the live run's heading.
+_TOLD_JS = """
+() => [...document.querySelectorAll('[data-testid="stAlert"], [data-testid="stToast"], [data-testid="stHeading"] h3')]
+  .map(e => (e.innerText || '').trim().replace(/\\s+/g, ' ')).filter(Boolean)
+"""
+
+# Arms window.__loadRerun: resolves once the app's script has run (started and ended) after the next click,
+# quicker than waiting for half a second of quiet; FLOOD_SAVES presses add up.
+_ARM_RERUN_JS = """
+(timeoutMs) => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  window.__loadRerun = new Promise((resolve) => {
+    let ran = false;
+    const check = () => {
+      const state = app.dataset.testScriptState;
+      if (state === 'running') ran = true;
+      if (ran && state !== 'running') { observer.disconnect(); clearTimeout(timer); resolve(true); }
+    };
+    const observer = new MutationObserver(check);
+    const timer = setTimeout(() => { observer.disconnect(); resolve(false); }, timeoutMs);
+    observer.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+  });
+}
+"""
+
+# --- students who misbehave -------------------------------------------------------------------------
+
+# A lesson link with every slider at its top: 3,962,890 parameters, batch 16, 50 epochs, all 60,000 images.
+MAXED_LINK = "/train?units=1024,1024,1024,1024&dropout=0,0,0,0&batch=16&epochs=50&images=60000"
+MISBEHAVING = ("maxed", "windows", "flood")
+PRIVATE_WINDOWS = 5
+FLOOD_SAVES = 500
+
+
+async def press_train(page, name: str) -> list[str]:
+    """Press Train for a run called ``name``; what the page says afterwards."""
+    field_ = page.get_by_label("Run name (optional)", exact=True).and_(page.locator("input"))
+    await field_.fill(name)
+    await field_.press("Enter")
+    await wait_idle(page, PAGE_TIMEOUT_MS)
+    await page.evaluate(_ARM_RERUN_JS, PAGE_TIMEOUT_MS)
+    await page.get_by_role("button", name="Train", exact=True).click()
+    await page.evaluate("window.__loadRerun")
+    await wait_idle(page, PAGE_TIMEOUT_MS)
+    return await page.evaluate(_TOLD_JS)
+
+
+async def misbehaving_session(
+    kind: str, browser, url: str, stats: Stats, phase: Phase, home: str, grace: float
+) -> None:
+    """One of the class's three who misbehave (``kind``: maxed, windows or flood); what they were told goes
+    into ``stats.told[kind]``. Their runs and drawings are not checked like the others': only that the page
+    never breaks (an exception box or a traceback still fails the test). ``home`` is the server's run store,
+    where the flood's saved drawings are counted."""
+    who = f"misbehaving-{kind}"
+    contexts, told = [], stats.told.setdefault(kind, [])
+    try:
+        context, page = await new_context(browser, stats, who)
+        contexts.append(context)
+        phase.arrive()
+        await phase.go.wait()
+        if kind == "maxed":  # presses Train twice on a link with every slider at its top
+            await page.goto(url + MAXED_LINK, wait_until="domcontentloaded", timeout=PAGE_TIMEOUT_MS)
+            await wait_idle(page, PAGE_TIMEOUT_MS)
+            for press in (1, 2):
+                told.append({"press": press, "told": await press_train(page, f"maxed {press}")})
+        elif kind == "windows":  # a private window after another, Train in each: a new browser every time
+            for window in range(1, PRIVATE_WINDOWS + 1):
+                if time.monotonic() > phase.deadline + grace:  # a slow machine: no window after the load's end
+                    break
+                context, page = await new_context(browser, stats, f"{who}-{window}")
+                contexts.append(context)
+                await page.goto(url + "/train", wait_until="domcontentloaded", timeout=PAGE_TIMEOUT_MS)
+                await wait_idle(page, PAGE_TIMEOUT_MS)
+                told.append({"window": window, "told": await press_train(page, f"window {window}")})
+        else:  # draws one digit, then presses "Save as label" again and again, until the load's grace ends
+            await open_draw(page, url, stats)
+            box = await page.locator("canvas.upper-canvas").first.bounding_box()
+            await draw(page, [(box["x"] + x * box["width"], box["y"] + y * box["height"]) for x, y in DIGITS[7]], who)
+            save = page.get_by_role("button", name="Save as label")
+            await save.wait_for(timeout=PAGE_TIMEOUT_MS)
+            await wait_idle(page, PAGE_TIMEOUT_MS)  # the answer's own run has ended: each click then starts one
+            store, saved, pressed, began = Registry(home), 0, 0, time.monotonic()
+            while pressed < FLOOD_SAVES and time.monotonic() < phase.deadline + grace:
+                await page.evaluate(_ARM_RERUN_JS, PAGE_TIMEOUT_MS)
+                await save.click()
+                await page.evaluate("window.__loadRerun")
+                pressed += 1
+                kept = await asyncio.to_thread(store.drawing_count)
+                if kept == saved:  # refused: what the page said, each time it says something new
+                    said = await page.evaluate(_TOLD_JS)
+                    if not told or told[-1]["told"] != said:
+                        told.append({"press": pressed, "told": said})
+                saved = kept
+            told.append({"pressed": pressed, "saved": saved, "seconds": round(time.monotonic() - began)})
+        for message in await page_errors(page):
+            stats.error(who, "app", message)
+    except Exception as error:
+        await harness_error(stats, who, page, error)
+    finally:
+        for context in contexts:
+            with contextlib.suppress(Exception):
+                await context.close()
+
+
+def store_mb(home: str) -> float:
+    """The run store's size on disk: its database, models and drawings."""
+    return sum(f.stat().st_size for f in Path(home).rglob("*") if f.is_file()) / 2**20
 
 
 # --- the whole run ----------------------------------------------------------------------------------
@@ -722,7 +861,7 @@ def spread(values: list[float], *quantiles: float) -> dict:
     return {**shown, "max": rounded(max(values, default=None)), "n": len(values)}
 
 
-async def load(args, url: str, stats: Stats) -> dict:
+async def load(args, url: str, home: str, stats: Stats) -> dict:
     """Warm-up, the class arriving, then --duration s of drawing and training; the timed window's bounds."""
     from playwright.async_api import async_playwright
 
@@ -740,6 +879,7 @@ async def load(args, url: str, stats: Stats) -> dict:
 
             # The class arrives: every student opens /draw (at most --open-concurrency pages loading
             # at once), trainers set up /train. Then everyone works for --duration seconds.
+            misbehaving = MISBEHAVING if args.misbehave else ()  # three of the class, instead of drawing
             phase, opening = Phase(args.sessions + args.trainers), asyncio.Semaphore(args.open_concurrency)
             arrival = time.monotonic()
             tasks = [
@@ -748,7 +888,11 @@ async def load(args, url: str, stats: Stats) -> dict:
             ]
             tasks += [
                 asyncio.create_task(drawing_session(i + 1, browser, url, stats, phase, args, opening))
-                for i in range(args.sessions)
+                for i in range(args.sessions - len(misbehaving))
+            ]
+            tasks += [
+                asyncio.create_task(misbehaving_session(kind, browser, url, stats, phase, home, args.training_grace))
+                for kind in misbehaving
             ]
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(phase.all_in.wait(), timeout=args.arrival_timeout)
@@ -785,13 +929,13 @@ async def run(args) -> dict:
     print(f"load average at start: {load_at_start}", flush=True)
     samples, window = [], {}
     try:
-        server = await start_server(home, log_path)
+        server = await start_server(home, log_path, args.started_by)
         print(f"server {server.url} (pid {server.pid}), log {log_path}", flush=True)
         sampler = Sampler(server.pid)
         sampler_task = asyncio.create_task(sampler.run())
         samples = sampler.samples
         try:
-            window = await load(args, server.url, stats)
+            window = await load(args, server.url, home, stats)
         finally:
             sampler.stop()
             await sampler_task
@@ -799,6 +943,7 @@ async def run(args) -> dict:
     except Exception as error:
         stats.error("harness", "harness", f"the run broke off: {type(error).__name__}: {error}")
     finally:
+        store_growth = store_mb(home)  # the store was made empty for this run
         shutil.rmtree(home, ignore_errors=True)
     log_text = log_path.read_text(errors="replace") if log_path.exists() else ""
     for exception in server_tracebacks(log_text):
@@ -829,6 +974,8 @@ async def run(args) -> dict:
             "train_size": args.train_size,
             "epochs": args.epochs,
             "seed": args.seed,
+            "started_by": args.started_by,
+            "misbehaving": list(MISBEHAVING if args.misbehave else ()),
         },
         "warmup_s": rounded(stats.warmup_s, 1),
         "arrival_s": rounded(stats.arrival_s, 1),
@@ -866,6 +1013,9 @@ async def run(args) -> dict:
         "training_runs_started": len(stats.training_runs),
         "training_runs_finished": sum(r["status"] == "finished" for r in stats.training_runs),
         "training_runs": stats.training_runs,
+        "first_epoch_s": spread(stats.first_epoch_s, 0.5, 0.95),
+        "misbehaving_told": stats.told,
+        "store_growth_mb": rounded(store_growth, 1),
         "server_log": str(log_path.relative_to(PROJECT_DIR)),
         "samples": [
             {k: (round(v - window.get("start", 0), 1) if k == "t" else round(v, 2)) for k, v in s.items()}
@@ -939,6 +1089,12 @@ def print_summary(s: dict) -> None:
         f"{s['other_processes_cpu_cores_mean']} of them by processes outside this test"
     )
     print(f"training runs      {s['training_runs_started']} started, {s['training_runs_finished']} finished")
+    first = s["first_epoch_s"]
+    print(f"  first epoch (s)  p50 {first['p50']}  p95 {first['p95']}  max {first['max']}   Train -> epoch 1 on screen")
+    for kind, told in s["misbehaving_told"].items():
+        for entry in told:
+            print(f"misbehaving {kind:<7}{json.dumps(entry)[:300]}")
+    print(f"run store          grew {s['store_growth_mb']} MB")
     print(f"server log         {s['server_log']}")
     for path in s["screenshots"]:
         print(f"screenshot         {path}")
@@ -991,10 +1147,23 @@ def parse_args(argv=None):
         "trainer's) have to finish; a run still going then is a failure",
     )
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--misbehave",
+        action="store_true",
+        help="three of the students misbehave: one presses Train twice on a link with every slider at its top, "
+        f"one opens {PRIVATE_WINDOWS} private windows and presses Train in each, one saves a drawing "
+        f"{FLOOD_SAVES} times",
+    )
+    parser.add_argument(
+        "--started-by",
+        choices=("streamlit run", "make run"),
+        default="streamlit run",
+        help="how the server is started: plain 'streamlit run app.py', or with the environment 'make run' adds",
+    )
     parser.add_argument("--json", action="store_true", help="print the summary as one JSON line at the end")
     args = parser.parse_args(argv)
-    if args.sessions < 1 or args.duration <= 0 or not 1 <= args.epochs <= 50:
-        parser.error("--sessions must be >= 1, --duration > 0, --epochs 1-50")
+    if args.sessions < 1 + len(MISBEHAVING) * args.misbehave or args.duration <= 0 or not 1 <= args.epochs <= 50:
+        parser.error("--sessions must be >= 1 (4 with --misbehave), --duration > 0, --epochs 1-50")
     if not os.path.isfile(CHROMIUM):
         parser.error(f"Chromium not found at {CHROMIUM} (set MNIST_STUDIO_CHROMIUM)")
     return args
