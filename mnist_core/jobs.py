@@ -41,6 +41,7 @@ class LiveRun:
 
     run_id: int
     owner: str | None
+    device: str | None = None  # where it was started from, when shares also count per device (ui.resources)
     status: str = "queued"
     progress: dict | None = None  # the latest batch or epoch event
     epochs: list[dict] = field(default_factory=list)
@@ -228,31 +229,49 @@ class JobManager:
         self._lock = threading.Lock()
         self._turns = Turns(self.max_parallel)
         self._live: dict[int, LiveRun] = {}
-        registry.mark_interrupted()  # runs left over from a server that died are not running any more
+        registry.mark_interrupted()  # runs left over from a server that is gone are not running any more
+        # This server's lease, renewed while it runs; each renewal also ends the runs of a server whose
+        # lease had not yet lapsed when this one started.
+        registry.hold_lease()
 
-    def submit(self, config: TrainConfig, owner: str | None, name: str | None = None, teacher: bool = False) -> int:
+    def submit(
+        self,
+        config: TrainConfig,
+        owner: str | None,
+        name: str | None = None,
+        teacher: bool = False,
+        device: str | None = None,
+    ) -> int:
         """Queue a run; it starts as soon as a worker is free. Returns the run's id."""
-        return self.submit_group([(config, name)], owner, teacher)[0]
+        return self.submit_group([(config, name)], owner, teacher, device)[0]
 
     def submit_group(
-        self, runs: list[tuple[TrainConfig, str | None]], owner: str | None, teacher: bool = False
+        self,
+        runs: list[tuple[TrainConfig, str | None]],
+        owner: str | None,
+        teacher: bool = False,
+        device: str | None = None,
     ) -> list[int]:
         """Queue several runs as one request (a study), in order; returns their ids.
 
         Fair shares: a student may have ``RUNS_PER_STUDENT`` runs waiting or training. A group is
         one request: it is queued whole only when the student has nothing else waiting or training,
         and then it is all they have until it ends. The teacher has no limit.
+
+        ``owner`` is the browser; ``device``, when known, the device it runs on. A run counts against
+        both shares, so a private window (a new browser on the same device) gets no extra runs.
         """
         for config, _ in runs:
             config.validate()
         with self._lock:
             if not teacher:
-                self._check_share(owner, len(runs))
+                self._check_share(owner, device, len(runs))
             ids = []
             for config, name in runs:
-                run = self.registry.create_run(config.to_dict(), name=name, owner=owner)
-                live = self._live[run.id] = LiveRun(run.id, owner)
-                self._turns.join(run.id, owner)
+                run = self.registry.create_run(config.to_dict(), name=name, owner=owner, device=device)
+                live = self._live[run.id] = LiveRun(run.id, owner, device)
+                # Turns go round the devices when known, so windows on one device share that device's turn.
+                self._turns.join(run.id, device or owner)
                 threading.Thread(target=self._work, args=(live,), name=f"run-{run.id}", daemon=True).start()
                 ids.append(run.id)
         return ids
@@ -261,16 +280,30 @@ class JobManager:
         """How many of this user's runs are waiting or training."""
         return sum(1 for r in self._live.values() if r.owner == owner and r.status in ACTIVE)
 
-    def _check_share(self, owner: str | None, wanted: int) -> None:
-        active = self.active_count(owner)
-        if wanted > 1 and active:
+    def _check_share(self, owner: str | None, device: str | None, wanted: int) -> None:
+        mine = self.active_count(owner)
+        on_device = sum(1 for r in self._live.values() if device and r.device == device and r.status in ACTIVE)
+        if on_device > mine:  # runs started in another window or browser on this device
+            if wanted > 1:
+                raise UserError(
+                    f"This device has {_runs(on_device)} waiting or training, started in another window. "
+                    f"A study queues {wanted} runs at once, so it starts only when this device has none: "
+                    "wait for them to finish, or stop them in the window that started them."
+                )
+            if on_device >= RUNS_PER_STUDENT:
+                raise UserError(
+                    f"This device already has {_runs(on_device)} waiting or training, started in another "
+                    "window, and the class shares this server. Wait for one to finish, or stop one in the "
+                    "window that started it, then press Train again."
+                )
+        if wanted > 1 and mine:
             raise UserError(
-                f"You have {_runs(active)} waiting or training. A study queues {wanted} runs at "
+                f"You have {_runs(mine)} waiting or training. A study queues {wanted} runs at "
                 "once, so it starts only when you have none: wait for yours to finish, or stop them."
             )
-        if wanted == 1 and active >= RUNS_PER_STUDENT:
+        if wanted == 1 and mine >= RUNS_PER_STUDENT:
             raise UserError(
-                f"You already have {_runs(active)} waiting or training, and the class shares this "
+                f"You already have {_runs(mine)} waiting or training, and the class shares this "
                 "server. Wait for one to finish, or stop one, then press Train again."
             )
 

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from mnist_core import lease
 from mnist_core.errors import DrawingLimitError, RegistryError
 from mnist_core.paths import studio_home
 
@@ -46,7 +47,14 @@ CREATE TABLE IF NOT EXISTS runs (
     history TEXT NOT NULL DEFAULT '[]',
     metrics TEXT NOT NULL DEFAULT '{}',
     error TEXT,
-    pid INTEGER
+    lease TEXT,
+    device TEXT
+);
+CREATE TABLE IF NOT EXISTS leases (
+    token TEXT PRIMARY KEY,
+    host TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    seen_at REAL NOT NULL
 );
 CREATE TABLE IF NOT EXISTS drawings (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -124,6 +132,7 @@ class Run:
     metrics: dict
     error: str | None
     model_path: Path | None
+    device: str | None = None  # the network address it was started from, when shares count per device
 
     @property
     def seconds(self) -> float | None:
@@ -150,14 +159,20 @@ class Registry:
         with self._connect() as db:
             db.execute("PRAGMA journal_mode = WAL")  # stored in the file: later connections use it too
             db.executescript(SCHEMA)
-            if "pid" not in {column[1] for column in db.execute("PRAGMA table_info(runs)")}:
-                db.execute("ALTER TABLE runs ADD COLUMN pid INTEGER")  # a store made before runs kept their pid
+            # A store made before leases: its runs have none, so any left queued or running are interrupted.
+            # (Its pid column, which the lease replaced, is left in place and no longer used.)
+            columns = {column[1] for column in db.execute("PRAGMA table_info(runs)")}
+            if "lease" not in columns:
+                db.execute("ALTER TABLE runs ADD COLUMN lease TEXT")
+            if "device" not in columns:  # a store made before runs kept the device they came from
+                db.execute("ALTER TABLE runs ADD COLUMN device TEXT")
 
     @contextmanager
     def _connect(self):
         """A short transaction on a fresh connection; SQLite errors become messages that say what to do."""
         try:
             with closing(sqlite3.connect(self.database, timeout=5.0)) as db:  # busy_timeout of 5000 ms
+                db.row_factory = sqlite3.Row  # by name too: an upgraded store's columns sit in another order
                 with db:
                     yield db
         except sqlite3.DatabaseError as error:
@@ -179,15 +194,30 @@ class Registry:
     # Runs
 
     def create_run(
-        self, config: dict, name: str | None = None, owner: str | None = None, status: str = "queued"
+        self,
+        config: dict,
+        name: str | None = None,
+        owner: str | None = None,
+        status: str = "queued",
+        device: str | None = None,
     ) -> Run:
         _check_status(status)
         name = validate_run_name(name) if name is not None else None
+        self.hold_lease()  # before the run exists, so no other process ever sees it without a live holder
         with self._connect() as db:
             try:
                 cursor = db.execute(
-                    "INSERT INTO runs (name, config, status, owner, created_at, pid) VALUES (?, ?, ?, ?, ?, ?)",
-                    (name or f".new-{time.time_ns()}", json.dumps(config), status, owner, time.time(), os.getpid()),
+                    "INSERT INTO runs (name, config, status, owner, created_at, lease, device)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        name or f".new-{time.time_ns()}",
+                        json.dumps(config),
+                        status,
+                        owner,
+                        time.time(),
+                        lease.token(),
+                        device,
+                    ),
                 )
             except sqlite3.IntegrityError:
                 raise RegistryError(f"A run called {name!r} already exists: choose another name.") from None
@@ -265,25 +295,50 @@ class Registry:
             db.execute("DELETE FROM runs WHERE id = ?", (run_id,))
         self.model_path(run_id).unlink(missing_ok=True)
 
-    def mark_interrupted(self) -> int:
-        """At start-up: runs left queued or running by a process that has died (a server or a CLI
-        run killed mid-way) are interrupted, and its temporary model files are removed. Runs of a
-        process still alive, such as the app training while a teacher uses the CLI, are left alone.
-        Returns how many runs changed."""
-        for partial in self.models_dir.glob(f"{_TEMP_PREFIX}*"):
-            parts = partial.name[len(_TEMP_PREFIX) :].split("-")  # <run>-<pid>-<time>.keras
-            if len(parts) < 2 or not parts[1].isdigit() or not _alive(int(parts[1])):
-                partial.unlink(missing_ok=True)
+    def hold_lease(self) -> None:
+        """This process holds runs here: its lease is renewed now and then every few seconds while it runs."""
+        self._renew()
+        lease.heartbeat.hold(self)
+
+    def renew_lease(self) -> None:
+        """The heartbeat: this process is still here, and runs of processes that are gone are interrupted
+        (a server that started while an old one's lease had not yet lapsed finds them here)."""
+        self._renew()
+        self.mark_interrupted()
+
+    def _renew(self) -> None:
+        me = lease.this_process()
         with self._connect() as db:
-            unfinished = db.execute("SELECT id, pid FROM runs WHERE status IN ('queued', 'running')").fetchall()
-            gone = [run_id for run_id, pid in unfinished if not _alive(pid)]
+            db.execute(
+                "INSERT INTO leases (token, host, pid, seen_at) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (token) DO UPDATE SET seen_at = excluded.seen_at",
+                (me.token, me.host, me.pid, me.seen_at),
+            )
+
+    def mark_interrupted(self) -> int:
+        """At start-up and at every renewal of this process's lease: runs left queued or running by a
+        process that is gone (a server or a CLI run killed mid-way, a server restarted) are interrupted,
+        and its temporary model files are removed. Runs of a process still here, such as the app training
+        while a teacher uses the CLI, are left alone (``mnist_core.lease`` says which). Returns how many
+        runs changed."""
+        now = time.time()
+        with self._connect() as db:
+            holders = {row[0]: lease.Holder(*row) for row in db.execute("SELECT token, host, pid, seen_at FROM leases")}
+            gone = {token for token, holder in holders.items() if not lease.alive(holder, now)}
+            db.executemany("DELETE FROM leases WHERE token = ?", [(token,) for token in gone])
+            unfinished = db.execute("SELECT id, lease FROM runs WHERE status IN ('queued', 'running')").fetchall()
+            ended = [run_id for run_id, token in unfinished if not lease.alive(holders.get(token), now)]
             db.executemany(
                 "UPDATE runs SET status = 'interrupted', finished_at = ?,"
                 " error = COALESCE(error, 'The server stopped while this run was queued or training.')"
                 " WHERE id = ?",
-                [(time.time(), run_id) for run_id in gone],
+                [(now, run_id) for run_id in ended],
             )
-            return len(gone)
+        for partial in self.models_dir.glob(f"{_TEMP_PREFIX}*"):
+            parts = partial.name[len(_TEMP_PREFIX) :].split("-")  # <run>-<lease token>-<time>.keras
+            if len(parts) < 2 or not lease.alive(holders.get(parts[1]), now):
+                partial.unlink(missing_ok=True)
+        return len(ended)
 
     # Models
 
@@ -297,7 +352,7 @@ class Registry:
         The temporary name ends in ``.keras`` because Keras picks the file format from the suffix.
         """
         final = self.model_path(run_id)
-        partial = self.models_dir / f"{_TEMP_PREFIX}{int(run_id)}-{os.getpid()}-{time.time_ns()}.keras"
+        partial = self.models_dir / f"{_TEMP_PREFIX}{int(run_id)}-{lease.token()}-{time.time_ns()}.keras"
         try:
             model.save(partial)
             os.replace(partial, final)
@@ -400,21 +455,22 @@ class Registry:
                 raise RegistryError("Only whoever saved a drawing, or the teacher, can delete it. Nothing was deleted.")
             return db.execute(f"DELETE FROM drawings WHERE id IN ({marks})", ids).rowcount
 
-    def _run(self, row) -> Run:
-        path = self.model_path(row[0])
+    def _run(self, row: sqlite3.Row) -> Run:
+        path = self.model_path(row["id"])
         return Run(
-            id=row[0],
-            name=row[1],
-            config=json.loads(row[2]),
-            status=row[3],
-            owner=row[4],
-            created_at=row[5],
-            started_at=row[6],
-            finished_at=row[7],
-            history=[_with_validation_names(record) for record in json.loads(row[8])],
-            metrics=json.loads(row[9]),
-            error=row[10],
+            id=row["id"],
+            name=row["name"],
+            config=json.loads(row["config"]),
+            status=row["status"],
+            owner=row["owner"],
+            created_at=row["created_at"],
+            started_at=row["started_at"],
+            finished_at=row["finished_at"],
+            history=[_with_validation_names(record) for record in json.loads(row["history"])],
+            metrics=json.loads(row["metrics"]),
+            error=row["error"],
             model_path=path if path.exists() else None,
+            device=row["device"],
         )
 
 
@@ -426,19 +482,6 @@ def _with_validation_names(record: dict) -> dict:
     record = dict(record)
     record["val_loss"], record["val_accuracy"] = record.pop("test_loss", None), record.pop("test_accuracy")
     return record
-
-
-def _alive(pid: int | None) -> bool:
-    """Whether process ``pid`` still runs on this machine (the run store is local to it)."""
-    if pid is None:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # somebody else's process
-        return True
-    return True
 
 
 def _check_status(status: str) -> None:

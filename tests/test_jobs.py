@@ -175,6 +175,56 @@ def test_a_student_may_have_two_runs_waiting_or_training_and_gets_a_plain_reason
     assert registry.get(again).status == "finished"
 
 
+def test_a_private_window_on_the_same_device_gets_no_more_runs(registry):
+    """Issue 29: a private window is a new browser, but the same device: a run counts against both shares."""
+    runner = GatedRunner()
+    manager = JobManager(registry, max_parallel=1, runner=runner)
+    first = manager.submit(TINY, owner="ann", device="10.0.0.7")
+    second = manager.submit(TINY, owner="ann in a private window", device="10.0.0.7")
+    with pytest.raises(UserError, match="This device already has 2 runs waiting or training, started in another"):
+        manager.submit(TINY, owner="ann in a second private window", device="10.0.0.7")
+    with pytest.raises(UserError, match="This device has 2 runs waiting or training, started in another window"):
+        manager.submit_group([(TINY, f"Study - {n}") for n in range(7)], owner="ann, third window", device="10.0.0.7")
+    assert len(registry.list_runs()) == 2
+    assert {run.device for run in registry.list_runs()} == {"10.0.0.7"}  # the teacher sees where runs come from
+    other_device = manager.submit(TINY, owner="bob", device="10.0.0.8")
+    same_browser_elsewhere = manager.submit(TINY, owner="ann", device="10.0.0.9")  # still ann's share: 2 of 2
+    with pytest.raises(UserError, match="You already have 2 runs"):
+        manager.submit(TINY, owner="ann", device="10.0.0.9")
+    teacher = [manager.submit(TINY, owner="teacher", teacher=True, device="10.0.0.1") for _ in range(3)]  # no limit
+    manager.stop(second, "ann in a private window")  # frees the device's place
+    again = manager.submit(TINY, owner="ann in a second private window", device="10.0.0.7")
+    for run_id in (first, other_device, same_browser_elsewhere, *teacher, again):
+        runner.release(run_id)
+    wait_for(lambda: not manager.busy())
+
+
+def test_without_a_device_shares_count_per_browser_as_before(registry):
+    """The server's own machine and a server behind a proxy: no device, so each browser has its own share."""
+    runner = GatedRunner()
+    manager = JobManager(registry, max_parallel=1, runner=runner)
+    ids = [manager.submit(TINY, owner=f"browser {n}") for n in range(3) for _ in range(2)]
+    assert len(ids) == 6 and {run.device for run in registry.list_runs()} == {None}
+    for run_id in ids:
+        runner.release(run_id)
+    wait_for(lambda: not manager.busy())
+
+
+def test_windows_on_one_device_share_its_turn(registry):
+    """Runs take turns by device when it is known: two windows on one device do not get two first turns."""
+    runner = GatedRunner()
+    manager = JobManager(registry, max_parallel=1, runner=runner)
+    busy = manager.submit(TINY, owner="carl", device="10.0.0.3")
+    wait_for(lambda: runner.started == [busy])
+    first = manager.submit(TINY, owner="ann", device="10.0.0.7")
+    private = manager.submit(TINY, owner="ann in a private window", device="10.0.0.7")
+    bob = manager.submit(TINY, owner="bob", device="10.0.0.8")
+    for run_id in (busy, first, private, bob):
+        runner.release(run_id)
+    wait_for(lambda: not manager.busy())
+    assert runner.started == [busy, first, bob, private]
+
+
 def test_a_study_is_one_request_queued_whole_only_when_the_student_has_nothing_else_waiting(registry):
     runner = GatedRunner()
     manager = JobManager(registry, max_parallel=1, runner=runner)

@@ -1,13 +1,18 @@
 """The run registry: runs, model files and drawings, each test in its own throw-away folder."""
 
 import os
+import socket
 import sqlite3
 import threading
+import time
+from dataclasses import astuple
 
 import numpy as np
 import pytest
 
+from mnist_core import lease
 from mnist_core.errors import RegistryError
+from mnist_core.jobs import JobManager
 from mnist_core.registry import NAME_RULE, STATUSES, Registry, validate_run_name
 
 
@@ -155,54 +160,111 @@ def dead_pid() -> int:
     return process.pid
 
 
-def left_by(registry, run_id: int, pid: int) -> None:
-    """Make a run look as if process ``pid`` had started it."""
-    import sqlite3
-
+def left_by(registry, run_id: int, holder: lease.Holder) -> None:
+    """Make a run look as if the process ``holder`` describes had started it, with its lease in the store."""
     with sqlite3.connect(registry.database) as db:
-        db.execute("UPDATE runs SET pid = ? WHERE id = ?", (pid, run_id))
+        db.execute("UPDATE runs SET lease = ? WHERE id = ?", (holder.token, run_id))
+        db.execute("INSERT OR REPLACE INTO leases VALUES (?, ?, ?, ?)", (holder.token, *astuple(holder)[1:]))
+
+
+def holder(token: str, pid: int, host: str | None = None, age: float = 0.0) -> lease.Holder:
+    """A lease renewed ``age`` seconds ago, on this machine unless ``host`` says otherwise."""
+    return lease.Holder(token, host or socket.gethostname(), pid, time.time() - age)
+
+
+def lease_tokens(registry) -> set[str]:
+    with sqlite3.connect(registry.database) as db:
+        return {row[0] for row in db.execute("SELECT token FROM leases")}
 
 
 def test_mark_interrupted_ends_the_runs_of_a_dead_process_and_clears_its_temporary_files(registry):
-    gone = dead_pid()
+    gone = holder("killed-cli", dead_pid())  # its lease is fresh, but this machine knows its pid has ended
     running = registry.create_run({}, status="running")
     queued = registry.create_run({})
     finished = registry.create_run({}, status="finished")
     for run in (running, queued, finished):
         left_by(registry, run.id, gone)
-    stray = registry.models_dir / f".partial-{running.id}-{gone}-456.keras"
+    stray = registry.models_dir / f".partial-{running.id}-{gone.token}-456.keras"
     stray.write_bytes(b"half")
     assert registry.mark_interrupted() == 2
     assert {registry.get(r.id).status for r in (running, queued)} == {"interrupted"}
     assert registry.get(running.id).error and registry.get(running.id).finished_at
     assert registry.get(finished.id).status == "finished"
     assert leftovers(registry) == []
+    assert lease_tokens(registry) == {lease.token()}  # the dead process's lease is gone with it
     assert registry.mark_interrupted() == 0
 
 
 def test_mark_interrupted_leaves_the_runs_of_a_live_process_alone(registry):
     """The CLI starting while the app trains (or the other way round) must not end the other's runs."""
     training = registry.create_run({}, status="running")  # this test's own, live, process
-    saving = registry.models_dir / f".partial-{training.id}-{os.getpid()}-789.keras"
+    saving = registry.models_dir / f".partial-{training.id}-{lease.token()}-789.keras"
     saving.write_bytes(b"being written")
     assert registry.mark_interrupted() == 0
     assert registry.get(training.id).status == "running" and saving.exists()
 
 
-def test_a_store_from_before_runs_kept_their_pid_is_upgraded(tmp_path):
-    import sqlite3
+def test_a_server_restarted_with_the_same_pid_finds_its_old_runs_interrupted_at_start(registry):
+    """Issue 29: in a container the restarted server is usually pid 1 again, and its old runs looked alive."""
+    left = registry.create_run({}, status="running")
+    before_restart = holder("before-restart", os.getpid())  # renewed a moment before the server went down
+    left_by(registry, left.id, before_restart)
+    saving = registry.models_dir / f".partial-{left.id}-{before_restart.token}-789.keras"
+    saving.write_bytes(b"half")
+    JobManager(registry, max_parallel=1, runner=lambda *args, **kwargs: None)  # what a server does first
+    assert registry.get(left.id).status == "interrupted"
+    assert leftovers(registry) == []
 
+
+def test_the_runs_of_another_live_server_are_left_alone_until_its_lease_lapses(registry):
+    here = registry.create_run({}, status="running")
+    left_by(registry, here.id, holder("cli-here", os.getppid()))  # another process on this machine, running
+    elsewhere = registry.create_run({})
+    lab_pc = holder("lab-pc", 4321, host="another-machine")  # its pid means nothing here: only its lease counts
+    left_by(registry, elsewhere.id, lab_pc)
+    JobManager(registry, max_parallel=1, runner=lambda *args, **kwargs: None)
+    assert registry.get(here.id).status == "running" and registry.get(elsewhere.id).status == "queued"
+
+    left_by(registry, elsewhere.id, holder("lab-pc", 4321, host="another-machine", age=lease.LEASE_SECONDS + 1))
+    registry.renew_lease()  # this server's next heartbeat
+    assert registry.get(elsewhere.id).status == "interrupted"
+    assert registry.get(here.id).status == "running"
+
+
+def test_the_heartbeat_renews_this_process_lease_while_the_registry_is_in_use(registry):
+    def seen_at() -> float:
+        with sqlite3.connect(registry.database) as db:
+            return db.execute("SELECT seen_at FROM leases WHERE token = ?", (lease.token(),)).fetchone()[0]
+
+    heartbeat = lease.Heartbeat(interval=0.05)
+    registry.hold_lease()
+    first = seen_at()
+    heartbeat.hold(registry)
+    deadline = time.monotonic() + 10
+    while seen_at() == first:
+        assert time.monotonic() < deadline, "the lease was never renewed"
+        time.sleep(0.05)
+
+
+def test_a_store_from_before_leases_is_upgraded_and_its_unfinished_runs_interrupted(tmp_path):
+    """Its runs kept the pid of their server, which a restarted server may have again: they end here."""
     with sqlite3.connect(tmp_path / "registry.sqlite3") as db:
         db.execute(
             "CREATE TABLE runs (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL UNIQUE COLLATE NOCASE,"
             " config TEXT NOT NULL, status TEXT NOT NULL, owner TEXT, created_at REAL NOT NULL,"
             " started_at REAL, finished_at REAL, history TEXT NOT NULL DEFAULT '[]',"
-            " metrics TEXT NOT NULL DEFAULT '{}', error TEXT)"
+            " metrics TEXT NOT NULL DEFAULT '{}', error TEXT, pid INTEGER)"
         )
-        db.execute("INSERT INTO runs (name, config, status, created_at) VALUES ('old', '{}', 'running', 0)")
+        db.execute(
+            "INSERT INTO runs (name, config, status, created_at, pid) VALUES ('old', '{}', 'running', 0, ?)",
+            (os.getpid(),),
+        )
+        db.execute("INSERT INTO runs (name, config, status, created_at) VALUES ('older', '{}', 'queued', 0)")
     registry = Registry(tmp_path)
-    assert registry.mark_interrupted() == 1 and registry.find("old").status == "interrupted"
-    assert registry.create_run({}, name="new").name == "new"
+    assert registry.mark_interrupted() == 2
+    assert {registry.find(name).status for name in ("old", "older")} == {"interrupted"}
+    new = registry.create_run({}, name="new", status="running")
+    assert registry.mark_interrupted() == 0 and registry.get(new.id).status == "running"
 
 
 def test_a_corrupted_database_says_what_to_do(tmp_path):

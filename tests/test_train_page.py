@@ -458,6 +458,63 @@ def test_a_second_run_waits_in_the_queue(fake_training, fresh_studio):
     assert statuses == {first: "stopped", second: "stopped"}
 
 
+@pytest.fixture
+def from_address(monkeypatch):
+    """Sets the address the next page runs come from, as a class network's device would connect."""
+    import ui.resources
+
+    address = {"now": None}
+    monkeypatch.setattr(ui.resources, "client_address", lambda: address["now"])
+    return lambda value: address.update(now=value)
+
+
+def press_train(at: AppTest) -> AppTest:
+    at.select_slider(key="train_size").set_value(1000)
+    train_button(at).click()
+    return run(at)
+
+
+def stop_all(*pages: AppTest) -> None:
+    for at in pages:
+        while stops := [b for b in at.button if b.label == "Stop"]:
+            stops[0].click()
+            rerun_until(at, lambda at: len([b for b in at.button if b.label == "Stop"]) < len(stops))
+
+
+def test_a_private_window_on_the_same_device_gets_no_more_runs(fake_training, fresh_studio, from_address):
+    """Issue 29: a private window is a new browser; on a class network it is still the same device."""
+    from_address("192.168.1.23")
+    window = press_train(press_train(open_train()))
+    private_window = press_train(open_train())
+    assert errors(private_window) == [
+        "This device already has 2 runs waiting or training, started in another window, and the class shares "
+        "this server. Wait for one to finish, or stop one in the window that started it, then press Train again."
+    ]
+    from_address("192.168.1.24")  # the student at the next desk
+    neighbour = press_train(open_train())
+    assert not errors(neighbour)
+    assert {run.device for run in Registry(fresh_studio).list_runs()} == {"192.168.1.23", "192.168.1.24"}
+    stop_all(window, neighbour)
+
+
+@pytest.mark.parametrize(
+    "address, environment",
+    [("192.168.1.23", {"MNIST_STUDIO_BEHIND_PROXY": "1"}), ("127.0.0.1", {}), (None, {})],
+    ids=["behind a proxy", "this machine", "localhost"],
+)
+def test_where_every_browser_shares_one_address_shares_count_per_browser(
+    fake_training, fresh_studio, from_address, monkeypatch, address, environment
+):
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    from_address(address)
+    window = press_train(press_train(open_train()))
+    private_window = press_train(open_train())
+    assert not errors(private_window)
+    assert {run.device for run in Registry(fresh_studio).list_runs()} == {None}
+    stop_all(window, private_window)
+
+
 # Run history
 
 

@@ -12,7 +12,16 @@ from mnist_core.registry import ACTIVE
 from ui.charts import epoch_curves
 from ui.live_run import STOP_COLUMNS, stop_button
 from ui.plain_text import plain
-from ui.resources import is_teacher, job_manager, load_predictor, model_choices, open_registry, use_model, user_id
+from ui.resources import (
+    device_id,
+    is_teacher,
+    job_manager,
+    load_predictor,
+    model_choices,
+    open_registry,
+    use_model,
+    user_id,
+)
 
 FINE_TUNE = "Fine-tune a model on our drawings"
 MIXED = "Train a new model on MNIST with our drawings mixed in"
@@ -89,7 +98,7 @@ def training_form(enough: bool) -> None:
         **config_of(base.model), **settings, data=MODES[mode], base_model=str(base.path), holdout=holdout
     )
     try:
-        job_manager().submit(config, owner=user_id(), name=free_name(mode), teacher=is_teacher())
+        job_manager().submit(config, owner=user_id(), name=free_name(mode), teacher=is_teacher(), device=device_id())
     except UserError as error:
         st.error(str(error))
 

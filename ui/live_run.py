@@ -12,7 +12,7 @@ from mnist_core.errors import UserError
 from mnist_core.registry import ACTIVE
 from ui.charts import epoch_curves
 from ui.plain_text import plain
-from ui.resources import chosen_model, is_teacher, job_manager, open_registry, use_model, user_id
+from ui.resources import chosen_model, device_id, is_teacher, job_manager, open_registry, use_model, user_id
 from ui.train_settings import describe_settings
 
 # A line and its Stop button: on a tablet (820 px, sidebar open) the panel is about 260 px wide, and a
@@ -23,7 +23,9 @@ STOP_COLUMNS = [2, 1]
 def queue_run(config: TrainConfig, name: str) -> bool:
     """Queue a run for this user; False with the reason kept for the page when it cannot start."""
     try:
-        job_manager().submit(config, owner=user_id(), name=name.strip() or None, teacher=is_teacher())
+        job_manager().submit(
+            config, owner=user_id(), name=name.strip() or None, teacher=is_teacher(), device=device_id()
+        )
     except UserError as error:
         st.session_state.start_error = str(error)
         return False
@@ -191,5 +193,6 @@ def teacher_panel() -> None:
             st.caption("Nobody is training.")
         for run in active:
             text, button = st.columns(STOP_COLUMNS, vertical_alignment="center")
-            text.markdown(f"{plain(run.name)} ({run.status}): {settings_line(run)}")
+            device = f", from {run.device}" if run.device else ""  # which device, when shares count per device
+            text.markdown(f"{plain(run.name)} ({run.status}{device}): {settings_line(run)}")
             stop_button(button, run.id, f"teacher_stop_{run.id}")

@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import math
 import os
-import threading
-import time
 import uuid
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import streamlit as st
@@ -22,6 +20,8 @@ from mnist_core.errors import UserError
 from mnist_core.memory import fewer_malloc_arenas
 from mnist_core.paths import DEFAULT_MODEL
 from mnist_core.registry import WITH_MODEL, Registry
+from ui.device import behind_proxy, device_of
+from ui.passcode_tries import PasscodeTries
 from ui.streamlit_patches import keep_keras_state
 
 keep_keras_state()  # once per server: this module is imported, not re-run, on each page's run
@@ -89,6 +89,21 @@ def user_id() -> str:
     if "user_id" not in st.session_state:
         st.session_state.user_id = uuid.uuid4().hex[:16]
     return st.session_state.user_id
+
+
+def device_id() -> str | None:
+    """The device this browser is on, for the class's shares (``ui.device``); None: count per browser only.
+
+    Behind a proxy (``MNIST_STUDIO_BEHIND_PROXY=1``) every student arrives from the proxy's address, which
+    tells nobody apart, so shares count per browser only there.
+    """
+    return device_of(client_address(), behind_proxy(os.environ.get("MNIST_STUDIO_BEHIND_PROXY")))
+
+
+def client_address() -> str | None:
+    """The address this browser's connection comes from (Streamlit gives None for localhost)."""
+    address = st.context.ip_address
+    return address if isinstance(address, str) else None  # a page run without a browser has a stand-in
 
 
 def xsrf_token(cookie: str | None) -> bytes | None:
@@ -194,19 +209,31 @@ def teacher_passcode() -> str | None:
     return os.environ.get("MNIST_STUDIO_TEACHER_PASSCODE") or None
 
 
+@dataclass
+class _TeacherBrowsers:
+    """Per server: browsers signed in as the teacher, and recent wrong passcodes."""
+
+    signed_in: set[str] = field(default_factory=set)
+    wrong: PasscodeTries = field(default_factory=lambda: PasscodeTries(PASSCODE_TRIES, PASSCODE_WINDOW_S))
+
+
 @st.cache_resource
-def _teacher_browsers() -> dict[str, object]:
-    """Per server: browsers signed in as the teacher, and recent wrong passcodes per browser."""
-    return {"signed_in": set(), "failures": {}, "lock": threading.Lock()}
+def _teacher_browsers() -> _TeacherBrowsers:
+    return _TeacherBrowsers()
 
 
 def is_teacher() -> bool:
     """The teacher stays signed in across this browser's reloads and tabs, until "Turn off"."""
-    return bool(teacher_passcode()) and user_id() in _teacher_browsers()["signed_in"]
+    return bool(teacher_passcode()) and user_id() in _teacher_browsers().signed_in
 
 
 def teacher_login() -> None:
-    """A sidebar box for the teacher's passcode; with it, this browser may stop or delete any run."""
+    """A sidebar form for the teacher's passcode; with it, this browser may stop or delete any run.
+
+    A form, so that a try is one press of Sign in (or Enter): a box outside a form keeps its text and
+    hands it to every rerun of the page, which counted one typo again at each slider move until the
+    right passcode was refused. The box is emptied after each try.
+    """
     passcode = teacher_passcode()
     if passcode is None:
         return
@@ -214,34 +241,34 @@ def teacher_login() -> None:
         if is_teacher():
             st.caption("On: you can stop and delete any run.")
             if st.button("Turn off"):
-                _teacher_browsers()["signed_in"].discard(user_id())
+                _teacher_browsers().signed_in.discard(user_id())
                 st.rerun()
             return
-        typed = st.text_input("Passcode", type="password")
-        if typed:
-            wait = passcode_wait()
-            if wait:
-                st.error(f"Too many wrong passcodes. Try again in {wait} s.")
-            elif hmac.compare_digest(typed.encode(), passcode.encode()):
-                _teacher_browsers()["signed_in"].add(user_id())
-                st.rerun()
-            else:
-                record_wrong_passcode()
-                st.error("That is not the passcode.")
+        with st.form("teacher_sign_in", clear_on_submit=True, border=False):
+            typed = st.text_input("Passcode", type="password")
+            submitted = st.form_submit_button("Sign in")
+        if not (submitted and typed):
+            return
+        if wait := passcode_wait():
+            st.error(f"Too many wrong passcodes. Try again in {wait} s.")
+        elif hmac.compare_digest(typed.encode(), passcode.encode()):
+            _teacher_browsers().signed_in.add(user_id())
+            st.rerun()
+        else:
+            record_wrong_passcode()
+            st.error("That is not the passcode.")
 
 
 def passcode_wait() -> int:
     """Seconds this browser must wait before its next passcode try (0 when it may try now)."""
-    state = _teacher_browsers()
-    with state["lock"]:
-        recent = [t for t in state["failures"].get(user_id(), []) if time.monotonic() - t < PASSCODE_WINDOW_S]
-        state["failures"][user_id()] = recent
-    if len(recent) < PASSCODE_TRIES:
-        return 0
-    return max(1, math.ceil(PASSCODE_WINDOW_S - (time.monotonic() - recent[0])))
+    return _teacher_browsers().wrong.wait(_who_tries())
 
 
 def record_wrong_passcode() -> None:
-    state = _teacher_browsers()
-    with state["lock"]:
-        state["failures"].setdefault(user_id(), []).append(time.monotonic())
+    _teacher_browsers().wrong.record(_who_tries())
+
+
+def _who_tries() -> list[str]:
+    """A wrong try counts against this browser and its device: a private window gets no fresh tries."""
+    device = device_id()
+    return [f"browser:{user_id()}"] + ([f"device:{device}"] if device else [])

@@ -11,7 +11,7 @@ from mnist_core.errors import UserError
 from mnist_core.registry import WITH_MODEL
 from mnist_core.study import STUDIES, free_study_number, run_name, run_prefix, study_table, variant_label
 from ui.charts import gap_against_dropout
-from ui.resources import is_teacher, job_manager, open_registry, user_id
+from ui.resources import device_id, is_teacher, job_manager, open_registry, user_id
 from ui.run_history import PERCENT, in_percent
 
 
@@ -24,6 +24,7 @@ def queue_study() -> None:
             [(config, run_name("dropout", variant, stamp)) for variant, config in variants],
             owner=user_id(),
             teacher=is_teacher(),
+            device=device_id(),
         )
     except UserError as error:
         st.error(f"The study was not queued. {error}")

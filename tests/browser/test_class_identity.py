@@ -1,5 +1,6 @@
 """A class in Chromium: a student's run stays theirs across a reload, a second tab and a typed address;
-another browser sees no Stop for it; the teacher stays signed in across a reload.
+another browser sees no Stop for it; the teacher stays signed in across a reload, and a typo in the
+passcode followed by slider moves does not lock them out.
 
 The server here has a teacher passcode (the shared test server has none).
 """
@@ -10,7 +11,7 @@ import re
 
 import pytest
 from conftest import running_app
-from helpers import ARTIFACTS_DIR, assert_no_exception, open_page, screenshot, wait_for_app
+from helpers import ARTIFACTS_DIR, assert_no_exception, open_page, screenshot, set_slider, wait_for_app
 from playwright.sync_api import expect
 
 WAIT_MS = 90_000
@@ -74,13 +75,36 @@ def test_a_run_stays_its_students_across_reload_second_tab_and_typed_address(bro
         other.close()
 
 
-def sign_in_as_teacher(page) -> None:
+def passcode_box(page):
+    return page.locator('[data-testid="stSidebar"]').get_by_label("Passcode").and_(page.locator("input"))
+
+
+def sign_in_as_teacher(page, passcode: str = PASSCODE) -> None:
     sidebar = page.locator('[data-testid="stSidebar"]')
-    sidebar.get_by_text("Teacher controls").click()
-    box = sidebar.get_by_label("Passcode").and_(page.locator("input"))
-    box.fill(PASSCODE)
-    box.press("Enter")
+    if not passcode_box(page).is_visible():
+        sidebar.get_by_text("Teacher controls").click()
+    passcode_box(page).fill(passcode)
+    passcode_box(page).press("Enter")
     wait_for_app(page)
+
+
+def test_one_typo_then_six_slider_moves_then_the_right_passcode_signs_in(browser, class_server):
+    """Issue 29: the typo stayed in the box and counted again at every rerun of the page."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        page = context.new_page()
+        open_page(page, class_server, "/train")
+        sign_in_as_teacher(page, "owl-24")
+        expect(page.get_by_text("That is not the passcode.")).to_be_visible(timeout=WAIT_MS)
+        expect(passcode_box(page)).to_have_value("")
+        for move in range(6):
+            assert set_slider(page, "Epochs", "Home", move + 1) == str(move + 2)
+        expect(page.get_by_text("Too many wrong passcodes", exact=False)).to_have_count(0)
+        sign_in_as_teacher(page)
+        expect(page.get_by_text("On: you can stop and delete any run.")).to_be_visible(timeout=WAIT_MS)
+        assert_no_exception(page)
+    finally:
+        context.close()
 
 
 def test_the_teacher_stays_signed_in_across_a_reload_and_a_new_tab(browser, class_server):
