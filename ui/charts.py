@@ -181,8 +181,9 @@ def probability_bars(probabilities, title: str = "", height: int = 220) -> dict:
 def probability_bars_html(probabilities, highlighted) -> str:
     """The ten digit probabilities as bars in plain HTML, ``highlighted`` digits in blue, each bar's share above it.
 
-    The answer's own bars (the Draw page): the browser lays them out with the heading, in one frame, where a
-    Vega chart first compiles its spec and then draws, tens of milliseconds later on a busy 2-core machine.
+    The answer's own bars (the Draw page), in the same element as its heading: the browser lays both out in
+    one frame, where a Vega chart first compiles its spec and then draws, tens of milliseconds later on a
+    busy 2-core machine.
     """
     columns, digits = [], []
     for digit, probability in enumerate(probabilities):
@@ -196,7 +197,7 @@ def probability_bars_html(probabilities, highlighted) -> str:
         digits.append(f'<div style="flex:1;text-align:center;font-size:16px">{digit}</div>')
     row = "display:flex;gap:6px;align-items:flex-end"
     return (
-        f'<figure aria-label="{ANSWER_BARS_TITLE}" style="margin:0">'
+        f'<figure aria-label="{ANSWER_BARS_TITLE}" style="margin:0 0 8px 0">'
         f'<figcaption style="font-weight:600;font-size:14px;margin-bottom:4px">{ANSWER_BARS_TITLE}</figcaption>'
         # a faint line where a bar of 100% would end, so a short bar reads as short
         f'<div style="height:18px;border-bottom:1px dashed #dee2e6;font-size:11px;color:#868e96">100%</div>'

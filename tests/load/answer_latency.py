@@ -10,6 +10,8 @@ in turn), presses Clear, draws the digit with the mouse and times in the page, o
 
 - ``sent``: pen-up to the drawing leaving the browser (the canvas component waits 200 ms after the last
   stroke before it sends, so that a digit of two strokes is answered once: that wait is not the app's);
+- ``received``: the drawing leaving the browser to the answer's heading arriving from the server (the
+  server's share; the rest is the browser's);
 - ``heading``: the drawing leaving the browser to the "Prediction" heading on screen (the bars may follow);
 - ``answer``: the drawing leaving the browser to the answer on screen: the "Prediction" heading and the
   probability bars drawn (the frame after they are in the page);
@@ -47,8 +49,17 @@ CLOCK_JS = """
 window.__mnist = {penUps: [], sends: []};
 addEventListener('pointerup', () => window.__mnist.penUps.push(performance.now()), true);
 const send = WebSocket.prototype.send;
+const latin1 = new TextDecoder('latin1');
 WebSocket.prototype.send = function (...args) {
   window.__mnist.sends.push(performance.now());
+  if (!this.__mnistListening) {  // when the answer's heading arrives from the server, before the page draws it
+    this.__mnistListening = true;
+    this.addEventListener('message', event => {
+      const m = window.__mnist;
+      if (m.received === undefined && event.data instanceof ArrayBuffer
+          && latin1.decode(event.data).includes('Prediction: ')) m.received = performance.now();
+    });
+  }
   return send.apply(this, args);
 };
 """
@@ -58,7 +69,7 @@ WebSocket.prototype.send = function (...args) {
 WATCH_JS = """
 () => {
   const m = window.__mnist;
-  m.heading = m.answer = m.inside = undefined;
+  m.received = m.heading = m.answer = m.inside = undefined;
   const heading = () => [...document.querySelectorAll('h2')].some(h => /Prediction: \\d/.test(h.textContent));
   const answered = () => heading()
     && document.querySelector('figure[aria-label^="How sure the model is"]') !== null;
@@ -104,6 +115,7 @@ def measure(page, digit: dict) -> dict:
     return {
         "label": digit["label"],
         "sent": sent - pen_up,
+        "received": clock["received"] - sent,
         "heading": clock["heading"] - sent,
         "answer": clock["answer"] - sent,
         "pen_up_to_answer": clock["answer"] - pen_up,
@@ -140,6 +152,7 @@ def run(url: str, drawings: int, chromium: str) -> dict:
         "drawings": len(rows),
         "failed": len(rows) - len(timed),
         "sent": percentiles([row["sent"] for row in timed]),
+        "received": percentiles([row["received"] for row in timed]),
         "heading": percentiles([row["heading"] for row in timed]),
         "answer": answer,
         "pen_up_to_answer": percentiles([row["pen_up_to_answer"] for row in timed]),
@@ -168,7 +181,7 @@ def main() -> int:
             server.wait_healthy(120)
             url = server.url
         result = run(url.rstrip("/"), args.drawings, chromium)
-    for name in ("sent", "heading", "answer", "pen_up_to_answer", "inside"):
+    for name in ("sent", "received", "heading", "answer", "pen_up_to_answer", "inside"):
         p = result[name]
         print(f"{name:17} p50 {p['p50_ms']:6.0f} ms   p95 {p['p95_ms']:6.0f} ms   max {p['max_ms']:6.0f} ms")
     print(json.dumps({key: value for key, value in result.items() if key != "rows"}))
