@@ -6,9 +6,10 @@ other load on the machine slows both sides alike. Timings are wall clock, from N
 a trained model with its test accuracy (building the model and the test-set evaluation each epoch
 included on both sides). The same rounds give the accuracy of both over the same seeds, and the CNN
 preset over its first three. Then the seed preset's epoch against what this CPU's matmuls allow, the
-latency of one prediction, and the app: its cold start and its memory with a class of 30 drawing and 2
-training (both measured by the app's tools in tests/load/, run as child processes: the engine imports no
-test code), and a class's makespan, K seed-preset runs submitted at once, on the local runner and on Ray
+latency of one prediction, and the app: its cold start, pen-up to answer on the Draw page in Chromium, and
+its memory with a class of 30 drawing and 2 training (all three measured by the app's tools in tests/load/,
+run as child processes: the engine imports no test code), and a class's makespan, K seed-preset runs
+submitted at once, on the local runner and on Ray
 (mnist_core/class_makespan.py).
 
 ``--quick`` (1 epoch on 6,000 images, 2 students) only checks that the bench runs end to end; its
@@ -45,6 +46,7 @@ CNN_SEEDS = 3
 PREDICTOR_CALLS = 200
 PREDICT_CALLS = 30  # model.predict takes tens of milliseconds a call: fewer are enough for the contrast
 APP_TOOLS = PROJECT_DIR / "tests" / "load"
+ANSWER_DRAWINGS = 40  # one-stroke digits drawn in Chromium for the pen-up-to-answer row
 # The README's classroom load test: 30 students, three of them misbehaving, while 2 train the seed preset.
 CLASS = ["--sessions", "30", "--trainers", "2", "--duration", "90", "--misbehave"]
 MEMORY_GOAL_MB = 1200  # issue 29: the class's server, started with a plain `streamlit run app.py`
@@ -91,6 +93,8 @@ def run_bench(
     if app:
         result["server"] = app_tool("cold_start.py")
         log(describe_server(result["server"]))
+        result["answer_latency"] = app_tool("answer_latency.py", "--drawings", str(3 if quick else ANSWER_DRAWINGS))
+        log(describe_answer_latency(result["answer_latency"]))
         result["class_load"] = class_load(QUICK_CLASS if quick else CLASS)
         log(describe_class_load(result["class_load"]))
 
@@ -432,21 +436,17 @@ def inside_network_latency(calls: int) -> dict:
     (one compiled call) plus its pictures as PNG, as Streamlit sends them. Per model: the default (a CNN)
     and the seed notebook's MLP (untrained: the timing does not depend on the weights). The answer alone
     and the answer with the layers are alternated call by call."""
-    import io
-
     import numpy as np
-    from PIL import Image
 
     from mnist_core.data import load_mnist
     from mnist_core.inference import Predictor
     from mnist_core.models import build_model
-    from mnist_core.network_trace import map_grid, unit_grid
+    from mnist_core.network_trace import as_png, map_grid, unit_grid
 
     def pictures(layers) -> None:
         for layer in layers:
             if layer.kind in ("conv", "pool", "hidden"):
-                grid = map_grid(layer.values) if layer.values.ndim == 3 else unit_grid(layer.values)
-                Image.fromarray(grid).save(io.BytesIO(), format="PNG")
+                as_png(map_grid(layer.values) if layer.values.ndim == 3 else unit_grid(layer.values))
 
     images = load_mnist().x_test
     out = {}
@@ -478,7 +478,7 @@ def describe_inside_network(result: dict) -> str:
     return "Draw page, Inside the network (every layer and its pictures as PNG) adds: " + "; ".join(parts)
 
 
-# --- The app: its cold start and a class's load, measured by its own tools ---------------------------
+# --- The app: its cold start, pen-up to answer and a class's load, measured by its own tools ----------
 
 
 def app_tool(script: str, *args: str) -> dict:
@@ -505,6 +505,21 @@ def describe_server(s: dict) -> str:
         f"App cold start: {s['ready_seconds']:.1f} s = health check ok after {s['health_seconds']:.1f} s + "
         f"{s['model_seconds']:.1f} s to import TensorFlow, load the default model and predict once in a fresh "
         f"process (no Chromium/Playwright, so no page was loaded); server memory (VmRSS) {rss}"
+    )
+
+
+def describe_answer_latency(a: dict) -> str:
+    if "error" in a:
+        return f"Draw page, pen up to answer: not measured ({a['error']})"
+    answer, whole, inside = a["answer"], a["pen_up_to_answer"], a["inside"]
+    verdict = "within" if a["passed"] else "OVER"
+    failed = f", {a['failed']} without an answer or Inside the network" if a["failed"] else ""
+    return (
+        f"Draw page in Chromium, {a['drawings']} one-stroke digits: the drawing sent to the answer and its bars on "
+        f"screen p50 {answer['p50_ms']:.0f} ms, p95 {answer['p95_ms']:.0f} ms ({verdict} the goal of "
+        f"{a['goal_p95_ms']} ms at p95); from the pen lifting, with the canvas's own 200 ms wait before it sends, "
+        f"p50 {whole['p50_ms']:.0f} ms, p95 {whole['p95_ms']:.0f} ms; Inside the network followed every answer, "
+        f"p95 {inside['p95_ms']:.0f} ms after sending{failed}; load average {' '.join(a['load_average'])}"
     )
 
 

@@ -11,9 +11,11 @@ what the Draw page pays per drawing without Streamlit.
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 
 import numpy as np
+from PIL import Image
 
 SHOWN = ("Conv2D", "MaxPooling2D", "Dense")
 
@@ -82,33 +84,39 @@ def map_grid(values: np.ndarray, columns: int = 8, cell: int = 56, gap: int = 4)
     """Feature maps (H, W, C) as one RGB picture: C tiles in rows of ``columns``, each ``cell`` pixels wide.
 
     Every map shares one brightness scale (the layer's strongest value), so a dark tile really
-    found little in this drawing.
+    found little in this drawing. Built with whole-array operations (no loop over the maps): it is
+    paid on every drawing, right after the answer.
     """
     height, width, count = values.shape
     scale = max(1, cell // max(height, width))
-    peak = float(values.max()) or 1.0
     rows = -(-count // columns)
-    tile_h, tile_w = height * scale, width * scale
-    canvas = np.full((rows * (tile_h + gap) - gap, columns * (tile_w + gap) - gap, 3), 255, np.uint8)
-    for index in range(count):
-        row, column = divmod(index, columns)
-        tile = np.kron(np.clip(values[:, :, index] / peak, 0, 1), np.ones((scale, scale)))
-        top, left = row * (tile_h + gap), column * (tile_w + gap)
-        canvas[top : top + tile_h, left : left + tile_w] = _warm(tile)
-    return canvas
+    levels = _levels(values, rows * columns)  # (H, W, rows * columns), the missing tiles' cells -1
+    tiles = levels.transpose(2, 0, 1).reshape(rows, columns, height, width)
+    tiles = np.pad(tiles, ((0, 0), (0, 0), (0, -(-gap // scale)), (0, -(-gap // scale))), constant_values=-1)
+    big = tiles.repeat(scale, axis=2).repeat(scale, axis=3)[:, :, : height * scale + gap, : width * scale + gap]
+    grid = big.transpose(0, 2, 1, 3).reshape(rows * (height * scale + gap), columns * (width * scale + gap))
+    return _paint(grid[:-gap, :-gap])
 
 
 def unit_grid(values: np.ndarray, columns: int = 32, cell: int = 14, gap: int = 2) -> np.ndarray:
     """A hidden layer's units (1-D) as a grid of squares, brighter for a stronger output."""
-    count = values.size
-    rows = -(-count // columns)
+    return map_grid(np.asarray(values).reshape(1, 1, -1), columns=columns, cell=cell, gap=gap)
+
+
+def as_png(rgb: np.ndarray) -> bytes:
+    """A picture as PNG bytes, compressed lightly: the pictures are mostly flat colour, so the fastest
+    level is a few KB bigger and several times quicker (Streamlit would otherwise encode them itself)."""
+    buffer = io.BytesIO()
+    Image.fromarray(rgb).save(buffer, format="PNG", compress_level=1)
+    return buffer.getvalue()
+
+
+def _levels(values: np.ndarray, tiles: int) -> np.ndarray:
+    """Values scaled by the layer's peak to 0..255 (uint8 steps are finer than a projector shows), padded with
+    empty tiles (-1, painted as the white gap) up to ``tiles``."""
     peak = float(values.max()) or 1.0
-    canvas = np.full((rows * (cell + gap) - gap, columns * (cell + gap) - gap, 3), 255, np.uint8)
-    for index, value in enumerate(np.clip(values / peak, 0, 1)):
-        row, column = divmod(index, columns)
-        top, left = row * (cell + gap), column * (cell + gap)
-        canvas[top : top + cell, left : left + cell] = _warm(np.array([[value]]))
-    return canvas
+    levels = np.round(np.clip(values / peak, 0, 1) * 255).astype(np.int16)
+    return np.pad(levels, ((0, 0), (0, 0), (0, tiles - values.shape[2])), constant_values=-1)
 
 
 def _warm(fraction: np.ndarray) -> np.ndarray:
@@ -117,3 +125,11 @@ def _warm(fraction: np.ndarray) -> np.ndarray:
     low, middle, high = np.array([20, 20, 35]), np.array([220, 60, 30]), np.array([255, 235, 120])
     rgb = np.where(f < 0.5, low + (middle - low) * (f / 0.5), middle + (high - middle) * ((f - 0.5) / 0.5))
     return rgb.astype(np.uint8)
+
+
+# _warm's colour for each of the 256 levels, and white (index 256, reached by -1) for the gaps between tiles.
+_PALETTE = np.vstack([_warm(np.arange(256) / 255), [[255, 255, 255]]]).astype(np.uint8)
+
+
+def _paint(levels: np.ndarray) -> np.ndarray:
+    return _PALETTE[levels]

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import streamlit as st
 
-from mnist_core.errors import UserError
 from mnist_core.geometry import PEN_WIDTH
-from mnist_core.preprocess import MAX_UPLOAD_BYTES, decode_upload, prepare_canvas, prepare_digit
+from mnist_core.preprocess import prepare_canvas
+from ui.answer_view import show_answer
 from ui.canvas import CANVAS_SIZE, drawing_canvas
-from ui.charts import pixels, probability_bars, saliency_overlay
+from ui.charts import pixels, saliency_overlay
 from ui.network_view import inside_the_network
+from ui.photo_upload import upload
 from ui.plain_text import plain
 from ui.resources import choose_model
 from ui.saved_drawings import save_drawing
 from ui.streamlit_patches import use_app_navigation
-
-UNSURE_BELOW = 0.6  # a top probability under this is shown as a guess, not an answer
-MOSTLY_INK = 0.5
 
 
 def canvas(stroke_width: int):
@@ -29,25 +27,6 @@ def clear() -> None:
     st.session_state.canvas_number += 1  # a new key gives an empty canvas
 
 
-def answer(predictor, prepared) -> int:
-    """The model's answer, how sure it is, and all ten probabilities; returns the digit."""
-    probabilities = predictor.probabilities(prepared.image)
-    ranked = probabilities.argsort()[::-1]
-    top, second = int(ranked[0]), int(ranked[1])
-    st.markdown(f"## Prediction: {top}")
-    if prepared.ink_fraction > MOSTLY_INK:
-        st.info("The canvas is mostly ink, so this is hardly a digit. Press **Clear** and draw one digit.")
-    elif probabilities[top] < UNSURE_BELOW:
-        st.warning(
-            f"The model is unsure: {probabilities[top]:.0%} for {top}, "
-            f"{probabilities[second]:.0%} for {second}. Try drawing it larger or more clearly."
-        )
-    else:
-        st.caption(f"{probabilities[top]:.1%} sure.")
-    st.altair_chart(probability_bars(probabilities), width="stretch")
-    return top
-
-
 def model_view(predictor, prepared) -> None:
     st.markdown("**What the model is given** (28x28)")
     st.image(pixels(prepared.image), width=280)
@@ -55,25 +34,6 @@ def model_view(predictor, prepared) -> None:
         "Why this answer?", help="Red pixels pushed the answer up, blue ones pushed it down (gradient x input)."
     ):
         st.image(saliency_overlay(prepared.image, predictor.saliency(prepared.image)), width=280)
-
-
-def upload():
-    """A photo of a digit on paper, as an alternative to drawing; returns a Prepared or None."""
-    file = st.file_uploader(
-        "Or upload a photo of a digit (PNG or JPEG)",
-        type=["png", "jpg", "jpeg"],
-        help=f"At most {MAX_UPLOAD_BYTES // 2**20} MB. Dark ink on light paper is fine.",
-    )
-    if file is None:
-        return None
-    try:
-        prepared = prepare_digit(decode_upload(file.getvalue(), file.name))
-    except UserError as error:
-        st.error(f"{plain(file.name)}: {error}")
-        return None
-    if prepared is None:
-        st.warning(f"{plain(file.name)}: no digit found in this image.")
-    return prepared
 
 
 use_app_navigation()
@@ -100,10 +60,12 @@ if prepared is None:
     answer_col.markdown("## Draw a digit")
     answer_col.caption("The model's answer appears here.")
 elif predictor is not None:
+    # The answer first: Streamlit sends each element as the script makes it, so the answer and its bars
+    # reach the screen before the pictures beside and below them are even made.
+    with answer_col:
+        said = show_answer(predictor, prepared)
+        save_drawing(prepared, raw if uploaded is None else None, said.top)
     with seen_col:
         model_view(predictor, prepared)
-    with answer_col:
-        predicted = answer(predictor, prepared)
-        save_drawing(prepared, raw if uploaded is None else None, predicted)
     inside_the_network(predictor, prepared.image)
 st.sidebar.caption(f"Answering: {plain(label)}")

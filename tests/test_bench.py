@@ -41,6 +41,7 @@ def test_the_quick_bench_runs_end_to_end_and_ends_with_one_json_line(tmp_path):
         "epoch_limit",
         "prediction",
         "server",
+        "answer_latency",
         "class_load",
         "bench_seconds",
     }

@@ -21,6 +21,9 @@ LEGEND_CHAR_PX, LEGEND_ENTRY_PX = 6.5, 30
 # a legend that wraps onto more lines on a narrow screen then adds to the chart instead of squashing the plot.
 PLOT_HEIGHT = alt.AutoSizeParams(type="fit-x", contains="padding")
 TITLE = {"fontSize": 16, "anchor": "start"}
+# The answer's bars: the title, and the tallest bar's height (100%) in pixels.
+ANSWER_BARS_TITLE = "How sure the model is about each digit"
+ANSWER_BAR_PX = 140
 # The dropout study's bars: pixels per variant, and the room for the title, the legend and the x axis.
 GAP_BAR_HEIGHT = 36
 GAP_CHART_ROOM = 120
@@ -143,26 +146,64 @@ def compare_runs(histories: dict[str, list[dict]]) -> alt.Chart:
     )
 
 
-def probability_bars(probabilities) -> alt.Chart:
-    """The ten digit probabilities as bars, the top one highlighted."""
+def probability_bars(probabilities, title: str = "", height: int = 220) -> dict:
+    """The ten digit probabilities as bars, the top one highlighted ("Inside the network", beside the scores).
+
+    A plain Vega-Lite spec for ``st.vega_lite_chart``, not an Altair chart: Altair checks its spec against
+    the whole schema each time it is built (15 ms and more on a busy 2-core server), paid on every drawing.
+    """
     top = int(probabilities.argmax())
-    frame = pd.DataFrame(
-        {
-            "Digit": [str(d) for d in range(10)],
-            "Probability": [float(p) for p in probabilities],
-            "Top": [d == top for d in range(10)],
-        }
-    )
-    return (
-        alt.Chart(frame, title="How sure the model is about each digit")
-        .mark_bar()
-        .encode(
-            x=alt.X("Digit:N", sort=None, axis=alt.Axis(labelAngle=0, labelFontSize=16)),
-            y=alt.Y("Probability:Q", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
-            color=alt.Color("Top:N", scale=alt.Scale(domain=[True, False], range=["#3b5bdb", "#adb5bd"]), legend=None),
-            tooltip=["Digit", alt.Tooltip("Probability:Q", format=".1%")],
+    values = [
+        {"Digit": str(digit), "Probability": float(p), "Top": digit == top} for digit, p in enumerate(probabilities)
+    ]
+    return {
+        "title": title,
+        "height": height,
+        "data": {"values": values},
+        "mark": {"type": "bar"},
+        "encoding": {
+            "x": {"field": "Digit", "type": "nominal", "sort": None, "axis": {"labelAngle": 0, "labelFontSize": 16}},
+            "y": {"field": "Probability", "type": "quantitative", "scale": {"domain": [0, 1]}, "axis": {"format": "%"}},
+            "color": {
+                "field": "Top",
+                "type": "nominal",
+                "scale": {"domain": [True, False], "range": ["#3b5bdb", "#adb5bd"]},
+                "legend": None,
+            },
+            "tooltip": [
+                {"field": "Digit", "type": "nominal"},
+                {"field": "Probability", "type": "quantitative", "format": ".1%"},
+            ],
+        },
+    }
+
+
+def probability_bars_html(probabilities, highlighted) -> str:
+    """The ten digit probabilities as bars in plain HTML, ``highlighted`` digits in blue, each bar's share above it.
+
+    The answer's own bars (the Draw page), in the same element as its heading: the browser lays both out in
+    one frame, where a Vega chart first compiles its spec and then draws, tens of milliseconds later on a
+    busy 2-core machine.
+    """
+    columns, digits = [], []
+    for digit, probability in enumerate(probabilities):
+        colour = "#3b5bdb" if digit in highlighted else "#adb5bd"
+        share = f"{probability:.0%}" if probability >= 0.005 else ""
+        columns.append(
+            f'<div style="flex:1;text-align:center;font-size:12px">{share}'
+            f'<div style="height:{float(probability) * ANSWER_BAR_PX:.0f}px;background:{colour};'
+            'border-radius:2px 2px 0 0"></div></div>'
         )
-        .properties(height=260)
+        digits.append(f'<div style="flex:1;text-align:center;font-size:16px">{digit}</div>')
+    row = "display:flex;gap:6px;align-items:flex-end"
+    return (
+        f'<figure aria-label="{ANSWER_BARS_TITLE}" style="margin:0 0 8px 0">'
+        f'<figcaption style="font-weight:600;font-size:14px;margin-bottom:4px">{ANSWER_BARS_TITLE}</figcaption>'
+        # a faint line where a bar of 100% would end, so a short bar reads as short
+        f'<div style="height:18px;border-bottom:1px dashed #dee2e6;font-size:11px;color:#868e96">100%</div>'
+        f'<div style="{row};height:{ANSWER_BAR_PX + 18}px;margin-top:-18px;border-bottom:1px solid #868e96">'
+        f"{''.join(columns)}</div>"
+        f'<div style="{row}">{"".join(digits)}</div></figure>'
     )
 
 

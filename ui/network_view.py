@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import altair as alt
+import numpy as np
 import pandas as pd
 import streamlit as st
 
-from mnist_core.network_trace import map_grid, unit_grid
+from mnist_core.network_trace import as_png, map_grid, unit_grid
 from ui.charts import AXIS, probability_bars
 
 FEATURE_MAP = (
@@ -23,21 +24,22 @@ EXPLAINED = {
 def inside_the_network(predictor, image28) -> None:
     """Every layer for this image, left to right as the data flows; a plain message if it cannot."""
     try:
-        layers = predictor.inside(image28)
+        drawing = np.asarray(image28, np.uint8).tobytes()
+        layers, pictures = _layers_and_pictures(_model_key(predictor), drawing, predictor)
     except ValueError as error:
         st.info(f"This model's layers cannot be shown: {error}")
         return
     st.subheader("Inside the network")
     if any(layer.kind == "conv" for layer in layers):
         st.markdown(FEATURE_MAP)
-    maps = [layer for layer in layers if layer.values.ndim == 3]
+    maps = [(layer, png) for layer, png in zip(layers, pictures, strict=True) if layer.values.ndim == 3]
     for start in range(0, len(maps), 2):  # a convolution beside its pooling step
-        for column, layer in zip(st.columns(2, gap="medium"), maps[start : start + 2], strict=False):
+        for column, (layer, png) in zip(st.columns(2, gap="medium"), maps[start : start + 2], strict=False):
             with column:
-                picture(layer.title, EXPLAINED[layer.kind], map_grid(layer.values))
-    for layer in layers:
+                picture(layer.title, EXPLAINED[layer.kind], png)
+    for layer, png in zip(layers, pictures, strict=True):
         if layer.kind == "hidden":
-            picture(layer.title, EXPLAINED["hidden"], unit_grid(layer.values))
+            picture(layer.title, EXPLAINED["hidden"], png)
     scores, softmax = layers[-2], layers[-1]
     left, right = st.columns(2, gap="medium")
     left.markdown(f"**{scores.title}**")
@@ -45,13 +47,36 @@ def inside_the_network(predictor, image28) -> None:
     left.altair_chart(score_bars(scores.values), width="stretch")
     right.markdown(f"**{softmax.title}**")
     right.caption("The model's answer is the digit with the highest probability.")
-    right.altair_chart(probability_bars(softmax.values).properties(title="", height=220), width="stretch")
+    right.vega_lite_chart(spec=probability_bars(softmax.values), width="stretch")
 
 
-def picture(title: str, explanation: str, image) -> None:
+# A drawing's layers and pictures are made once: a rerun for the same drawing (the "Why this answer?" toggle,
+# Save as label, another student drawing the same pixels) reuses them. 32 drawings of the default CNN are
+# about 10 MB.
+@st.cache_data(max_entries=32, show_spinner=False)
+def _layers_and_pictures(model_key: str, image_bytes: bytes, _predictor) -> tuple[list, list[bytes | None]]:
+    layers = _predictor.inside(np.frombuffer(image_bytes, np.uint8).reshape(28, 28))
+    pictures = [
+        as_png(map_grid(layer.values) if layer.values.ndim == 3 else unit_grid(layer.values))
+        if layer.kind in ("conv", "pool", "hidden")
+        else None
+        for layer in layers
+    ]
+    return layers, pictures
+
+
+def _model_key(predictor) -> str:
+    """The model file and when it was written: a model saved again under the same name is another model."""
+    if predictor.path is None:
+        return f"unsaved model {id(predictor)}"
+    return f"{predictor.path}:{predictor.path.stat().st_mtime_ns}"
+
+
+def picture(title: str, explanation: str, png: bytes) -> None:
     st.markdown(f"**{title}**")
     st.caption(explanation)
-    st.image(image, width="stretch" if image.shape[1] > 360 else "content")
+    width = int.from_bytes(png[16:20], "big")  # the PNG header's width: no need to decode the picture
+    st.image(png, width="stretch" if width > 360 else "content")
 
 
 def score_bars(scores) -> alt.Chart:

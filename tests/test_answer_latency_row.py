@@ -1,0 +1,43 @@
+"""The bench's pen-up-to-answer row (tests/load/answer_latency.py, run by `python -m mnist_core bench`):
+its percentiles and the sentence it prints, without a browser."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "load"))
+
+from answer_latency import GOAL_P95_MS, one_stroke_digits, percentiles  # noqa: E402
+
+from mnist_core.bench import describe_answer_latency  # noqa: E402
+
+
+def test_percentiles_of_twenty_drawings():
+    figures = percentiles([float(ms) for ms in range(1, 21)])
+    assert figures == {"p50_ms": 10.5, "p95_ms": 19.0, "max_ms": 20.0}
+
+
+def test_the_drawings_are_one_stroke_and_the_digits_take_turns():
+    drawings = one_stroke_digits(12)
+    assert len(drawings) == 12 and all(len(d["strokes"]) == 1 for d in drawings)
+    assert len({d["label"] for d in drawings[:9]}) == 9  # every digit drawn with one stroke comes before a repeat
+
+
+def test_the_row_says_the_answer_time_against_the_goal_and_the_load():
+    timing = {"p50_ms": 90.0, "p95_ms": 140.0, "max_ms": 160.0}
+    row = {
+        "drawings": 40,
+        "failed": 0,
+        "sent": timing,
+        "heading": timing,
+        "answer": timing,
+        "pen_up_to_answer": {"p50_ms": 300.0, "p95_ms": 350.0, "max_ms": 360.0},
+        "inside": {"p50_ms": 200.0, "p95_ms": 260.0, "max_ms": 300.0},
+        "goal_p95_ms": GOAL_P95_MS,
+        "passed": True,
+        "load_average": ["0.50", "0.40", "0.30"],
+    }
+    line = describe_answer_latency(row)
+    assert "p50 90 ms, p95 140 ms (within the goal of 150 ms at p95)" in line
+    assert "p50 300 ms, p95 350 ms" in line and "load average 0.50 0.40 0.30" in line
+    assert "OVER" in describe_answer_latency({**row, "passed": False})
+    assert "not measured" in describe_answer_latency({"error": "Chromium not found."})
