@@ -59,10 +59,26 @@ PRESSES = 30  # students pressing Train on the seed preset at once, taking turns
 QUICK_PRESSES = 3
 
 
+# The bench's parts, each a few rows that can be run alone (``bench --only``) to repeat one README figure.
+PARTS = {
+    "training": "plain Keras against ours on the seed and CNN presets, and the epoch limit",
+    "prediction": "one drawing's answer and Inside the network, in the server",
+    "app": "the app's cold start, pen up to answer in Chromium, a class of 30 on the app",
+    "turns": "a class pressing Train at once, taking turns against back to back",
+    "makespan": "runs submitted at once, this server's trainer against Ray on its cores",
+}
+
+
 def run_bench(
-    quick: bool = False, log=print, class_runs: int | None = None, rounds: int | None = None, app: bool = True
+    quick: bool = False,
+    log=print,
+    class_runs: int | None = None,
+    rounds: int | None = None,
+    app: bool = True,
+    only: tuple[str, ...] = tuple(PARTS),
 ) -> dict:
-    """Run every measurement, ``log`` a line for each, and return them all as one dict.
+    """Run every measurement of the ``only`` parts (``PARTS``), ``log`` a line for each, and return them all
+    as one dict.
 
     ``class_runs``: how many runs the class makespan submits at once (default 4, 2 when quick; 0 skips it).
     ``rounds``: alternated rounds of plain Keras and ours (default 5, 2 when quick). ``app``: False skips
@@ -78,19 +94,20 @@ def run_bench(
     if quick:
         seed, cnn = seed.replace(**QUICK), cnn.replace(**QUICK)
     rounds = rounds or (QUICK_ROUNDS if quick else ROUNDS)
-    result.update(training_rounds(seed, cnn, rounds, min(rounds, CNN_SEEDS)))
-    log(describe_comparison(result["seed_preset"]))
-    log(describe_cnn(result["cnn_preset"]))
-    result["epoch_limit"] = epoch_limit(seed, result["seed_preset"]["ours_seconds_per_epoch"])
-    log(describe_epoch_limit(result["epoch_limit"]))
+    if "training" in only:
+        result.update(training_rounds(seed, cnn, rounds, min(rounds, CNN_SEEDS)))
+        log(describe_comparison(result["seed_preset"]))
+        log(describe_cnn(result["cnn_preset"]))
+        result["epoch_limit"] = epoch_limit(seed, result["seed_preset"]["ours_seconds_per_epoch"])
+        log(describe_epoch_limit(result["epoch_limit"]))
 
-    result["prediction"] = prediction_latency(10 if quick else PREDICTOR_CALLS, 3 if quick else PREDICT_CALLS)
-    log(describe_prediction(result["prediction"]))
+    if "prediction" in only:
+        result["prediction"] = prediction_latency(10 if quick else PREDICTOR_CALLS, 3 if quick else PREDICT_CALLS)
+        log(describe_prediction(result["prediction"]))
+        result["inside_network"] = inside_network_latency(10 if quick else PREDICTOR_CALLS)
+        log(describe_inside_network(result["inside_network"]))
 
-    result["inside_network"] = inside_network_latency(10 if quick else PREDICTOR_CALLS)
-    log(describe_inside_network(result["inside_network"]))
-
-    if app:
+    if app and "app" in only:
         result["server"] = app_tool("cold_start.py")
         log(describe_server(result["server"]))
         result["answer_latency"] = app_tool("answer_latency.py", "--drawings", str(3 if quick else ANSWER_DRAWINGS))
@@ -98,12 +115,14 @@ def run_bench(
         result["class_load"] = class_load(QUICK_CLASS if quick else CLASS)
         log(describe_class_load(result["class_load"]))
 
-    from mnist_core.class_makespan import class_turns, describe_class_turns
+    if "turns" in only:
+        from mnist_core.class_makespan import class_turns, describe_class_turns
 
-    result["class_turns"] = class_turns(seed, QUICK_PRESSES if quick else PRESSES)
-    log(describe_class_turns(result["class_turns"]))
+        result["class_turns"] = class_turns(seed, QUICK_PRESSES if quick else PRESSES)
+        log(describe_class_turns(result["class_turns"]))
 
     class_runs = (QUICK_CLASS_RUNS if quick else CLASS_RUNS) if class_runs is None else class_runs
+    class_runs = class_runs if "makespan" in only else 0
     if class_runs and importlib.util.find_spec("ray") is None:
         log("Class makespan skipped: Ray is not installed (`pip install -r requirements-lab.txt`).")
     elif class_runs:

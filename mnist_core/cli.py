@@ -11,6 +11,7 @@ import json
 import signal
 import sys
 
+from mnist_core.bench import PARTS as BENCH_PARTS
 from mnist_core.config import (
     LIMITS,
     OPTIMIZERS,
@@ -199,6 +200,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bench.add_argument(
         "--no-app", action="store_true", help="skip the app's rows (its cold start, a class of 30 on it)"
+    )
+    bench.add_argument(
+        "--only",
+        action="append",
+        choices=list(BENCH_PARTS),
+        help="run only this part (repeatable), to repeat one figure: "
+        + "; ".join(f"{name}: {what}" for name, what in BENCH_PARTS.items()),
     )
     bench.add_argument("--json", action="store_true", help="print the results as one JSON line at the end")
     return parser
@@ -459,6 +467,7 @@ def _bench(args) -> int:
         class_runs=args.class_runs,
         rounds=args.rounds,
         app=not args.no_app,
+        only=tuple(args.only or BENCH_PARTS),
     )
     if args.json:
         print(json.dumps(result))
