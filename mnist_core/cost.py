@@ -8,7 +8,7 @@ them with Adam (a cost per parameter, whatever the batch), not by its multiply-a
 is modelled as
 
     fixed + per layer + per image + per shifted image + per parameter
-    + per dense multiply-add + per convolution multiply-add + per activation
+    + per dense multiply-add + per convolution multiply-add + per activation + per dropped-out number
 
 and an evaluation of n images (each epoch's validation, the test set at the end) as
 
@@ -46,7 +46,7 @@ RATES_FILE = "machine_rates.json"
 RATES_VARIABLE = "MNIST_STUDIO_RATES_FILE"  # where the rates are kept, if not in the run store's folder
 RATES_LIFETIME_S = 24 * 3600  # a machine's rates are measured again after a day (a new TensorFlow, a busy day)
 TEST_IMAGES = 10_000
-STEP_TERMS = ("step", "layer", "image", "shifted image", "parameter", "dense MAC", "conv MAC", "activation")
+STEP_TERMS = ("step", "layer", "image", "shifted image", "parameter", "dense MAC", "conv MAC", "activation", "dropped")
 EVALUATION_TERMS = ("evaluation", "image", "dense MAC", "conv MAC", "activation")
 MINUTE = 60
 
@@ -60,6 +60,7 @@ class Arithmetic:
     dense_macs: int  # multiply-adds per image in the dense layers (their weights)
     conv_macs: int  # multiply-adds per image in the convolutions
     activations: int  # numbers each image's layers output (what relu, pooling and dropout pass over)
+    dropped: int  # numbers each training image's dropout layers draw a random number for (dearer than relu)
     shifted: bool  # a random shift layer, computed for every training image
 
     def step_features(self, batch: int) -> list[float]:
@@ -73,6 +74,7 @@ class Arithmetic:
             batch * self.dense_macs,
             batch * self.conv_macs,
             batch * self.activations,
+            batch * self.dropped,
         ]
 
     def evaluation_features(self, images: int) -> list[float]:
@@ -81,7 +83,7 @@ class Arithmetic:
 
 
 def arithmetic(config: TrainConfig) -> Arithmetic:
-    layers = parameters = dense = conv = activations = 0
+    layers = parameters = dense = conv = activations = dropped = 0
     channels = 1
     for layer in network(config):
         parameters += layer.parameters
@@ -91,10 +93,12 @@ def arithmetic(config: TrainConfig) -> Arithmetic:
             channels = layer.args[0]
         elif layer.keras_class == "Dense":
             dense += layer.parameters - size  # weights without biases: one multiply-add each per image
+        elif layer.keras_class == "Dropout":
+            dropped += size
         if layer.keras_class in ("Conv2D", "MaxPooling2D", "Dense", "Dropout"):
             layers += 1
             activations += size
-    return Arithmetic(layers, parameters, dense, conv, activations, config.shift > 0)
+    return Arithmetic(layers, parameters, dense, conv, activations, dropped, config.shift > 0)
 
 
 @dataclass(frozen=True)
@@ -105,7 +109,7 @@ class Rates:
     measured_at: float  # time.time()
     step: dict[str, list[float]]
     evaluation: dict[str, list[float]]
-    compile_seconds: float  # building and tracing a network the server has not trained yet
+    compile_seconds: list[float]  # building and tracing a network the server has not trained yet: fixed, per layer
     augment_seconds_per_image: float  # the CLI's --augment: each epoch's altered images, made in NumPy
 
 
@@ -132,8 +136,13 @@ def estimate(config: TrainConfig, rates: Rates) -> Estimate:
     made = images * rates.augment_seconds_per_image if config.augment else 0.0
     epoch = steps + _dot(evaluation, numbers.evaluation_features(checked)) + made
     tested = _dot(evaluation, numbers.evaluation_features(TEST_IMAGES)) if config.holds_out_validation else 0.0
-    once = rates.compile_seconds + tested
+    once = compile_seconds(config, rates) + tested
     return Estimate(config.epochs * epoch + once, epoch, once)
+
+
+def compile_seconds(config: TrainConfig, rates: Rates) -> float:
+    """Building and tracing the network, which a run pays when the server has not kept it compiled."""
+    return _dot(rates.compile_seconds, [1.0, arithmetic(config).layers])
 
 
 def _dot(rates: list[float], features: list[float]) -> float:
@@ -151,23 +160,45 @@ def duration(seconds: float) -> str:
     return f"about {hours} h" + (f" {minutes} min" if minutes else "")
 
 
-# The probes: small networks whose terms differ enough for the fit to tell the rates apart, each timed at
-# two batch sizes (one trace serves both). Tiny and wide dense layers, a dropout, thin and wide convolutions.
+# The probes: networks whose terms differ enough for the fit to tell the rates apart, each timed at one or two
+# batch sizes (one trace serves both): tiny and wide dense layers, with and without dropout, a thin convolution,
+# and the CNN preset's and the largest network the Train page allows (3 convolutions of 64 filters, 4 dense
+# layers of 1,024 units), so that the runs a class starts most and the dearest ones are measured, not inferred.
 PROBES = (
     (TrainConfig(hidden_units=(16,), dropouts=(0.0,)), (16, 1024)),
     (TrainConfig(hidden_units=(1024,) * 4, dropouts=(0.0,) * 4), (16, 256)),
     (TrainConfig(), (32, 128)),
+    (TrainConfig(dropouts=(0.0, 0.0)), (128,)),
     (TrainConfig(conv_filters=(8,), hidden_units=(16,), dropouts=(0.0,)), (16, 128)),
-    (TrainConfig(conv_filters=(64, 64, 64), hidden_units=(16,), dropouts=(0.0,)), (16, 64)),
-    (TrainConfig(hidden_units=(16,), dropouts=(0.0,), shift=2), (128,)),
+    (TrainConfig(conv_filters=(16, 32, 64), hidden_units=(128,), dropouts=(0.25,), shift=2), (16, 128)),
+    (TrainConfig(conv_filters=(64,) * 3, hidden_units=(1024,) * 4, dropouts=(0.0,) * 4, shift=3), (16, 64)),
 )
 EVALUATED = (5_000, TEST_IMAGES)
-TIMED_SECONDS = 0.25  # each timing runs at least this long
-REPEATS = 3  # the fastest of these: another process taking the CPU only ever adds time
+TIMED_SECONDS = 0.15  # each timing of steps runs at least this long
+# The fastest of this many rounds over every timing: another process taking the CPU only ever adds time, and
+# rounds spread each timing's tries over the whole measurement, so a burst of load spoils one try, not all.
+ROUNDS = 5
+
+
+@dataclass
+class _Timing:
+    """One thing timed: its terms (``STEP_TERMS`` or ``EVALUATION_TERMS``), how to run it, and how many steps
+    one run of it is (1 for an evaluation)."""
+
+    terms: list[float]
+    run: object  # called with no arguments
+    steps: int
+    evaluation: bool
+    fastest: float = math.inf
+
+    def time(self) -> None:
+        started = time.perf_counter()
+        self.run()
+        self.fastest = min(self.fastest, (time.perf_counter() - started) / self.steps)
 
 
 def measure_rates(precisions: tuple[str, ...] | None = None) -> Rates:
-    """Time the probes with the trainer's compiled steps and fit each term's rate (about 15 s per format)."""
+    """Time the probes with the trainer's compiled steps and fit each term's rate (about 20 s per format here)."""
     import numpy as np
     from scipy.optimize import nnls
 
@@ -178,25 +209,28 @@ def measure_rates(precisions: tuple[str, ...] | None = None) -> Rates:
     data = load_mnist()
     step, evaluation, compiles = {}, {}, []
     for precision in precisions:
-        timings = [_time_probe(probe.replace(precision=precision), sizes, data) for probe, sizes in PROBES]
-        compiles += [timing.compile_seconds for timing in timings]
-        step[precision] = _fit(nnls, np, *_rows(timing.steps for timing in timings))
-        evaluation[precision] = _fit(nnls, np, *_rows(timing.evaluations for timing in timings))
+        timings = []
+        for probe, sizes in PROBES:
+            compiled, probe_timings = _probe(probe.replace(precision=precision), sizes, data)
+            compiles.append(([1.0, arithmetic(probe).layers], compiled))
+            timings += probe_timings
+        for _ in range(ROUNDS):
+            for timing in timings:
+                timing.time()
+        for kind, fitted in ((False, step), (True, evaluation)):
+            chosen = [timing for timing in timings if timing.evaluation == kind]
+            fitted[precision] = _fit(nnls, np, [t.terms for t in chosen], [t.fastest for t in chosen])
     few = data.x_train[:500]
-    made = _fastest(lambda: augment(few, np.random.default_rng(0))) / len(few)
-    return Rates(machine_id(), time.time(), step, evaluation, float(np.median(compiles)), made)
+    augmenting = _Timing([], lambda: augment(few, np.random.default_rng(0)), len(few), False)
+    for _ in range(2):
+        augmenting.time()
+    compiled = _fit(nnls, np, [terms for terms, _ in compiles], [seconds for _, seconds in compiles])
+    return Rates(machine_id(), time.time(), step, evaluation, compiled, augmenting.fastest)
 
 
-@dataclass
-class _ProbeTiming:
-    compile_seconds: float
-    steps: list[tuple[list[float], float]]  # (the terms of one step, its seconds)
-    evaluations: list[tuple[list[float], float]]  # (the terms of one evaluation, its seconds)
-
-
-def _time_probe(config: TrainConfig, sizes: tuple[int, ...], data) -> _ProbeTiming:
-    """A probe network compiled as the trainer compiles it, its steps timed at each batch size in ``sizes``, and
-    its evaluation at each size in ``EVALUATED``."""
+def _probe(config: TrainConfig, sizes: tuple[int, ...], data) -> tuple[float, list[_Timing]]:
+    """A probe network compiled as the trainer compiles it: the seconds that took, and the timings of its steps
+    at each batch size in ``sizes`` and of its evaluation at each size in ``EVALUATED``."""
     import numpy as np
     import tensorflow as tf
 
@@ -214,22 +248,17 @@ def _time_probe(config: TrainConfig, sizes: tuple[int, ...], data) -> _ProbeTimi
     model = build_model(config)
     run_steps = _compile_steps(model, make_optimizer(config, 1000), tf.uint8)
     float(run_steps(x, y, batches(1, sizes[0]))[0])
-    timing = _ProbeTiming(time.perf_counter() - started, [], [])
-    numbers = arithmetic(config)
+    compiled = time.perf_counter() - started
+    numbers, timings = arithmetic(config), []
     for batch in sizes:
         count = _steps_for(lambda n, b=batch: float(run_steps(x, y, batches(n, b))[0]))
         chunk = batches(count, batch)
-        seconds = _fastest(lambda c=chunk: float(run_steps(x, y, c)[0]))
-        timing.steps.append((numbers.step_features(batch), seconds / count))
+        train = lambda c=chunk: float(run_steps(x, y, c)[0])  # noqa: E731
+        timings.append(_Timing(numbers.step_features(batch), train, count, evaluation=False))
     for images in EVALUATED:
-        seconds = _fastest(lambda n=images: evaluate_arrays(model, x_test[:n], y_test[:n]))
-        timing.evaluations.append((numbers.evaluation_features(images), seconds))
-    return timing
-
-
-def _rows(timings) -> tuple[list[list[float]], list[float]]:
-    pairs = [pair for timing in timings for pair in timing]
-    return [features for features, _ in pairs], [seconds for _, seconds in pairs]
+        check = lambda n=images: evaluate_arrays(model, x_test[:n], y_test[:n])  # noqa: E731
+        timings.append(_Timing(numbers.evaluation_features(images), check, 1, evaluation=True))
+    return compiled, timings
 
 
 def _steps_for(call) -> int:
@@ -242,15 +271,6 @@ def _steps_for(call) -> int:
         if seconds >= TIMED_SECONDS / 2 or count >= 4096:
             return max(2, math.ceil(count * TIMED_SECONDS / max(seconds, 1e-4)))
         count *= 4
-
-
-def _fastest(call) -> float:
-    times = []
-    for _ in range(REPEATS):
-        started = time.perf_counter()
-        call()
-        times.append(time.perf_counter() - started)
-    return min(times)
 
 
 def _fit(nnls, np, rows: list[list[float]], times: list[float]) -> list[float]:

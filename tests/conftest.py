@@ -19,14 +19,14 @@ def _typical_rates() -> None:
     instead of measuring the machine for a minute; tests/test_cost.py measures the machine itself."""
     from mnist_core.cost import Rates, machine_id, save_rates
 
-    step = [1e-4, 0.0, 3e-6, 3e-6, 3.2e-9, 7.6e-11, 3.6e-11, 3.4e-9]
+    step = [1e-4, 0.0, 3e-6, 3e-6, 3.2e-9, 7.6e-11, 3.6e-11, 3.4e-9, 2e-8]
     evaluation = [4.6e-3, 5.3e-6, 1.8e-11, 7.4e-11, 2.4e-9]
     rates = Rates(
         machine_id(),
         time.time(),
         {"float32": step, "bfloat16": step},
         {"float32": evaluation, "bfloat16": evaluation},
-        1.0,
+        [0.3, 0.1],
         1e-4,
     )
     save_rates(rates)
