@@ -177,6 +177,9 @@ EVALUATED = (5_000, TEST_IMAGES)
 TIMED_SECONDS = 0.15  # each timing of steps runs at least this long
 # The fastest of this many rounds over every timing: another process taking the CPU only ever adds time, and
 # rounds spread each timing's tries over the whole measurement, so a burst of load spoils one try, not all.
+# So the rates are this machine's own pace, as on a server that trains one run; with other programs busy on
+# it a run takes longer (measured here under a load of 3 to 5 on 2 cores: real runs 1.4x the estimate, every
+# network alike; the median try instead of the fastest followed the load no better, 0.8x to 1.3x).
 ROUNDS = 5
 
 
