@@ -321,7 +321,7 @@ def _print_estimate(config: TrainConfig) -> None:
 
     gauge = SpeedGauge()
     if gauge.rates() is None:
-        print("Measuring this computer's speed for a time estimate (once a day, about a minute)...", file=sys.stderr)
+        print("Measuring this computer's speed for a time estimate (once a day, a minute or two)...", file=sys.stderr)
     estimate = gauge.estimate(config, wait=MEASURE_WAIT_S)
     if estimate is not None:
         print(f"Estimated training time on this computer: {duration(estimate.seconds)}.", file=sys.stderr)

@@ -20,7 +20,7 @@ per number format (bfloat16 multiplies at other rates than float32). A run's est
 
     epochs x (steps x step time + validation time) + the test set at the end + compiling the network.
 
-Measuring takes about half a minute, so a server measures once per CPU model a day and keeps the rates on
+Measuring takes a minute or two on 2 cores, so a server measures once per CPU model a day and keeps the rates on
 disk (``SpeedGauge``), and does it in a background thread: the page never waits for it. The estimate is
 the run's own training time; on a busy server runs take turns (mnist_core/jobs.py), which adds waiting.
 """
@@ -123,7 +123,7 @@ class Estimate:
 
     def epochs_within(self, seconds: float) -> int:
         """How many epochs of this run fit in ``seconds`` (0 when not even one)."""
-        return max(0, int((seconds - self.once_seconds) // self.epoch_seconds))
+        return max(0, int((seconds - self.once_seconds) // max(self.epoch_seconds, 1e-9)))
 
 
 def estimate(config: TrainConfig, rates: Rates) -> Estimate:
@@ -201,7 +201,7 @@ class _Timing:
 
 
 def measure_rates(precisions: tuple[str, ...] | None = None) -> Rates:
-    """Time the probes with the trainer's compiled steps and fit each term's rate (about 20 s per format here)."""
+    """Time the probes with the trainer's compiled steps and fit each term's rate (a minute or two here)."""
     import numpy as np
     from scipy.optimize import nnls
 

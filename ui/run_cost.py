@@ -41,4 +41,4 @@ def _measuring() -> None:
     if gauge.failed:
         st.caption("This server could not measure its speed, so there is no time estimate for runs.")
     else:
-        st.caption("Measuring this server's speed to estimate how long runs take (once a day, about a minute)...")
+        st.caption("Measuring this server's speed to estimate how long runs take (once a day, a minute or two)...")
