@@ -14,14 +14,14 @@ and an evaluation of n images (each epoch's validation, the test set at the end)
 
     fixed + n x (per image + per dense multiply-add + per convolution multiply-add + per activation),
 
-each term's rate measured on this machine (``measure_rates``): a few small networks, the trainer's own
-compiled steps, timed at two batch sizes each, then one non-negative least-squares fit of relative error
+each term's rate measured on this machine (``measure_rates``): a few networks (``PROBES``), the trainer's own
+compiled steps, timed at one or two batch sizes each, then one non-negative least-squares fit of relative error
 per number format (bfloat16 multiplies at other rates than float32). A run's estimate is then
 
     epochs x (steps x step time + validation time) + the test set at the end + compiling the network.
 
-Measuring takes a minute or two on 2 cores, so a server measures once per CPU model a day and keeps the rates on
-disk (``SpeedGauge``), and does it in a background thread: the page never waits for it. The estimate is
+Measuring takes a minute or two on 2 cores, so a server measures once per CPU model a day and keeps the rates
+on disk (``SpeedGauge``), and does it in a background thread: the page never waits for it. The estimate is
 the run's own training time; on a busy server runs take turns (mnist_core/jobs.py), which adds waiting.
 """
 
@@ -334,6 +334,8 @@ class SpeedGauge:
             return None
         if rates is None or time.time() - rates.measured_at > RATES_LIFETIME_S:
             return None
+        if any(len(terms) != len(STEP_TERMS) for terms in rates.step.values()):
+            return None  # measured by a version of this module with other terms
         return rates
 
     def _measure(self) -> None:
