@@ -162,7 +162,7 @@ def duration(seconds: float) -> str:
 
 # The probes: networks whose terms differ enough for the fit to tell the rates apart, each timed at one or two
 # batch sizes (one trace serves both): tiny and wide dense layers, with and without dropout, a thin convolution,
-# and the CNN preset's and the largest network the Train page allows (3 convolutions of 64 filters, 4 dense
+# a shift, and the CNN preset's and the largest network the Train page allows (3 convolutions of 64 filters, 4 dense
 # layers of 1,024 units), so that the runs a class starts most and the dearest ones are measured, not inferred.
 PROBES = (
     (TrainConfig(hidden_units=(16,), dropouts=(0.0,)), (16, 1024)),
@@ -170,6 +170,7 @@ PROBES = (
     (TrainConfig(), (32, 128)),
     (TrainConfig(dropouts=(0.0, 0.0)), (128,)),
     (TrainConfig(conv_filters=(8,), hidden_units=(16,), dropouts=(0.0,)), (16, 128)),
+    (TrainConfig(hidden_units=(16,), dropouts=(0.0,), shift=2), (128,)),  # the shift alone, apart from convolutions
     (TrainConfig(conv_filters=(16, 32, 64), hidden_units=(128,), dropouts=(0.25,), shift=2), (16, 128)),
     (TrainConfig(conv_filters=(64,) * 3, hidden_units=(1024,) * 4, dropouts=(0.0,) * 4, shift=3), (16, 64)),
 )
