@@ -26,6 +26,7 @@ from mnist_core.errors import UserError
 from mnist_core.study import STUDIES
 
 EXIT_USAGE = 2
+MEASURE_WAIT_S = 600  # the estimate's first measurement on a busy machine; training starts after it regardless
 
 
 class _Parser(argparse.ArgumentParser):
@@ -282,6 +283,7 @@ def _train(args) -> int:
         f"{_validation_text(config)}.",
         file=sys.stderr,
     )
+    _print_estimate(config)
 
     from mnist_core.runs import execute_run
 
@@ -319,6 +321,18 @@ def _train(args) -> int:
     if args.json:
         print(json.dumps(summary))
     return 0
+
+
+def _print_estimate(config: TrainConfig) -> None:
+    """How long the run will take here (mnist_core/cost.py); the CLI's runs are not limited."""
+    from mnist_core.cost import SpeedGauge, duration
+
+    gauge = SpeedGauge()
+    if gauge.rates() is None:
+        print("Measuring this computer's speed for a time estimate (once a day, a minute or two)...", file=sys.stderr)
+    estimate = gauge.estimate(config, wait=MEASURE_WAIT_S)
+    if estimate is not None:
+        print(f"Estimated training time on this computer: {duration(estimate.seconds)}.", file=sys.stderr)
 
 
 def _evaluate(args) -> int:

@@ -22,6 +22,7 @@ from typing import Protocol
 from mnist_core.config import TrainConfig
 from mnist_core.errors import UserError
 from mnist_core.registry import ACTIVE, Registry, Run
+from mnist_core.run_limit import RunLimit
 from mnist_core.runs import execute_run
 
 MAX_BATCH_POINTS = 600  # a long run's per-batch curve is thinned to every other point beyond this
@@ -219,10 +220,13 @@ class JobManager:
         max_parallel: int | None = None,
         runner: JobRunner = execute_run,
         takes_turns: bool | None = None,
+        limit: RunLimit | None = None,
     ):
         """``takes_turns``: the runner trains here and hands the trainer on between epochs (``execute_run``'s
-        ``turn``); a lab's runner trains each run whole on a PC of its own (by default: only execute_run)."""
+        ``turn``); a lab's runner trains each run whole on a PC of its own (by default: only execute_run).
+        ``limit``: the class limit on a student's run (none without it)."""
         self.registry = registry
+        self.limit = limit
         self.max_parallel = max_parallel or default_parallel_runs()
         self._runner = runner
         self._takes_turns = runner is execute_run if takes_turns is None else takes_turns
@@ -256,13 +260,16 @@ class JobManager:
 
         Fair shares: a student may have ``RUNS_PER_STUDENT`` runs waiting or training. A group is
         one request: it is queued whole only when the student has nothing else waiting or training,
-        and then it is all they have until it ends. The teacher has no limit.
+        and then it is all they have until it ends. A student's run estimated to take longer than the
+        class limit is refused before it queues. The teacher has no limit.
 
         ``owner`` is the browser; ``device``, when known, the device it runs on. A run counts against
         both shares, so a private window (a new browser on the same device) gets no extra runs.
         """
         for config, _ in runs:
             config.validate()
+            if not teacher and self.limit is not None:
+                self.limit.check(config)  # outside the lock: it may wait for the server's speed
         with self._lock:
             if not teacher:
                 self._check_share(owner, device, len(runs))

@@ -15,8 +15,10 @@ import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from mnist_core.cost import SpeedGauge
 from mnist_core.jobs import JobManager, default_parallel_runs
 from mnist_core.registry import Registry
+from mnist_core.run_limit import RunLimit
 from mnist_core.runs import execute_run
 
 RAY_ADDRESS = "MNIST_STUDIO_RAY_ADDRESS"
@@ -67,10 +69,12 @@ def choose_runner() -> RunnerChoice:
     return RunnerChoice(runner, parallel)
 
 
-def start_job_manager(registry: Registry) -> JobManager:
-    """The server's job manager with the runner ``choose_runner`` picks; its ``notice`` is for the app to show."""
+def start_job_manager(registry: Registry, gauge: SpeedGauge | None = None) -> JobManager:
+    """The server's job manager with the runner ``choose_runner`` picks, and with ``gauge`` (this server's speed)
+    the class limit on a student's run; its ``notice`` is for the app to show."""
     choice = choose_runner()
-    manager = JobManager(registry, max_parallel=choice.max_parallel, runner=choice.runner)
+    limit = RunLimit(gauge) if gauge is not None else None
+    manager = JobManager(registry, max_parallel=choice.max_parallel, runner=choice.runner, limit=limit)
     manager.notice = choice.notice
     return manager
 

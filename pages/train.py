@@ -10,6 +10,7 @@ from mnist_core.registry import ENDED
 from ui.live_run import live_panel, queue_run, teacher_panel
 from ui.plain_text import plain
 from ui.resources import open_registry, teacher_login
+from ui.run_cost import run_cost
 from ui.run_history import compare_curves, history_table, use_rename_delete
 from ui.streamlit_patches import use_app_navigation
 from ui.train_settings import (
@@ -52,6 +53,8 @@ with settings:
     )
     if problem:
         st.error(problem)
+    else:
+        run_cost(config)
     if st.button("Train", type="primary", disabled=problem is not None, width="stretch"):
         if queue_run(config, name):
             st.session_state.clear_run_name = True

@@ -14,6 +14,28 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ["RAY_TMPDIR"] = tempfile.mkdtemp(prefix="msray-")
 
 
+def _typical_rates() -> None:
+    """Rates of this machine's kind (2 cores, measured once), so a page or the CLI under test estimates at once
+    instead of measuring the machine for a minute; tests/test_cost.py measures the machine itself."""
+    from mnist_core.cost import Rates, machine_id, save_rates
+
+    step = [1e-4, 0.0, 3e-6, 3e-6, 3.2e-9, 7.6e-11, 3.6e-11, 3.4e-9, 2e-8]
+    evaluation = [4.6e-3, 5.3e-6, 1.8e-11, 7.4e-11, 2.4e-9]
+    rates = Rates(
+        machine_id(),
+        time.time(),
+        {"float32": step, "bfloat16": step},
+        {"float32": evaluation, "bfloat16": evaluation},
+        [0.3, 0.1],
+        1e-4,
+    )
+    save_rates(rates)
+
+
+os.environ["MNIST_STUDIO_RATES_FILE"] = os.path.join(tempfile.mkdtemp(prefix="mnist-studio-rates-"), "rates.json")
+_typical_rates()
+
+
 def ray_processes() -> set[int]:
     """Pids of the Ray processes (raylets, GCS servers, agents) of clusters these tests started."""
     found = set()

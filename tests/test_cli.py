@@ -122,6 +122,7 @@ def test_train_records_a_run_that_evaluate_and_runs_can_find(tmp_path):
     assert result.returncode == 0, result.stderr
     summary = json.loads(result.stdout.strip().splitlines()[-1])
     assert summary["run"] == "tiny run" and summary["params"] == 235_146 and summary["epochs"] == 1
+    assert "Estimated training time on this computer: about " in result.stderr  # tests/conftest.py's rates
     assert set(summary) >= {"test_accuracy", "test_loss", "train_accuracy", "fit_seconds", "history"}
     evaluated = json.loads(cli("evaluate", "--run", "tiny run", "--json", home=tmp_path).stdout.splitlines()[-1])
     assert evaluated["test_accuracy"] == pytest.approx(summary["test_accuracy"], abs=1e-6)

@@ -138,3 +138,21 @@ def test_the_teacher_sees_which_device_each_run_comes_from(teacher_studio, from_
     lines = [m.value for m in teacher.markdown]
     assert any(line.startswith("desk 7 (running, from 10.0.0.7):") for line in lines), lines
     assert any(line.startswith("teacher laptop (queued):") for line in lines), lines
+
+
+def test_the_teacher_sets_the_class_limit_and_is_not_limited(teacher_studio):
+    """The limit is the server's: a student's page follows the teacher's control; the teacher's own long runs
+    are only estimated."""
+    teacher = type_passcode(AppTest.from_file(TRAIN_PAGE, default_timeout=60).run(), "owl-42")
+    teacher.slider(key="epochs").set_value(50)
+    teacher.run()
+    assert not teacher.warning
+    box = next(b for b in teacher.sidebar.number_input if b.label == "Longest student run (minutes)")
+    assert box.value == 2
+    box.set_value(0.5).run()
+    student = AppTest.from_file(TRAIN_PAGE, default_timeout=60).run()
+    student.slider(key="epochs").set_value(50)
+    student.run()
+    [warning] = [w.value for w in student.warning]
+    assert "the class limit is 0.5 minutes a run: lower the epochs to " in warning
+    assert not teacher.run().warning

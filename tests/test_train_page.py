@@ -677,3 +677,32 @@ def test_the_code_shown_is_the_controls_in_keras():
 )
 def test_a_lesson_link_made_on_this_computers_own_address_is_flagged(url, warned):
     assert (this_computer_only(url) is not None) == warned
+
+
+# A run's cost before it starts, and the class limit (mnist_core/cost.py, mnist_core/run_limit.py)
+
+
+def test_the_estimate_of_the_run_follows_the_sliders():
+    at = open_train()
+    [before] = [c.value for c in at.caption if c.value.startswith("Estimated training time on this server: ")]
+    assert "(the class limit is 2 minutes a run)" in before
+    at.slider(key="epochs").set_value(1)
+    run(at)
+    [after] = [c.value for c in at.caption if c.value.startswith("Estimated training time on this server: ")]
+    assert after != before
+
+
+def test_a_maxed_out_run_is_refused_before_it_queues_with_one_plain_sentence(fresh_studio):
+    at = open_train()
+    at.slider(key="layers").set_value(4)
+    run(at)
+    for i in range(4):
+        at.select_slider(key=f"units_{i}").set_value(1024)
+    at.select_slider(key="batch_size").set_value(16)
+    run(at)
+    [warning] = [w.value for w in at.warning]
+    assert warning.startswith("This run would take about ") and "the class limit is 2 minutes a run: " in warning
+    train_button(at).click()
+    run(at)
+    assert errors(at) == [warning]
+    assert Registry(fresh_studio).list_runs() == []

@@ -5,6 +5,8 @@ reloading the page does not touch them.
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 import streamlit as st
 
 from mnist_core.config import TrainConfig
@@ -12,7 +14,16 @@ from mnist_core.errors import UserError
 from mnist_core.registry import ACTIVE
 from ui.charts import epoch_curves
 from ui.plain_text import plain
-from ui.resources import chosen_model, device_id, is_teacher, job_manager, open_registry, use_model, user_id
+from ui.resources import (
+    chosen_model,
+    device_id,
+    is_teacher,
+    job_manager,
+    open_registry,
+    speed_gauge,
+    use_model,
+    user_id,
+)
 from ui.train_settings import describe_settings
 
 # A line and its Stop button: on a tablet (820 px, sidebar open) the panel is about 260 px wide, and a
@@ -22,10 +33,14 @@ STOP_COLUMNS = [2, 1]
 
 def queue_run(config: TrainConfig, name: str) -> bool:
     """Queue a run for this user; False with the reason kept for the page when it cannot start."""
+    # The class limit needs the server's speed: on its first start of the day that is still being measured.
+    waiting = speed_gauge().rates() is None and not is_teacher()
+    measuring = st.spinner("Measuring this server's speed before the run starts (once a day)...")
     try:
-        job_manager().submit(
-            config, owner=user_id(), name=name.strip() or None, teacher=is_teacher(), device=device_id()
-        )
+        with measuring if waiting else nullcontext():
+            job_manager().submit(
+                config, owner=user_id(), name=name.strip() or None, teacher=is_teacher(), device=device_id()
+            )
     except UserError as error:
         st.session_state.start_error = str(error)
         return False

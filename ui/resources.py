@@ -31,6 +31,8 @@ DEFAULT_LABEL = "Default model"
 # A browser may try the teacher's passcode this many times a minute: enough for typos, far too few to guess.
 PASSCODE_TRIES = 5
 PASSCODE_WINDOW_S = 60
+LIMIT_STEP_MINUTES = 0.5
+LIMIT_MOST_MINUTES = 600.0
 
 
 @st.cache_resource(show_spinner=False)
@@ -55,7 +57,15 @@ def job_manager():
 def _job_manager():
     from mnist_core.runners import start_job_manager
 
-    return start_job_manager(registry())
+    return start_job_manager(registry(), speed_gauge())
+
+
+@st.cache_resource(show_spinner=False)
+def speed_gauge():
+    """This server's measured speed, for the estimate of a run's time (measured in the background at first)."""
+    from mnist_core.cost import SpeedGauge
+
+    return SpeedGauge()
 
 
 @st.cache_resource(max_entries=6, show_spinner="Loading the model...")
@@ -240,6 +250,7 @@ def teacher_login() -> None:
     with st.sidebar.expander("Teacher controls"):
         if is_teacher():
             st.caption("On: you can stop and delete any run.")
+            run_limit_control()
             if st.button("Turn off"):
                 _teacher_browsers().signed_in.discard(user_id())
                 st.rerun()
@@ -272,3 +283,25 @@ def _who_tries() -> list[str]:
     """A wrong try counts against this browser and its device: a private window gets no fresh tries."""
     device = device_id()
     return [f"browser:{user_id()}"] + ([f"device:{device}"] if device else [])
+
+
+def run_limit_control() -> None:
+    """The teacher's control of the class limit on one run, for every student on this server."""
+    limit = job_manager().limit
+    if limit is None:
+        return
+
+    def changed() -> None:
+        limit.minutes = st.session_state.run_limit_minutes
+
+    st.number_input(
+        "Longest student run (minutes)",
+        min_value=0.0,
+        max_value=LIMIT_MOST_MINUTES,
+        value=limit.minutes,
+        step=LIMIT_STEP_MINUTES,
+        key="run_limit_minutes",
+        on_change=changed,
+        help="A student's run estimated to take longer on this server is refused before it queues. "
+        "0 means no limit. Your own runs are never limited.",
+    )
