@@ -115,13 +115,14 @@ class Heartbeat:
             with self._lock:
                 stores = list(self._stores)
             for store in stores:
+                if not os.path.isdir(store.home):  # removed (a test's or the bench's throw-away store): let it go
+                    with self._lock:
+                        self._stores.discard(store)
+                    continue
                 try:
                     store.renew_lease()
                 except Exception:  # a busy or damaged store: the pages say so; the next beat tries again
                     logging.getLogger(__name__).warning("Could not renew the lease on %s", store.home, exc_info=True)
-                    if not os.path.isdir(store.home):
-                        with self._lock:
-                            self._stores.discard(store)
 
 
 heartbeat = Heartbeat()
