@@ -159,6 +159,7 @@ FAILURES = {
 class Stats:
     started: float = field(default_factory=time.monotonic)
     warmup_s: float | None = None  # the first /draw of the server: TensorFlow imported, model loaded
+    arrival: float = math.inf  # when the class began to arrive (after the warm-up)
     arrival_s: float | None = None  # until every session had its page open
     drawings: int = 0
     answered: int = 0
@@ -278,7 +279,12 @@ class Sampler:
 async def start_server(home: str, log_path: Path, started_by: str) -> AppServer:
     server = start_app(
         log_path,
-        env={"MNIST_STUDIO_HOME": home, "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2")},
+        env={
+            "MNIST_STUDIO_HOME": home,
+            "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2"),
+            # Kept between runs as a server's runs/ folder keeps it: the speed is measured once a day.
+            "MNIST_STUDIO_RATES_FILE": str(ARTIFACTS_DIR / "machine_rates.json"),
+        },
         like_make_run=started_by == "make run",
     )
     try:
@@ -872,6 +878,10 @@ async def load(args, url: str, home: str, stats: Stats) -> dict:
             t0 = time.monotonic()
             context, page = await new_context(browser, stats, "warm-up")
             await open_draw(page, url, stats)
+            # and opens Train, where a server's first start of the day measures its speed (mnist_core/cost.py):
+            # the class arrives once the estimate is on the page, as at a server started before the lesson.
+            await page.goto(url + "/train", wait_until="domcontentloaded", timeout=PAGE_TIMEOUT_MS)
+            await page.get_by_text("Estimated training time on this server").first.wait_for(timeout=300_000)
             await context.close()
             stats.warmup_s = time.monotonic() - t0
             stats.open_ms.clear()
@@ -881,7 +891,7 @@ async def load(args, url: str, home: str, stats: Stats) -> dict:
             # at once), trainers set up /train. Then everyone works for --duration seconds.
             misbehaving = MISBEHAVING if args.misbehave else ()  # three of the class, instead of drawing
             phase, opening = Phase(args.sessions + args.trainers), asyncio.Semaphore(args.open_concurrency)
-            arrival = time.monotonic()
+            stats.arrival = arrival = time.monotonic()
             tasks = [
                 asyncio.create_task(training_session(i + 1, browser, url, stats, phase, args, opening))
                 for i in range(args.trainers)
@@ -992,7 +1002,14 @@ async def run(args) -> dict:
         "open_draw_ms": spread(stats.open_ms, 0.5),
         "canvas_retargets": len(stats.retargets),
         "first_canvas_retargets": stats.retargets[:5],
-        "server_peak_rss_mb": rounded(max((s["server_rss_mb"] for s in samples), default=None)),
+        # The class's peak, from its arrival on; the warm-up's apart (a first start of the day measures the
+        # server's speed in a child process then, which the process tree includes).
+        "server_peak_rss_mb": rounded(
+            max((s["server_rss_mb"] for s in samples if s["t"] >= stats.arrival), default=None)
+        ),
+        "warmup_peak_rss_mb": rounded(
+            max((s["server_rss_mb"] for s in samples if s["t"] < stats.arrival), default=None)
+        ),
         "server_rss_at_end_of_load_mb": rounded(during[-1]["server_rss_mb"] if during else None),
         "server_cpu_cores_mean": mean("server_cpu"),
         "server_cpu_cores_max": rounded(max((s["server_cpu"] for s in during), default=None), 2),
@@ -1076,7 +1093,8 @@ def print_summary(s: dict) -> None:
     print(f"Clear (ms)         p50 {clear['p50']}  p95 {clear['p95']}  max {clear['max']}")
     print(f"open /draw (ms)    p50 {s['open_draw_ms']['p50']}  max {s['open_draw_ms']['max']}")
     print(
-        f"server             peak RSS {s['server_peak_rss_mb']} MB, CPU mean {s['server_cpu_cores_mean']} "
+        f"server             peak RSS {s['server_peak_rss_mb']} MB (warm-up {s['warmup_peak_rss_mb']} MB), "
+        f"CPU mean {s['server_cpu_cores_mean']} "
         f"/ max {s['server_cpu_cores_max']} cores, threads max {s['server_threads_max']}, "
         f"{s['server_cpu_s_per_drawing']} CPU-s per answered drawing (incl. its Clear)"
     )
