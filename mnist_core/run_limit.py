@@ -8,11 +8,10 @@ limited. Runs on the class's drawings are small and are not estimated.
 
 from __future__ import annotations
 
-import os
-
 from mnist_core.config import TrainConfig
 from mnist_core.cost import SpeedGauge, duration
 from mnist_core.errors import UserError
+from mnist_core.settings import number_setting
 
 LIMIT_VARIABLE = "MNIST_STUDIO_RUN_LIMIT_MINUTES"
 DEFAULT_MINUTES = 2.0
@@ -23,11 +22,7 @@ RATES_WAIT_S = 60.0
 
 def default_minutes() -> float:
     """``MNIST_STUDIO_RUN_LIMIT_MINUTES`` if it is a number of minutes (0: no limit), else 2."""
-    try:
-        minutes = float(os.environ.get(LIMIT_VARIABLE) or DEFAULT_MINUTES)
-    except ValueError:
-        return DEFAULT_MINUTES
-    return minutes if minutes >= 0 and minutes == minutes else DEFAULT_MINUTES
+    return number_setting(LIMIT_VARIABLE, DEFAULT_MINUTES, float, 0.0)
 
 
 def minutes_text(minutes: float) -> str:
