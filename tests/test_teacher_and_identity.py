@@ -6,7 +6,8 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from ui.resources import PASSCODE_TRIES, xsrf_token
+from ui.resources import PASSCODE_TRIES
+from ui.streamlit_patches import xsrf_token
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 TRAIN_PAGE = str(PROJECT_DIR / "pages" / "train.py")

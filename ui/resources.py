@@ -22,7 +22,7 @@ from mnist_core.paths import DEFAULT_MODEL
 from mnist_core.registry import WITH_MODEL, Registry
 from ui.device import behind_proxy, device_of
 from ui.passcode_tries import PasscodeTries
-from ui.streamlit_patches import keep_keras_state
+from ui.streamlit_patches import XSRF_COOKIE, keep_keras_state, xsrf_token
 
 keep_keras_state()  # once per server: this module is imported, not re-run, on each page's run
 fewer_malloc_arenas()  # as `make run`'s MALLOC_ARENA_MAX=2, for `streamlit run app.py` and hosting services too
@@ -93,7 +93,7 @@ def user_id() -> str:
     a hash of the unmasked token (the token itself is a secret and is never stored). Without the
     cookie (XSRF protection off), each session gets a random id of its own.
     """
-    token = xsrf_token(st.context.cookies.get("_streamlit_xsrf") if st.context.cookies else None)
+    token = xsrf_token(st.context.cookies.get(XSRF_COOKIE) if st.context.cookies else None)
     if token:
         return hashlib.sha256(b"mnist-studio-user:" + token).hexdigest()[:16]
     if "user_id" not in st.session_state:
@@ -114,18 +114,6 @@ def client_address() -> str | None:
     """The address this browser's connection comes from (Streamlit gives None for localhost)."""
     address = st.context.ip_address
     return address if isinstance(address, str) else None  # a page run without a browser has a stand-in
-
-
-def xsrf_token(cookie: str | None) -> bytes | None:
-    """The token inside an XSRF cookie of Tornado's version 2 form ``2|mask|masked_token|timestamp``."""
-    try:
-        version, mask, masked, _ = (cookie or "").strip("\"'").split("|")
-        mask_bytes, masked_bytes = bytes.fromhex(mask), bytes.fromhex(masked)
-    except ValueError:
-        return None
-    if version != "2" or len(mask_bytes) != 4 or not masked_bytes:
-        return None
-    return bytes(byte ^ mask_bytes[i % 4] for i, byte in enumerate(masked_bytes))
 
 
 def model_choices() -> dict[str, Path]:

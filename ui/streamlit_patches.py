@@ -1,11 +1,14 @@
-"""The app's two uses of Streamlit's private API, kept here so an upgrade that breaks one breaks here.
+"""The app's uses of Streamlit's private API and formats, kept here so an upgrade that breaks one breaks here:
+the old multipage switch, the clean-up after each script run, and the XSRF cookie a browser is known by.
 
-tests/test_streamlit_patches.py fails with a plain message when a Streamlit release removes either.
+tests/test_streamlit_patches.py fails with a plain message when a Streamlit release changes any of them.
 """
 
 from __future__ import annotations
 
 import streamlit as st
+
+XSRF_COOKIE = "_streamlit_xsrf"  # the cookie Streamlit keeps its XSRF token in, one per browser
 
 
 def use_app_navigation() -> None:
@@ -37,3 +40,15 @@ def keep_keras_state() -> None:
     from streamlit.runtime.scriptrunner import script_runner
 
     script_runner._clean_problem_modules = lambda: None
+
+
+def xsrf_token(cookie: str | None) -> bytes | None:
+    """The token inside an XSRF cookie of Tornado's version 2 form ``2|mask|masked_token|timestamp``."""
+    try:
+        version, mask, masked, _ = (cookie or "").strip("\"'").split("|")
+        mask_bytes, masked_bytes = bytes.fromhex(mask), bytes.fromhex(masked)
+    except ValueError:
+        return None
+    if version != "2" or len(mask_bytes) != 4 or not masked_bytes:
+        return None
+    return bytes(byte ^ mask_bytes[i % 4] for i, byte in enumerate(masked_bytes))
