@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pandas as pd
 
 from mnist_core.config import TrainConfig
-from mnist_core.registry import WITH_MODEL
+from mnist_core.registry import WITH_MODEL, RunStatus
 
 # What the board can put across: the column, what a student reads, and how to space it out.
 AXES = {
@@ -78,7 +78,7 @@ def training_done(run, config: TrainConfig) -> str:
     """``COMPLETE``, or where a Stop ended the run: "stopped in epoch 1 of 10" (mid-epoch) or
     "stopped after 3 of 10 epochs". A run stopped after its last epoch ended is complete."""
     done = _epochs_completed(run, config)
-    if run.status != "stopped" or done >= config.epochs:
+    if run.status != RunStatus.STOPPED or done >= config.epochs:
         return COMPLETE
     if run.history and not run.history[-1].get("complete", True):
         return f"stopped in epoch {done + 1} of {config.epochs}"

@@ -28,6 +28,7 @@ import tempfile
 import time
 
 from mnist_core.config import TrainConfig
+from mnist_core.registry import RunStatus
 from mnist_core.runners import DEFAULT_CPUS_PER_RUN
 
 REGISTRY_WRITES = 5
@@ -86,7 +87,7 @@ def _makespan(config: TrainConfig, runs: int, runner, parallel: int) -> dict:
             time.sleep(0.05)
         makespan = time.perf_counter() - submitted
         finished = [registry.get(run_id) for run_id in ids]
-        failed = [run.error for run in finished if run.status != "finished"]
+        failed = [run.error for run in finished if run.status != RunStatus.FINISHED]
         if failed:
             raise RuntimeError(f"{len(failed)} of {runs} runs did not finish: {failed[0]}")
         model = finished[0].model_path.read_bytes()
@@ -94,12 +95,12 @@ def _makespan(config: TrainConfig, runs: int, runner, parallel: int) -> dict:
         for _ in range(REGISTRY_WRITES):  # what the server does when a run's model and results come back
             run_id = registry.create_run(config.to_dict()).id
             started = time.perf_counter()
-            registry.set_status(run_id, "running")
+            registry.set_status(run_id, RunStatus.RUNNING)
             for record in finished[0].history:
                 registry.append_epoch(run_id, record)
             registry.save_model(run_id, KerasFile(model))
             registry.set_metrics(run_id, finished[0].metrics)
-            registry.set_status(run_id, "finished")
+            registry.set_status(run_id, RunStatus.FINISHED)
             writes.append(time.perf_counter() - started)
     return {
         "makespan_seconds": makespan,
@@ -177,7 +178,7 @@ def _pressed_at_once(config: TrainConfig, runs: int, takes_turns: bool) -> dict:
         while manager.busy():
             time.sleep(0.05)
         makespan = time.perf_counter() - pressed
-        failed = [registry.get(run_id).error for run_id in ids if registry.get(run_id).status != "finished"]
+        failed = [registry.get(run_id).error for run_id in ids if registry.get(run_id).status != RunStatus.FINISHED]
         if failed:
             raise RuntimeError(f"{len(failed)} of {runs} runs did not finish: {failed[0]}")
     return {"makespan_seconds": makespan, "first_epoch_seconds": [first_epoch[r] - pressed for r in ids]}

@@ -21,7 +21,7 @@ from typing import Protocol
 
 from mnist_core.config import TrainConfig
 from mnist_core.errors import UserError
-from mnist_core.registry import ACTIVE, Registry, Run
+from mnist_core.registry import ACTIVE, Registry, Run, RunStatus
 from mnist_core.run_limit import RunLimit
 from mnist_core.runs import execute_run
 
@@ -43,7 +43,7 @@ class LiveRun:
     run_id: int
     owner: str | None
     device: str | None = None  # where it was started from, when shares also count per device (ui.resources)
-    status: str = "queued"
+    status: RunStatus = RunStatus.QUEUED
     progress: dict | None = None  # the latest batch or epoch event
     epochs: list[dict] = field(default_factory=list)
     batches: list[dict] = field(default_factory=list)  # per chunk of batches: "epochs" done so far, loss, accuracy
@@ -327,8 +327,8 @@ class JobManager:
                 raise UserError("Only whoever started this run, or the teacher, can stop it.")
             live.stop_requested = True
             if self._turns.drop(run_id):
-                live.status = "stopped"
-                self.registry.set_status(run_id, "stopped", error="Stopped before it started.")
+                live.status = RunStatus.STOPPED
+                self.registry.set_status(run_id, RunStatus.STOPPED, error="Stopped before it started.")
             else:
                 self._turns.hurry(run_id)
 
@@ -342,7 +342,7 @@ class JobManager:
 
     def sharing(self) -> int:
         """How many runs have started and not ended: they take turns on the trainers."""
-        return sum(1 for r in self._live.values() if r.status == "running")
+        return sum(1 for r in self._live.values() if r.status == RunStatus.RUNNING)
 
     def runs_of(self, owner: str) -> list[LiveRun]:
         """The runs this user (``owner``, the same in all their tabs) started on this server, newest first."""
@@ -355,7 +355,7 @@ class JobManager:
         """A run's own thread: wait for its first turn, train (taking turns), give the trainer back."""
         if not self._turns.take(live.run_id):
             return  # stopped before it started
-        live.status = "running"
+        live.status = RunStatus.RUNNING
         turn, started = _RunTurn(self._turns, live), time.monotonic()
         try:
             self._train(live, turn if self._takes_turns else None)
@@ -388,4 +388,4 @@ class JobManager:
         except Exception as error:  # recorded as failed in the registry by execute_run; the worker goes on
             logging.getLogger(__name__).exception("Run %d failed", live.run_id)  # for whoever runs the server
             live.error = str(error) or type(error).__name__
-            live.status = "failed"
+            live.status = RunStatus.FAILED

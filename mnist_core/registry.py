@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterable
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 
 import numpy as np
@@ -25,10 +26,22 @@ from mnist_core import lease
 from mnist_core.errors import DrawingLimitError, RegistryError
 from mnist_core.paths import studio_home
 
-# A run's life: queued, running, then one of the ended statuses. The one place these are spelled out.
-ACTIVE = ("queued", "running")
-ENDED = ("finished", "stopped", "failed", "interrupted")
-WITH_MODEL = ("finished", "stopped")  # ended with a model to draw with and evaluate (Stop keeps it)
+
+class RunStatus(StrEnum):
+    """A run's life: queued, running, then one of the ended statuses. The one place these are spelled out;
+    stored as their text, which the enum also equals."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    FINISHED = "finished"
+    STOPPED = "stopped"
+    FAILED = "failed"
+    INTERRUPTED = "interrupted"  # its server stopped while it was queued or running
+
+
+ACTIVE = (RunStatus.QUEUED, RunStatus.RUNNING)
+ENDED = (RunStatus.FINISHED, RunStatus.STOPPED, RunStatus.FAILED, RunStatus.INTERRUPTED)
+WITH_MODEL = (RunStatus.FINISHED, RunStatus.STOPPED)  # ended with a model to draw with and evaluate (Stop keeps it)
 STATUSES = ACTIVE + ENDED
 NAME_RULE = "letters, digits, spaces, '-' and '_', at most 64 characters"
 _NAME = re.compile(r"[A-Za-z0-9 _-]{1,64}")
@@ -123,7 +136,7 @@ class Run:
     id: int
     name: str
     config: dict
-    status: str
+    status: RunStatus
     owner: str | None
     created_at: float
     started_at: float | None
@@ -198,7 +211,7 @@ class Registry:
         config: dict,
         name: str | None = None,
         owner: str | None = None,
-        status: str = "queued",
+        status: RunStatus = RunStatus.QUEUED,
         device: str | None = None,
     ) -> Run:
         _check_status(status)
@@ -258,7 +271,7 @@ class Registry:
     # The writers below do nothing for a run that no longer exists, so a training thread whose
     # run was deleted meanwhile is not disturbed.
 
-    def set_status(self, run_id: int, status: str, error: str | None = None) -> None:
+    def set_status(self, run_id: int, status: RunStatus, error: str | None = None) -> None:
         """Also stamps started_at on 'running' and finished_at on every ending; a None error keeps the old one."""
         _check_status(status)
         now = time.time()
@@ -266,7 +279,7 @@ class Registry:
             db.execute(
                 "UPDATE runs SET status = ?, error = COALESCE(?, error), started_at = COALESCE(?, started_at),"
                 " finished_at = COALESCE(?, finished_at) WHERE id = ?",
-                (status, error, now if status == "running" else None, now if status in ENDED else None, run_id),
+                (status, error, now if status == RunStatus.RUNNING else None, now if status in ENDED else None, run_id),
             )
 
     def append_epoch(self, run_id: int, record: dict) -> None:
@@ -326,13 +339,13 @@ class Registry:
             holders = {row[0]: lease.Holder(*row) for row in db.execute("SELECT token, host, pid, seen_at FROM leases")}
             gone = {token for token, holder in holders.items() if not lease.alive(holder, now)}
             db.executemany("DELETE FROM leases WHERE token = ?", [(token,) for token in gone])
-            unfinished = db.execute("SELECT id, lease FROM runs WHERE status IN ('queued', 'running')").fetchall()
+            unfinished = db.execute("SELECT id, lease FROM runs WHERE status IN (?, ?)", ACTIVE).fetchall()
             ended = [run_id for run_id, token in unfinished if not lease.alive(holders.get(token), now)]
             db.executemany(
-                "UPDATE runs SET status = 'interrupted', finished_at = ?,"
+                "UPDATE runs SET status = ?, finished_at = ?,"
                 " error = COALESCE(error, 'The server stopped while this run was queued or training.')"
                 " WHERE id = ?",
-                [(now, run_id) for run_id in ended],
+                [(RunStatus.INTERRUPTED, now, run_id) for run_id in ended],
             )
         for partial in self.models_dir.glob(f"{_TEMP_PREFIX}*"):
             parts = partial.name[len(_TEMP_PREFIX) :].split("-")  # <run>-<lease token>-<time>.keras
@@ -461,7 +474,7 @@ class Registry:
             id=row["id"],
             name=row["name"],
             config=json.loads(row["config"]),
-            status=row["status"],
+            status=RunStatus(row["status"]),
             owner=row["owner"],
             created_at=row["created_at"],
             started_at=row["started_at"],

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from mnist_core.config import TrainConfig
 from mnist_core.errors import UserError
 from mnist_core.memory import release_memory
-from mnist_core.registry import Registry, Run
+from mnist_core.registry import Registry, Run, RunStatus
 
 if TYPE_CHECKING:
     from mnist_core.trainer import Turn  # the trainer imports TensorFlow: only when a run starts
@@ -59,7 +59,7 @@ def record_run(
     Any error marks the run failed with a plain message and is raised again.
     """
     run = registry.get(run_id)
-    registry.set_status(run_id, "running")
+    registry.set_status(run_id, RunStatus.RUNNING)
 
     def record(event: dict) -> None:
         if event["kind"] == "epoch":
@@ -73,7 +73,7 @@ def record_run(
     try:
         _train_and_keep(registry, run_id, training, TrainConfig.from_dict(run.config), record, should_stop)
     except BaseException as error:
-        registry.set_status(run_id, "failed", error=_describe(error))
+        registry.set_status(run_id, RunStatus.FAILED, error=_describe(error))
         raise
     finally:
         release_memory()
@@ -85,7 +85,7 @@ def _train_and_keep(registry: Registry, run_id: int, training: Training, config:
     result = training(config, on_event, should_stop)
     registry.save_model(run_id, result.model)
     registry.set_metrics(run_id, result.metrics)
-    registry.set_status(run_id, "stopped" if result.stopped else "finished")
+    registry.set_status(run_id, RunStatus.STOPPED if result.stopped else RunStatus.FINISHED)
 
 
 class KerasFile:

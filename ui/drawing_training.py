@@ -8,7 +8,7 @@ import streamlit as st
 from mnist_core.class_drawings import check_drawings, config_of, missing_digits
 from mnist_core.config import TrainConfig
 from mnist_core.errors import UserError
-from mnist_core.registry import ACTIVE
+from mnist_core.registry import ACTIVE, RunStatus
 from ui.charts import epoch_curves
 from ui.live_run import STOP_COLUMNS, stop_button
 from ui.plain_text import plain
@@ -136,8 +136,9 @@ def follow() -> None:
                 st.altair_chart(epoch_curves(live.epochs, "accuracy", total, live.batches), width="stretch")
                 st.caption("Validation here is MNIST's test set: watch what the model keeps, or forgets, of MNIST.")
             else:
-                st.progress(0.0, text="Waiting for the trainer..." if live.status == "queued" else "Starting...")
-        elif run.status == "failed":
+                waiting = live.status == RunStatus.QUEUED
+                st.progress(0.0, text="Waiting for the trainer..." if waiting else "Starting...")
+        elif run.status == RunStatus.FAILED:
             st.error(f"This run failed: {run.error}")
         elif "after_drawings_accuracy" in run.metrics:
             before_and_after(run)

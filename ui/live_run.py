@@ -11,7 +11,7 @@ import streamlit as st
 
 from mnist_core.config import TrainConfig
 from mnist_core.errors import UserError
-from mnist_core.registry import ACTIVE
+from mnist_core.registry import ACTIVE, RunStatus
 from ui.charts import epoch_curves
 from ui.plain_text import plain
 from ui.resources import (
@@ -90,7 +90,7 @@ def live_panel() -> None:
         runs = my_runs(manager, registry)
         if not runs:
             return
-        followed = next((pair for pair in runs if pair[0].status == "running"), runs[0])
+        followed = next((pair for pair in runs if pair[0].status == RunStatus.RUNNING), runs[0])
         latest_run(manager, *followed)
         others = [pair for pair in runs if pair is not followed and pair[0].status in ACTIVE]
         if others:
@@ -109,11 +109,11 @@ def latest_run(manager, live, run) -> None:
     """The run the panel follows (the one training, else the latest): its state, Stop, and its curves."""
     head, button = st.columns(STOP_COLUMNS, vertical_alignment="bottom")
     event = live.progress
-    if live.status == "queued":
+    if live.status == RunStatus.QUEUED:
         head.subheader(f"{plain(run.name)}: queued")
-    elif live.status == "running" and event is not None:
+    elif live.status == RunStatus.RUNNING and event is not None:
         head.subheader(f"{plain(run.name)}: Epoch {event['epoch']}/{event['epochs']}")
-    elif live.status == "running":
+    elif live.status == RunStatus.RUNNING:
         head.subheader(f"{plain(run.name)}: starting...")
     else:
         head.subheader(plain(run.name))
@@ -126,12 +126,12 @@ def latest_run(manager, live, run) -> None:
             help="Ends the run now; the partly trained model is kept.",
         )
     st.caption(settings_line(run))
-    if live.status == "queued":
+    if live.status == RunStatus.QUEUED:
         place = manager.queue_position(live.run_id)
         st.info(
             f"Waiting for a free trainer: place {place or 1} in the queue. It starts by itself; you can leave the page."
         )
-    elif live.status == "running":
+    elif live.status == RunStatus.RUNNING:
         if live.stop_requested:
             st.warning("Stopping after the current batches; the model is kept...")
         elif event is None:
@@ -146,7 +146,7 @@ def latest_run(manager, live, run) -> None:
                 st.caption(taking_turns(manager))
     else:
         run_result(live, run)
-    if live.epochs or live.status == "running":
+    if live.epochs or live.status == RunStatus.RUNNING:
         total = live.epochs[-1]["epochs"] if live.epochs else TrainConfig.from_dict(run.config).epochs
         st.altair_chart(epoch_curves(live.epochs, "accuracy", total, live.batches), width="stretch")
         st.altair_chart(epoch_curves(live.epochs, "loss", total, live.batches), width="stretch")
@@ -162,7 +162,7 @@ def taking_turns(manager) -> str:
 def run_in_progress_line(manager, live, run) -> None:
     """One line for another run of this user's that is waiting or training, with Stop."""
     text, button = st.columns(STOP_COLUMNS, vertical_alignment="center")
-    if live.status == "queued":
+    if live.status == RunStatus.QUEUED:
         state = f"place {manager.queue_position(live.run_id) or 1} in the queue"
     elif live.progress is not None:
         state = f"Epoch {live.progress['epoch']}/{live.progress['epochs']}" + (
@@ -177,12 +177,12 @@ def run_in_progress_line(manager, live, run) -> None:
 def run_result(live, run) -> None:
     """How the run ended, and a way to draw with its model."""
     accuracy = run.metrics.get("test_accuracy")
-    if live.status == "finished":
+    if live.status == RunStatus.FINISHED:
         st.success(
             f"Finished: test accuracy {accuracy:.2%} (measured once, now), validation accuracy "
             f"{run.metrics['val_accuracy']:.2%}, training accuracy {run.metrics['train_accuracy']:.2%}."
         )
-    elif live.status == "stopped":
+    elif live.status == RunStatus.STOPPED:
         kept = (
             f" The partly trained model is kept (test accuracy {accuracy:.2%})."
             if run.model_path is not None and accuracy is not None

@@ -19,7 +19,7 @@ import streamlit as st
 from mnist_core.errors import UserError
 from mnist_core.memory import fewer_malloc_arenas
 from mnist_core.paths import DEFAULT_MODEL
-from mnist_core.registry import WITH_MODEL, Registry
+from mnist_core.registry import WITH_MODEL, Registry, RunStatus
 from ui.device import behind_proxy, device_of
 from ui.passcode_tries import PasscodeTries
 from ui.streamlit_patches import XSRF_COOKIE, keep_keras_state, xsrf_token
@@ -127,7 +127,7 @@ def model_choices() -> dict[str, Path]:
     for run in runs:
         if run.model_path is not None:
             accuracy = run.metrics.get("test_accuracy")
-            parts = [run.name] + ([] if run.status == "finished" else [run.status])
+            parts = [run.name] + ([] if run.status == RunStatus.FINISHED else [run.status])
             parts += [f"{accuracy:.2%} test"] if accuracy is not None else []
             choices[" · ".join(parts)] = run.model_path  # short, as the sidebar's box cuts long labels
     return choices
