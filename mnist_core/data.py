@@ -16,12 +16,13 @@ from typing import NamedTuple
 import numpy as np
 
 from mnist_core.errors import DataError
+from mnist_core.geometry import SIZE
 from mnist_core.paths import DATA_DIR
 
 FILES = {
-    "train_images": ("train-images-idx3-ubyte.gz", 2051, (60_000, 28, 28)),
+    "train_images": ("train-images-idx3-ubyte.gz", 2051, (60_000, SIZE, SIZE)),
     "train_labels": ("train-labels-idx1-ubyte.gz", 2049, (60_000,)),
-    "test_images": ("t10k-images-idx3-ubyte.gz", 2051, (10_000, 28, 28)),
+    "test_images": ("t10k-images-idx3-ubyte.gz", 2051, (10_000, SIZE, SIZE)),
     "test_labels": ("t10k-labels-idx1-ubyte.gz", 2049, (10_000,)),
 }
 RESTORE_HINT = "restore it with `git checkout -- data/mnist` (MNIST, CC BY-SA 3.0, Y. LeCun and C. Cortes)"

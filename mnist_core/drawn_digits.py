@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
-from mnist_core.geometry import CANVAS_SIZE, PEN_WIDTH
+from mnist_core.geometry import CANVAS_SIZE, PEN_WIDTH, SIZE
 from mnist_core.paths import PROJECT_DIR
 from mnist_core.preprocess import prepare_canvas
 
@@ -41,7 +41,7 @@ def render_strokes(strokes, width: int = PEN_WIDTH, size: int = CANVAS_SIZE) -> 
 def score(predictor, digits: list[dict]) -> dict:
     """Accuracy overall and per set, and each misread: {index, label, predicted, set, style}."""
     images = [prepare_canvas(render_strokes(digit["strokes"])) for digit in digits]
-    blank = np.zeros((28, 28), np.uint8)
+    blank = np.zeros((SIZE, SIZE), np.uint8)
     batch = np.stack([blank if prepared is None else prepared.image for prepared in images])
     predicted = predictor.probabilities_many(batch).argmax(axis=1) if len(digits) else np.zeros(0, int)
     by_set: dict[str, list[bool]] = {}

@@ -14,6 +14,8 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import classification_report, confusion_matrix
 
+from mnist_core.geometry import SIZE
+
 DIGITS = list(range(10))
 LOSS_CLIP = 1e-7
 
@@ -132,9 +134,9 @@ def first_layer_pictures(model, count: int = 16) -> tuple[str, np.ndarray]:
             return "conv", np.transpose(kernel[:, :, 0, :], (2, 0, 1))
         if kind == "Dense":
             kernel = np.asarray(layer.get_weights()[0])  # (784, units)
-            if kernel.shape[0] != 28 * 28:
+            if kernel.shape[0] != SIZE * SIZE:
                 break
             norms = np.linalg.norm(kernel, axis=0)
             picked = np.argsort(-norms, kind="stable")[: max(0, count)]
-            return "dense", kernel[:, picked].T.reshape(len(picked), 28, 28)
+            return "dense", kernel[:, picked].T.reshape(len(picked), SIZE, SIZE)
     raise ValueError("This model has no first Conv2D or Dense layer over the 28x28 pixels to picture.")

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
+from mnist_core.geometry import SIZE
 from mnist_core.models import load_model
 
 
@@ -19,12 +20,12 @@ class Predictor:
         self.model = model
         self.path = path
         self._predict = tf.function(
-            lambda x: model(x, training=False), input_signature=[tf.TensorSpec([None, 28, 28], tf.float32)]
+            lambda x: model(x, training=False), input_signature=[tf.TensorSpec([None, SIZE, SIZE], tf.float32)]
         )
         self._saliency = tf.function(
-            self._gradient_times_input, input_signature=[tf.TensorSpec([1, 28, 28], tf.float32)]
+            self._gradient_times_input, input_signature=[tf.TensorSpec([1, SIZE, SIZE], tf.float32)]
         )
-        self.probabilities(np.zeros((28, 28), np.uint8))  # compile now, not on the first drawing
+        self.probabilities(np.zeros((SIZE, SIZE), np.uint8))  # compile now, not on the first drawing
         self._trace = None
 
     @classmethod

@@ -10,6 +10,7 @@ from keras import layers
 from mnist_core.architecture import INPUT_SHAPE, network
 from mnist_core.config import OPTIMIZERS, TrainConfig
 from mnist_core.errors import ModelFileError
+from mnist_core.geometry import SIZE
 
 
 def build_model(config: TrainConfig) -> keras.Model:
@@ -61,6 +62,6 @@ def load_model(path: Path | str) -> keras.Model:
         raise ModelFileError(
             f"The model file {path} is damaged or not a Keras model ({type(error).__name__})."
         ) from None
-    if tuple(model.input_shape[1:]) != (28, 28) or tuple(model.output_shape[1:]) != (10,):
+    if tuple(model.input_shape[1:]) != (SIZE, SIZE) or tuple(model.output_shape[1:]) != (10,):
         raise ModelFileError(f"The model in {path} does not take 28x28 images and give 10 digit probabilities.")
     return model

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
+from mnist_core.geometry import SIZE
+
 SHOWN = ("Conv2D", "MaxPooling2D", "Dense")
 
 
@@ -51,8 +53,8 @@ class NetworkTrace:
             scores = tf.matmul(before_last, kernel) + bias  # the softmax layer without its softmax
             return outputs, scores, tf.nn.softmax(scores)
 
-        self._run = tf.function(run, input_signature=[tf.TensorSpec([1, 28, 28], tf.float32)])
-        self(np.zeros((28, 28), np.uint8))  # compile now, not on the first drawing
+        self._run = tf.function(run, input_signature=[tf.TensorSpec([1, SIZE, SIZE], tf.float32)])
+        self(np.zeros((SIZE, SIZE), np.uint8))  # compile now, not on the first drawing
 
     def __call__(self, image28: np.ndarray) -> list[Layer]:
         x = np.asarray(image28, np.float32)[None] / 255.0

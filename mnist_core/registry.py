@@ -24,6 +24,7 @@ import numpy as np
 
 from mnist_core import lease
 from mnist_core.errors import DrawingLimitError, RegistryError
+from mnist_core.geometry import SIZE
 from mnist_core.paths import studio_home
 
 
@@ -397,7 +398,7 @@ class Registry:
         if isinstance(label, bool) or not isinstance(label, (int, np.integer)) or not 0 <= label <= 9:
             raise RegistryError(f"A drawing's label must be a digit from 0 to 9 (got {label!r}).")
         image = np.asarray(image28)
-        if image.shape != (28, 28) or image.dtype != np.uint8:
+        if image.shape != (SIZE, SIZE) or image.dtype != np.uint8:
             raise RegistryError(f"A drawing must be a 28x28 uint8 image (got {image.shape} {image.dtype}).")
         with self._connect() as db:
             cursor = db.execute(
@@ -419,7 +420,7 @@ class Registry:
         """
         with self._connect() as db:
             rows = db.execute("SELECT image, label FROM drawings ORDER BY id").fetchall()
-        images = np.frombuffer(b"".join(row[0] for row in rows), np.uint8).reshape(-1, 28, 28).copy()
+        images = np.frombuffer(b"".join(row[0] for row in rows), np.uint8).reshape(-1, SIZE, SIZE).copy()
         return images, np.array([row[1] for row in rows], dtype=np.int64)
 
     def drawing_count(self, which: DrawingFilter = EVERY_DRAWING) -> int:
@@ -439,7 +440,7 @@ class Registry:
                 [*values, -1 if limit is None else limit, offset],
             ).fetchall()
         return [
-            SavedDrawing(id, label, np.frombuffer(image, np.uint8).reshape(28, 28), owner, created_at)
+            SavedDrawing(id, label, np.frombuffer(image, np.uint8).reshape(SIZE, SIZE), owner, created_at)
             for id, label, image, owner, created_at in rows
         ]
 

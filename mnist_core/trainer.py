@@ -45,6 +45,7 @@ from mnist_core.cpu_threads import HALVES
 from mnist_core.data import Mnist, load_mnist, split_validation, subset
 from mnist_core.fast_shift import computes_as_keras, shifted
 from mnist_core.fused_adam import fused_adam
+from mnist_core.geometry import SIZE
 from mnist_core.models import build_model, make_optimizer
 
 Event = dict
@@ -344,7 +345,7 @@ def _compile_steps(model, optimizer, image_dtype: tf.DType = tf.float32):
 
     @tf.function(
         input_signature=[
-            tf.TensorSpec([None, 28, 28], image_dtype),
+            tf.TensorSpec([None, SIZE, SIZE], image_dtype),
             tf.TensorSpec([None], tf.int64),
             tf.TensorSpec([None, None], tf.int32),
         ]

@@ -12,6 +12,7 @@ import numpy as np
 import streamlit as st
 
 from mnist_core.errors import UserError
+from mnist_core.geometry import SIZE
 from mnist_core.registry import DrawingFilter, SavedDrawing
 from mnist_core.wording import counted
 from ui.resources import is_teacher, open_registry, user_id
@@ -96,5 +97,5 @@ def _tick(key: str, drawings: list[SavedDrawing]) -> None:
 
 
 def _enlarged(image28: np.ndarray) -> np.ndarray:
-    scale = CELL_PX // 28
+    scale = CELL_PX // SIZE
     return np.kron(np.asarray(image28, np.uint8), np.ones((scale, scale), np.uint8))

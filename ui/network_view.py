@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from mnist_core.geometry import SIZE
 from mnist_core.network_trace import as_png, map_grid, unit_grid
 from ui.charts import AXIS, probability_bars
 
@@ -55,7 +56,7 @@ def inside_the_network(predictor, image28) -> None:
 # about 10 MB.
 @st.cache_data(max_entries=32, show_spinner=False)
 def _layers_and_pictures(model_key: str, image_bytes: bytes, _predictor) -> tuple[list, list[bytes | None]]:
-    layers = _predictor.inside(np.frombuffer(image_bytes, np.uint8).reshape(28, 28))
+    layers = _predictor.inside(np.frombuffer(image_bytes, np.uint8).reshape(SIZE, SIZE))
     pictures = [
         as_png(map_grid(layer.values) if layer.values.ndim == 3 else unit_grid(layer.values))
         if layer.kind in ("conv", "pool", "hidden")
