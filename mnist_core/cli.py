@@ -23,6 +23,7 @@ from mnist_core.config import (
     preset,
 )
 from mnist_core.errors import UserError
+from mnist_core.run_names import NAME_RULE, validate_run_name
 from mnist_core.study import STUDIES
 
 EXIT_USAGE = 2
@@ -142,7 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument("--augment", action="store_true", help="train on shifted, rotated, scaled, distorted digits")
     train.add_argument("--seed", type=_whole(0, 2**31 - 1))
-    train.add_argument("--name", help="run name: letters, digits, spaces, '-' and '_', at most 64 characters")
+    train.add_argument("--name", help=f"run name: {NAME_RULE}")
     train.add_argument("--save-to", help="also copy the trained model to this .keras path")
     train.add_argument("--json", action="store_true", help="print the result as one JSON line at the end")
 
@@ -266,7 +267,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _train(args) -> int:
-    from mnist_core.registry import Registry, validate_run_name
+    from mnist_core.registry import Registry
 
     config = config_from_args(args)
     name = validate_run_name(args.name) if args.name is not None else None

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import sqlite3
 import time
 from collections.abc import Iterable
@@ -26,6 +25,7 @@ from mnist_core import lease
 from mnist_core.errors import DrawingLimitError, RegistryError
 from mnist_core.geometry import SIZE
 from mnist_core.paths import studio_home
+from mnist_core.run_names import validate_run_name
 
 
 class RunStatus(StrEnum):
@@ -44,8 +44,6 @@ ACTIVE = (RunStatus.QUEUED, RunStatus.RUNNING)
 ENDED = (RunStatus.FINISHED, RunStatus.STOPPED, RunStatus.FAILED, RunStatus.INTERRUPTED)
 WITH_MODEL = (RunStatus.FINISHED, RunStatus.STOPPED)  # ended with a model to draw with and evaluate (Stop keeps it)
 STATUSES = ACTIVE + ENDED
-NAME_RULE = "letters, digits, spaces, '-' and '_', at most 64 characters"
-_NAME = re.compile(r"[A-Za-z0-9 _-]{1,64}")
 _TEMP_PREFIX = ".partial-"  # temporary model files; the leading dot keeps them out of listings
 
 SCHEMA = """
@@ -116,20 +114,6 @@ class DrawingFilter:
 
 
 EVERY_DRAWING = DrawingFilter()
-
-
-def validate_run_name(name: str) -> str:
-    """The name without surrounding spaces, or RegistryError saying what a name may hold.
-
-    Only ASCII is allowed, so that a name looks the same in every terminal and file listing.
-    """
-    cleaned = name.strip() if isinstance(name, str) else ""
-    if not _NAME.fullmatch(cleaned):
-        shown = name if not isinstance(name, str) or len(name) <= 70 else name[:67] + "..."
-        raise RegistryError(
-            f"The run name {shown!r} is not allowed: use {NAME_RULE} (plain ASCII: no accents or other scripts)."
-        )
-    return cleaned
 
 
 @dataclass

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from mnist_core.config import TrainConfig
 from mnist_core.errors import ConfigError
+from mnist_core.run_names import NAME_LIMIT
 
 if TYPE_CHECKING:  # pandas is imported only inside study_table
     import pandas
@@ -31,7 +32,6 @@ STUDIES: dict[str, list[tuple[str, TrainConfig]]] = {
 }
 
 COLUMNS = ["Variant", "Dropout", "Train accuracy", "Test accuracy", "Gap"]
-NAME_LIMIT = 64
 
 
 def study(name: str) -> list[tuple[str, TrainConfig]]:
@@ -72,7 +72,7 @@ def run_name(study_name: str, label: str, number: int) -> str:
     """A registry-safe run name such as ``Study dropout - Dropout 05 - 3``.
 
     Only letters, digits, spaces, '-' and '_' are kept and the label is
-    shortened so the whole name fits in 64 characters.
+    shortened so the whole name fits in ``NAME_LIMIT`` characters.
     """
     head, tail = run_prefix(study_name), f" - {number}"
     room = NAME_LIMIT - len(head) - len(" - ") - len(tail)

@@ -7,6 +7,7 @@ in run_history.py. The training loop itself is mnist_core/trainer.py.
 import streamlit as st
 
 from mnist_core.registry import ENDED
+from mnist_core.run_names import NAME_LIMIT
 from ui.live_run import live_panel, queue_run, teacher_panel
 from ui.plain_text import plain
 from ui.resources import open_registry, teacher_login
@@ -46,7 +47,7 @@ with settings:
     problem = problem_with(config)
     name = st.text_input(
         "Run name (optional)",
-        max_chars=64,
+        max_chars=NAME_LIMIT,
         placeholder="e.g. dropout 0.5",
         key="run_name",
         help="Letters, digits, spaces, '-' and '_'. Without one the run is called 'Run N'.",

@@ -13,7 +13,8 @@ import pytest
 from mnist_core import lease
 from mnist_core.errors import RegistryError
 from mnist_core.jobs import JobManager
-from mnist_core.registry import NAME_RULE, STATUSES, Registry, validate_run_name
+from mnist_core.registry import STATUSES, Registry
+from mnist_core.run_names import NAME_RULE, validate_run_name
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import streamlit as st
 
 from mnist_core.config import TrainConfig
 from mnist_core.errors import UserError
+from mnist_core.run_names import NAME_LIMIT
 from ui.charts import compare_runs
 from ui.plain_text import plain
 from ui.resources import chosen_model, is_teacher, open_registry, use_model, user_id
@@ -124,7 +125,7 @@ def use_rename_delete(runs) -> None:
     if run.owner != user_id() and not is_teacher():
         middle.caption("Only whoever trained this run can rename or delete it.")
         return
-    new_name = middle.text_input("New name", value=run.name, max_chars=64, key=f"rename_{run.id}")
+    new_name = middle.text_input("New name", value=run.name, max_chars=NAME_LIMIT, key=f"rename_{run.id}")
     if middle.button("Rename") and new_name.strip() != run.name:
         try:
             registry.rename(run.id, new_name)
