@@ -197,19 +197,27 @@ def test_the_job_manager_refuses_a_students_long_run_before_it_queues_but_not_th
 # The estimate against real runs on this machine
 
 
+TRIES = 2  # of rates and real runs, when the first round misses: each side then the faster of two
+QUIET_SHARE = 0.25  # the machine counts as quiet when other programs use less than this share of its CPUs
+QUIET_WAIT_S = 120
+
+
 @pytest.mark.slow
 def test_the_estimate_is_within_a_quarter_of_a_real_run():
     """This machine's rates, measured now, against real runs timed now: the presets and the maxed-out MLP and
     CNN, on a part of the images (the estimate is linear in epochs and images, and whole runs of the maxed-out
     networks take an hour). An epoch's estimate (its steps and its validation) against the fastest of a real
     run's later epochs (the first compiles the network): the rates are the fastest of several tries too, as
-    other processes on a shared machine only ever add time."""
+    other processes on a shared machine only ever add time.
+
+    Both sides are timed on a quiet machine. In CI the first try once put every estimate 21-28% over its real
+    run, all alike, as if the minute or two of measuring had shared the CPUs with something the runs did
+    not: so a miss measures both sides again, and each side keeps its faster measurement."""
     from mnist_core.cost import measure_rates
     from mnist_core.data import load_mnist
     from mnist_core.trainer import train
 
     data = load_mnist()
-    rates = measure_rates()
     runs = {
         "seed": PRESETS["seed"],
         "no-dropout": PRESETS["no-dropout"].replace(train_size=30_000),
@@ -217,9 +225,36 @@ def test_the_estimate_is_within_a_quarter_of_a_real_run():
         "maxed MLP": MAXED_MLP.replace(train_size=1000),
         "maxed CNN": MAXED_CNN.replace(train_size=1000),
     }
-    ratios = {}
-    for name, config in runs.items():
-        history = train(config.replace(epochs=4), data=data).history
-        real = min(epoch["seconds"] for epoch in history[1:])
-        ratios[name] = round(estimate(config, rates).epoch_seconds / real, 2)
-    assert all(abs(ratio - 1) <= TOLERANCE for ratio in ratios.values()), ratios
+    estimated = dict.fromkeys(runs, float("inf"))
+    real = dict.fromkeys(runs, float("inf"))
+    tries = []
+    for _ in range(TRIES):
+        _wait_for_a_quiet_machine()
+        rates = measure_rates()
+        for name, config in runs.items():
+            history = train(config.replace(epochs=4), data=data).history
+            real[name] = min(real[name], *(epoch["seconds"] for epoch in history[1:]))
+            estimated[name] = min(estimated[name], estimate(config, rates).epoch_seconds)
+        ratios = {name: round(estimated[name] / real[name], 2) for name in runs}
+        tries.append(ratios)
+        if all(abs(ratio - 1) <= TOLERANCE for ratio in ratios.values()):
+            break
+    assert all(abs(ratio - 1) <= TOLERANCE for ratio in ratios.values()), tries
+
+
+def _wait_for_a_quiet_machine() -> None:
+    """Until other programs use less than ``QUIET_SHARE`` of the CPUs for a few seconds (a server or browser
+    of an earlier test still closing down), or ``QUIET_WAIT_S`` have passed: then time anyway."""
+
+    def idle_and_total() -> tuple[int, int]:
+        with open("/proc/stat") as stat:
+            ticks = [int(n) for n in stat.readline().split()[1:]]
+        return ticks[3] + ticks[4], sum(ticks)  # idle and waiting for the disk
+
+    deadline, quiet_seconds = time.monotonic() + QUIET_WAIT_S, 0
+    while time.monotonic() < deadline and quiet_seconds < 3:
+        idle, total = idle_and_total()
+        time.sleep(1)
+        idle_after, total_after = idle_and_total()
+        busy = 1 - (idle_after - idle) / max(1, total_after - total)
+        quiet_seconds = quiet_seconds + 1 if busy < QUIET_SHARE else 0
