@@ -24,6 +24,7 @@ from mnist_core.errors import UserError
 from mnist_core.registry import ACTIVE, Registry, Run, RunStatus
 from mnist_core.run_limit import RunLimit
 from mnist_core.runs import execute_run
+from mnist_core.settings import number_setting
 
 MAX_BATCH_POINTS = 600  # a long run's per-batch curve is thinned to every other point beyond this
 # A student may have this many runs waiting or training at once: one to watch and the next experiment
@@ -34,6 +35,8 @@ RUNS_PER_STUDENT = 2
 # thirty seed runs (half a second an epoch here) then each show an epoch before any shows its second, and a
 # maxed-out network holds the trainer for at most this long at a time.
 TURN_SECONDS = 2.0
+
+PARALLEL_RUNS = "MNIST_STUDIO_PARALLEL_RUNS"  # how many runs train at once (with Ray: are handed to it at once)
 
 
 @dataclass
@@ -70,18 +73,15 @@ def _runs(count: int) -> str:
     return f"{count} run" if count == 1 else f"{count} runs"
 
 
-def default_parallel_runs() -> int:
-    """``MNIST_STUDIO_PARALLEL_RUNS`` if set, else one run per two cores (at least one).
+def default_parallel_runs(fallback: int | None = None) -> int:
+    """``MNIST_STUDIO_PARALLEL_RUNS`` if set, else ``fallback``, else one run per two cores (at least one).
 
     The trainer's TensorFlow kernels use about two cores well on these small models; giving one run
     more cores speeds it up little, while two runs side by side on four cores finish nearly twice
     the work. So a 2-core laptop trains one run at a time, as before, and an 8-core server four.
     """
-    fallback = max(1, (os.cpu_count() or 2) // 2)
-    try:
-        return max(1, int(os.environ.get("MNIST_STUDIO_PARALLEL_RUNS") or fallback))
-    except ValueError:
-        return fallback
+    fallback = fallback or max(1, (os.cpu_count() or 2) // 2)
+    return number_setting(PARALLEL_RUNS, fallback, int, 1)
 
 
 class Turns:

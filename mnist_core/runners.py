@@ -20,6 +20,7 @@ from mnist_core.jobs import JobManager, default_parallel_runs
 from mnist_core.registry import Registry
 from mnist_core.run_limit import RunLimit
 from mnist_core.runs import execute_run
+from mnist_core.settings import number_setting
 
 RAY_ADDRESS = "MNIST_STUDIO_RAY_ADDRESS"
 CPUS_PER_RUN = "MNIST_STUDIO_RAY_CPUS_PER_RUN"
@@ -48,10 +49,7 @@ def choose_runner() -> RunnerChoice:
     local = RunnerChoice(execute_run, default_parallel_runs())
     if not address:
         return local
-    try:
-        cpus_per_run = max(1, int(os.environ.get(CPUS_PER_RUN) or DEFAULT_CPUS_PER_RUN))
-    except ValueError:
-        cpus_per_run = DEFAULT_CPUS_PER_RUN
+    cpus_per_run = number_setting(CPUS_PER_RUN, DEFAULT_CPUS_PER_RUN, int, 1)
     problem = _connect(address)
     if problem:
         local.notice = f"Training on this server: the Ray cluster at {address} cannot be used ({problem})."
@@ -62,7 +60,7 @@ def choose_runner() -> RunnerChoice:
     from mnist_core.ray_runner import RayRunner
 
     cpus = int(ray.cluster_resources().get("CPU", 0))
-    parallel = default_parallel_runs() if os.environ.get("MNIST_STUDIO_PARALLEL_RUNS") else RAY_RUNS_IN_FLIGHT
+    parallel = default_parallel_runs(fallback=RAY_RUNS_IN_FLIGHT)
     log.warning("Training runs on the Ray cluster at %s (%d CPUs now, %d per run).", address, cpus, cpus_per_run)
     runner = RayRunner(cpus_per_run)
     runner.warm_up()  # not waited for: the app starts now, and the lab's workers are ready before the first Train
