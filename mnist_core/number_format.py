@@ -87,7 +87,7 @@ def decide(float32_step: float, bfloat16_step: float) -> NumberFormat:
     if bfloat16_step * MARGIN <= float32_step:
         reason = f"bfloat16: {float32_step / bfloat16_step:.1f}x faster here"
         return NumberFormat("bfloat16", float32_step, bfloat16_step, reason)
-    if bfloat16_step > float32_step:
+    if bfloat16_step >= float32_step * MARGIN:
         reason = f"float32: bfloat16 was {bfloat16_step / float32_step:.1f}x slower on this computer"
     else:
         reason = "float32: bfloat16 was no faster on this computer"

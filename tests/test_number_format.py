@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -53,8 +54,9 @@ def test_bfloat16_faster_here_is_chosen(timed):
     assert number_format.resolved(CNN)[0].precision == "bfloat16"
 
 
-def test_bfloat16_within_the_margin_keeps_float32(timed):
-    timed["float32"], timed["bfloat16"] = 0.0100, 0.0098
+@pytest.mark.parametrize("bfloat16", [0.0097, 0.0100, 0.0104])
+def test_bfloat16_within_the_margin_keeps_float32(timed, bfloat16):
+    timed["float32"], timed["bfloat16"] = 0.0100, bfloat16
     assert number_format.choose(CNN).reason == "float32: bfloat16 was no faster on this computer"
 
 
@@ -100,8 +102,8 @@ def test_a_fastest_run_trains_in_the_chosen_format_and_records_why(timed):
 
     timed["float32"], timed["bfloat16"] = 0.02, 0.01
     config = TrainConfig(
-        conv_filters=(8,), hidden_units=(32,), dropouts=(0.0,), precision=FASTEST, epochs=1, train_size=1000
-    )
+        conv_filters=(8,), hidden_units=(32,), dropouts=(0.0,), precision=FASTEST, epochs=2, train_size=3000
+    )  # 84.8% test accuracy in bfloat16 (tests/test_ray_runner.py)
     result = train(config)
     assert result.model.get_layer("conv_1").compute_dtype == "bfloat16"
     assert result.metrics["number_format"] == {
@@ -110,7 +112,7 @@ def test_a_fastest_run_trains_in_the_chosen_format_and_records_why(timed):
         "bfloat16_step": 0.01,
         "reason": "bfloat16: 2.0x faster here",
     }
-    assert result.metrics["test_accuracy"] > 0.5
+    assert result.metrics["test_accuracy"] > 0.75
 
 
 @pytest.mark.slow
@@ -123,23 +125,25 @@ def test_the_measurement_on_this_computer_times_both_formats_and_picks_the_faste
 
 
 @pytest.mark.slow
-@pytest.mark.skipif("amx_bf16" not in open("/proc/cpuinfo").read(), reason="needs a CPU with AMX to hide it")
-def test_with_amx_hidden_bfloat16_is_slower_and_float32_is_chosen():
-    """``ONEDNN_MAX_CPU_ISA=AVX512_CORE_BF16`` keeps oneDNN off AMX: a CPU with AVX-512 BF16 alone, like the
-    2-core VM where the CNN preset took 1.33x float32's time in bfloat16. Here the CNN preset's step took
-    2.2x to 2.6x float32's time that way (README), far from the margin."""
+@pytest.mark.skipif(not cpu_threads.has_bfloat16_units(), reason="needs a CPU listing bfloat16 units, to hide them")
+def test_with_the_bfloat16_units_unused_the_measurement_chooses_float32():
+    """``ONEDNN_MAX_CPU_ISA=AVX512_CORE`` keeps oneDNN to AVX-512 without its bfloat16 instructions (and AMX)
+    while the CPU still lists them: a computer whose flags promise what its bfloat16 does not keep. Here the
+    CNN preset's step then took 2.2x to 2.3x float32's time in bfloat16 (README), far past the 1.05x margin.
+    (With AVX-512 BF16 but AMX hidden, ``AVX512_CORE_BF16``, bfloat16 took 0.96x to 1.43x float32's time:
+    too close to test.)"""
     script = (
         "import json; from mnist_core import number_format; from mnist_core.config import PRESETS; "
         "print(json.dumps(vars(number_format.choose(PRESETS['cnn']))))"
     )
-    env = {**os.environ, "ONEDNN_MAX_CPU_ISA": "AVX512_CORE_BF16"}
+    env = {**os.environ, "ONEDNN_MAX_CPU_ISA": "AVX512_CORE"}
     result = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, cwd=PROJECT_DIR, env=env, timeout=300
     )
     assert result.returncode == 0, result.stderr
     choice = json.loads(result.stdout.strip().splitlines()[-1])
     assert choice["precision"] == "float32" and choice["bfloat16_step"] > choice["float32_step"]
-    assert choice["reason"].startswith("float32: bfloat16 was ") and "slower on this computer" in choice["reason"]
+    assert re.fullmatch(r"float32: bfloat16 was \d\.\dx slower on this computer", choice["reason"])
 
 
 def _rates(bfloat16_step: list[float] | None = None) -> Rates:
