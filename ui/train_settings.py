@@ -353,8 +353,9 @@ def network_summary(config: TrainConfig) -> None:
         )
     elif config.precision == FASTEST:
         choice = number_format.known(config)
+        timed = "timed for this network, " if choice and choice.measured else ""
         st.caption(
-            f"Fastest here, for this network on this computer: **{choice.reason}**."
+            f"Fastest here: {timed}**{choice.reason}**."
             if choice
             else "Fastest here: when the run starts, this computer times a few training steps in float32 and in "
             "bfloat16, and trains in the faster."
