@@ -33,9 +33,10 @@ def network(config) -> list[Layer]:
     dropout (when above 0), then a softmax over the 10 digits.
 
     With ``precision`` "bfloat16" the convolutions, pools and hidden layers compute in 16-bit brain floats,
-    which CPUs with bfloat16 units (AMX, AVX-512 BF16) compute faster (a CNN preset epoch here: a fifth
-    less time). The image, its shift and the last layer stay float32, so the softmax, the loss and what the
-    model answers keep float32's range and precision, as Keras' mixed-precision guide advises.
+    which some CPUs with bfloat16 units (AMX here) compute faster (a CNN preset epoch here: a fifth less
+    time); "fastest" is listed as float32, the trainer settling it first (mnist_core/number_format.py). The
+    image, its shift and the last layer stay float32, so the softmax, the loss and what the model answers
+    keep float32's range and precision, as Keras' mixed-precision guide advises.
     """
     layers: list[Layer] = []
     if config.conv_filters or config.shift:

@@ -272,6 +272,7 @@ def _cnn_summary(config: TrainConfig, runs: list[dict], plain: list[dict]) -> di
         "test_accuracy": statistics.median(accuracies),
         "median_seconds": statistics.median(seconds),
         "time_vs_plain_mlp": statistics.median(seconds) / statistics.median(run["seconds"] for run in plain),
+        "number_format": runs[0].get("number_format"),  # measured by the first run, kept by the others
     }
 
 
@@ -312,6 +313,7 @@ def _our_fit(config: TrainConfig, data) -> dict:
         "fit_seconds": result.metrics["fit_seconds"],
         "val_accuracy": result.metrics["val_accuracy"],
         "test_accuracy": result.metrics["test_accuracy"],
+        "number_format": result.metrics.get("number_format", {}).get("reason"),  # a preset asking for the fastest
     }
 
 
@@ -336,7 +338,8 @@ def describe_cnn(c: dict) -> str:
     accuracies = " ".join(f"{a:.2%}" for a in c["test_accuracies"])
     epochs = counted(c["epochs"], "epoch")
     return (
-        f"CNN preset ({c['config']}, {epochs}, batch {c['batch_size']}, {c['train_size']:,} images): "
+        f"CNN preset ({c['config']}, {epochs}, batch {c['batch_size']}, {c['train_size']:,} images; "
+        f"{c.get('number_format') or 'number format as set'}): "
         f"test accuracy {c['test_accuracy']:.2%} (median of seeds {c['seeds'][0]}-{c['seeds'][-1]}: {accuracies}) "
         f"in {c['median_seconds']:.1f} s, {c['time_vs_plain_mlp']:.2f}x the plain seed-MLP model.fit"
     )

@@ -13,9 +13,10 @@ import sys
 
 from mnist_core.bench import PARTS as BENCH_PARTS
 from mnist_core.config import (
+    FASTEST,
     LIMITS,
+    NUMBER_FORMATS,
     OPTIMIZERS,
-    PRECISIONS,
     PRESETS,
     TEST_AS_VALIDATION,
     TrainConfig,
@@ -137,9 +138,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument(
         "--precision",
-        choices=PRECISIONS,
-        help="what the layers compute in: bfloat16 needs a CPU with bfloat16 units, and is faster there "
-        "(default: the preset's; cnn: bfloat16 where the CPU has the units)",
+        choices=NUMBER_FORMATS,
+        help="what the layers compute in: bfloat16 needs a CPU with bfloat16 units, and is faster on some; "
+        "fastest: the faster of the two, measured on this computer before training "
+        "(default: the preset's; cnn: fastest)",
     )
     train.add_argument("--augment", action="store_true", help="train on shifted, rotated, scaled, distorted digits")
     train.add_argument("--seed", type=_whole(0, 2**31 - 1))
@@ -284,6 +286,7 @@ def _train(args) -> int:
         f"{_validation_text(config)}.",
         file=sys.stderr,
     )
+    _print_number_format(config)
     _print_estimate(config)
 
     from mnist_core.runs import execute_run
@@ -322,6 +325,20 @@ def _train(args) -> int:
     if args.json:
         print(json.dumps(summary))
     return 0
+
+
+def _print_number_format(config: TrainConfig) -> None:
+    """Which format a run asking for the fastest trains in and why, measured now so that it is said before
+    training (the trainer then finds it measured: mnist_core/number_format.py)."""
+    if config.precision != FASTEST:
+        return
+    from mnist_core import number_format
+
+    if number_format.known(config) is None:
+        print("Timing a few training steps in float32 and in bfloat16 (a few seconds)...", file=sys.stderr)
+    choice = number_format.choose(config)
+    times = f" ({choice.step_times})" if choice.measured else ""
+    print(f"Number format {choice.reason}{times}.", file=sys.stderr)
 
 
 def _print_estimate(config: TrainConfig) -> None:

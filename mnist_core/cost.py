@@ -37,8 +37,9 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from mnist_core import number_format
 from mnist_core.architecture import network
-from mnist_core.config import PRECISIONS, TEST_AS_VALIDATION, TrainConfig
+from mnist_core.config import FASTEST, PRECISIONS, TEST_AS_VALIDATION, TrainConfig
 from mnist_core.cpu_threads import has_bfloat16_units
 from mnist_core.paths import studio_home
 
@@ -127,6 +128,10 @@ class Estimate:
 
 
 def estimate(config: TrainConfig, rates: Rates) -> Estimate:
+    if config.precision == FASTEST:  # the format measured for this network, else the faster by these rates
+        choice = number_format.known(config)
+        formats = [choice.precision] if choice else [p for p in PRECISIONS if p in rates.step]
+        return min((estimate(config.replace(precision=p), rates) for p in formats), key=lambda e: e.seconds)
     numbers = arithmetic(config)
     step, evaluation = rates.step[config.precision], rates.evaluation[config.precision]
     images, batch = config.training_images, config.batch_size

@@ -1,5 +1,6 @@
 """What the trainer needs to know of this CPU: TensorFlow's thread pools, sized for the trainer's half
-batches (``trainer.HALVES``), and whether it has bfloat16 units (``TrainConfig.precision``).
+batches (``trainer.HALVES``), and whether it has bfloat16 units (``TrainConfig.precision``; whether they
+are faster than float32 is measured, in mnist_core/number_format.py).
 
 Measured on 2 cores (``python -m mnist_core profile``): at batch 128 every matmul is small, and oneDNN
 splitting each one across both cores costs more in hand-offs than it gains. With one thread per op
@@ -36,7 +37,8 @@ def size_for_this_process() -> None:
 
 @functools.cache
 def has_bfloat16_units() -> bool:
-    """True when the CPU multiplies bfloat16 in hardware (AMX or AVX-512 BF16, as Linux lists its flags).
+    """True when the CPU multiplies bfloat16 in hardware (AMX or AVX-512 BF16, as Linux lists its flags):
+    not that bfloat16 is faster there (a VM listing AVX-512 BF16 alone trained the CNN preset 1.33x slower).
 
     Measured here with oneDNN held to older instruction sets (``ONEDNN_MAX_CPU_ISA``): with AVX-512 but no
     bfloat16 units a CNN epoch takes 2.4x float32's time, and with AVX2 the first convolution fails."""

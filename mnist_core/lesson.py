@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from mnist_core import cpu_threads
-from mnist_core.config import OPTIMIZERS, PRECISIONS, PRESETS, TEST_AS_VALIDATION, VALIDATION_SIZE, TrainConfig
+from mnist_core.config import NUMBER_FORMATS, OPTIMIZERS, PRESETS, TEST_AS_VALIDATION, VALIDATION_SIZE, TrainConfig
 from mnist_core.errors import ConfigError
 
 # The values the Train page's controls offer; a link can only choose among them.
@@ -69,7 +69,7 @@ def lesson_from_query(params: Mapping[str, str]) -> Lesson:
         "batch": ("batch_size", lambda text: _one(text, int, BATCH_SIZES)),
         "images": ("train_size", lambda text: _one(text, int, TRAIN_SIZES)),
         "shift": ("shift", lambda text: _one(text, int, SHIFTS)),
-        "precision": ("precision", lambda text: _one(text, str, PRECISIONS)),
+        "precision": ("precision", lambda text: _one(text, str, NUMBER_FORMATS)),
         "validation": ("validation", _validation),
     }
     for key, text in params.items():

@@ -152,3 +152,17 @@ def test_the_seed_preset_reproduces_the_notebook(tmp_path):
         accuracies.append(json.loads(result.stdout.strip().splitlines()[-1])["test_accuracy"])
     assert min(accuracies) >= 0.977, accuracies
     assert sorted(accuracies)[2] >= 0.980, accuracies
+
+
+@pytest.mark.slow
+def test_a_cnn_run_says_which_number_format_it_trains_in_before_training(tmp_path):
+    result = cli("train", "--preset", "cnn", "--epochs", "1", "--train-size", "1000", "--json", home=tmp_path)
+    assert result.returncode == 0, result.stderr
+    said = [line for line in error_lines(result) if line.startswith("Number format ")]
+    assert len(said) == 1, result.stderr
+    assert result.stderr.index(said[0]) < result.stderr.index("Estimated training time")  # before training
+    run = Registry(tmp_path).find(json.loads(result.stdout.splitlines()[-1])["run"])
+    chosen = run.metrics["number_format"]  # what the trainer used: the measurement the CLI printed
+    assert said[0].startswith(f"Number format {chosen['reason']}")
+    if chosen["float32_step"] is not None:
+        assert " (a training step took " in said[0] and " ms in bfloat16)." in said[0]

@@ -19,7 +19,7 @@ import streamlit as st
 from streamlit import config as st_config
 from streamlit.testing.v1 import AppTest
 
-from mnist_core import cpu_threads
+from mnist_core import cpu_threads, number_format
 from mnist_core.config import PRESETS, TrainConfig
 from mnist_core.lesson import BATCH_SIZES, FILTERS, LEARNING_RATES, TRAIN_SIZES, UNITS
 from mnist_core.registry import Registry
@@ -106,7 +106,7 @@ def test_controls_exist_with_their_ranges():
     sizes = at.select_slider(key="train_size").options
     assert {"1,000", "6,000", "60,000"} <= set(sizes)
     assert at.select_slider(key="shift").options == ["off", "up to 1 px", "up to 2 px", "up to 3 px"]
-    assert at.radio(key="precision").options == ["float32 (32-bit)", "bfloat16 (16-bit)"]
+    assert at.radio(key="precision").options == ["float32 (32-bit)", "bfloat16 (16-bit)", "Fastest here"]
     assert at.radio(key="precision").value == "float32"
     assert [b.label for b in at.button].count("Train") == 1
     assert not train_button(at).disabled
@@ -137,6 +137,21 @@ def test_a_hidden_layer_keeps_its_settings_while_hidden():
 
 
 # Presets
+
+
+def test_a_runs_caption_says_which_number_format_it_trains_in_and_why():
+    from ui.live_run import settings_line
+
+    config = PRESETS["cnn"].to_dict()
+    chosen = {"precision": "float32", "float32_step": 0.0138, "bfloat16_step": 0.0183}
+    finished = types.SimpleNamespace(
+        config=config, metrics={"number_format": {**chosen, "reason": "float32: bfloat16 was 1.3x slower here"}}
+    )
+    assert settings_line(finished).endswith(" · float32: bfloat16 was 1.3x slower here")
+    queued = types.SimpleNamespace(config={**config, "seed": 12345, "batch_size": 16}, metrics={})
+    assert settings_line(queued).endswith(" · number format: timed when it starts")
+    named = types.SimpleNamespace(config={**config, "precision": "float32"}, metrics={})
+    assert "number format" not in settings_line(named)
 
 
 @pytest.mark.skipif(not cpu_threads.has_bfloat16_units(), reason="this CPU has no bfloat16 units")
@@ -218,7 +233,8 @@ def test_heavy_dropout_preset():
     assert at.slider(key="dropout_0").value == 0.5
 
 
-def test_cnn_preset_shows_the_convolution_controls():
+def test_cnn_preset_shows_the_convolution_controls(monkeypatch):
+    monkeypatch.setattr(number_format, "_known", {})  # not measured yet in this process
     at = open_train()
     assert not [s for s in at.select_slider if s.key.startswith("filters_")]
     at.selectbox(key="preset").set_value("cnn")
@@ -226,6 +242,8 @@ def test_cnn_preset_shows_the_convolution_controls():
     assert at.radio(key="architecture").value == "CNN"
     assert at.slider(key="conv_layers").value == 3
     assert [at.select_slider(key=f"filters_{i}").value for i in range(3)] == [16, 32, 64]
+    assert at.radio(key="precision").value == "fastest"  # measured when the run starts (test_number_format.py)
+    assert any(c.value.startswith("Fastest here: when the run starts, this computer times") for c in at.caption)
     table = at.table[0].value
     assert table["Layer"].str.startswith("Conv2D").sum() == 3
     assert table["Layer"].iloc[0] == "Shift up to 2 px (training only)"

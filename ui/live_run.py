@@ -9,7 +9,8 @@ from contextlib import nullcontext
 
 import streamlit as st
 
-from mnist_core.config import TrainConfig
+from mnist_core import number_format
+from mnist_core.config import FASTEST, TrainConfig
 from mnist_core.errors import UserError
 from mnist_core.registry import ACTIVE, RunStatus
 from ui.charts import epoch_curves
@@ -69,7 +70,14 @@ def my_runs(manager, registry) -> list:
 
 
 def settings_line(run) -> str:
-    return describe_settings(TrainConfig.from_dict(run.config))
+    """A run's settings; for the fastest number format, which one it trains in and why."""
+    config = TrainConfig.from_dict(run.config)
+    if config.precision != FASTEST:
+        return describe_settings(config)
+    # the run's own record once it ends (it may have trained on a lab PC), this server's measurement before
+    recorded, measured = run.metrics.get("number_format"), number_format.known(config)
+    reason = recorded["reason"] if recorded else measured.reason if measured else "number format: timed when it starts"
+    return f"{describe_settings(config)} · {reason}"
 
 
 def live_panel() -> None:
