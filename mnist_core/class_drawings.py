@@ -21,6 +21,7 @@ import numpy as np
 from mnist_core.config import TrainConfig
 from mnist_core.data import Mnist, subset
 from mnist_core.errors import UserError
+from mnist_core.scores import accuracy
 from mnist_core.wording import counted
 
 # With a quarter held out, 20 drawings leave 5 to test on: each is then worth 20 points of accuracy.
@@ -82,12 +83,12 @@ def scores(model, split: Split, mnist: Mnist, prefix: str) -> dict:
     """``model``'s accuracy on the held-out drawings and on the MNIST test set, as run metrics."""
     from mnist_core.trainer import predict_probabilities
 
-    def accuracy(x, y) -> float:
-        return float((predict_probabilities(model, np.asarray(x, np.float32) / 255.0).argmax(axis=1) == y).mean())
+    def score(x, y) -> float:
+        return accuracy(predict_probabilities(model, np.asarray(x, np.float32) / 255.0), y)
 
     return {
-        f"{prefix}_drawings_accuracy": accuracy(split.x_held_out, split.y_held_out),
-        f"{prefix}_mnist_accuracy": accuracy(mnist.x_test, mnist.y_test),
+        f"{prefix}_drawings_accuracy": score(split.x_held_out, split.y_held_out),
+        f"{prefix}_mnist_accuracy": score(mnist.x_test, mnist.y_test),
     }
 
 

@@ -15,9 +15,9 @@ import pandas as pd
 from sklearn.metrics import classification_report, confusion_matrix
 
 from mnist_core.geometry import SIZE
+from mnist_core.scores import accuracy, cross_entropy
 
 DIGITS = list(range(10))
-LOSS_CLIP = 1e-7
 
 
 @dataclass(frozen=True)
@@ -85,14 +85,13 @@ def evaluate(probabilities: np.ndarray, labels: np.ndarray) -> Evaluation:
         raise ValueError("Nothing to evaluate: no examples.")
     predicted = probs.argmax(axis=1).astype(np.int64)
     confidence = probs.max(axis=1)
-    picked = np.clip(probs[np.arange(len(labels)), labels].astype(np.float64), LOSS_CLIP, 1.0)
     return Evaluation(
         probabilities=probs,
         labels=labels,
         predicted=predicted,
         confidence=confidence,
-        accuracy=float((predicted == labels).mean()),
-        loss=float(-np.log(picked).mean()),
+        accuracy=accuracy(probs, labels),
+        loss=cross_entropy(probs, labels),
         confusion=confusion_matrix(labels, predicted, labels=DIGITS),
     )
 
