@@ -109,6 +109,8 @@ class TrainConfig:
         _check_range("batch size", self.batch_size, *LIMITS["batch_size"])
         _check_range("training-set size", self.train_size, *LIMITS["train_size"])
         _check_range("shift in pixels", self.shift, *LIMITS["shift"])
+        if self.batch_size > self.train_size:  # an epoch would be one short batch, or none with a remainder dropped
+            raise ConfigError("The batch size is larger than the training set: pick fewer per batch or more images.")
         if not _is_number(self.learning_rate) or not self.learning_rate > 0 or self.learning_rate > 10:
             raise ConfigError(
                 f"The learning rate must be a number above 0 and at most 10 (got {self.learning_rate!r})."

@@ -47,6 +47,7 @@ def test_no_dropout_has_no_dropout_layer_and_the_same_parameters():
         ({"hidden_units": (0,), "dropouts": (0.0,)}, "units in hidden layer 1"),
         ({"train_size": 10}, "training-set size must be a whole number from 100 to 60000"),
         ({"epochs": "ten"}, "epochs must be a whole number"),
+        ({"train_size": 1000, "batch_size": 1024}, "batch size is larger than the training set"),
     ],
 )
 def test_bad_values_are_refused_with_a_plain_message(changes, message):

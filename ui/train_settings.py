@@ -332,8 +332,6 @@ def problem_with(config: TrainConfig) -> str | None:
         config.validate()
     except UserError as error:
         return str(error)
-    if config.batch_size > config.train_size:
-        return "The batch size is larger than the training set: pick fewer per batch or more images."
     return None
 
 
