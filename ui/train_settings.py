@@ -122,6 +122,27 @@ def side_by_side(first: str, second: str, widths=2):
 
 def hyperparameter_controls() -> TrainConfig:
     """The hyperparameter widgets a lesson shows; returns the config they describe (not yet validated)."""
+    conv_filters, units, dropouts = network_controls()
+    learning_rate, optimizer, epochs, batch_size = optimizer_controls()
+    train_size, shift, precision, validation = data_controls()
+    return TrainConfig(
+        hidden_units=units,
+        dropouts=dropouts,
+        conv_filters=conv_filters,
+        epochs=epochs,
+        batch_size=batch_size,
+        learning_rate=learning_rate,
+        optimizer=optimizer,
+        train_size=train_size,
+        shift=shift,
+        precision=precision,
+        schedule=st.session_state.schedule,
+        validation=validation,
+    )
+
+
+def network_controls() -> tuple[tuple[int, ...], tuple[int, ...], tuple[float, ...]]:
+    """The preset, the architecture and its layers: (convolution filters, dense units, dropout rates)."""
     control(
         "preset",
         st.selectbox,
@@ -182,6 +203,11 @@ def hyperparameter_controls() -> TrainConfig:
                 help="Share of this layer's outputs switched off at random while training. It fights overfitting.",
             )
         )
+    return conv_filters, tuple(units), tuple(dropouts)
+
+
+def optimizer_controls() -> tuple[float, str, int, int]:
+    """How the weights are updated: (learning rate, optimizer, epochs, batch size)."""
     learning_rate = control(
         "learning_rate",
         st.select_slider,
@@ -206,6 +232,12 @@ def hyperparameter_controls() -> TrainConfig:
     batch_size = control(
         "batch_size", right.select_slider, "Batch size", BATCH_SIZES, key="batch_size", help="Images per weight update."
     )
+    return learning_rate, optimizer, epochs, batch_size
+
+
+def data_controls() -> tuple[int, int, str, object]:
+    """What the network trains and is checked on, and in which numbers: (training images, shift, number
+    format, validation)."""
     train_size = control(
         "train_size",
         st.select_slider,
@@ -250,20 +282,7 @@ def hyperparameter_controls() -> TrainConfig:
         "the model: hold out validation images to choose with, and keep the test set for one "
         "honest score at the end.",
     )
-    return TrainConfig(
-        hidden_units=tuple(units),
-        dropouts=tuple(dropouts),
-        conv_filters=conv_filters,
-        epochs=epochs,
-        batch_size=batch_size,
-        learning_rate=learning_rate,
-        optimizer=optimizer,
-        train_size=train_size,
-        shift=shift,
-        precision=precision,
-        schedule=st.session_state.schedule,
-        validation=validation,
-    )
+    return train_size, shift, precision, validation
 
 
 def lesson_notices() -> None:
