@@ -168,3 +168,78 @@ def test_moved_four_pixels_an_mlp_reads_far_fewer_digits_than_a_cnn():
     cnn = stress_test(Predictor(train(PRESETS["cnn"].replace(**short)).model), panel)
     assert mlp.clean > 0.85 and cnn.clean > 0.85
     assert mlp.accuracy("shift", 4) < cnn.accuracy("shift", 4) - 0.3, (mlp.curves["shift"], cnn.curves["shift"])
+
+
+@pytest.fixture
+def evaluate(evaluate_home, monkeypatch):
+    """The Evaluate page on ``evaluate_home`` (tests/conftest.py), whose run "Untrained" answers almost at random."""
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from mnist_core.paths import PROJECT_DIR
+
+    monkeypatch.setenv("MNIST_STUDIO_HOME", str(evaluate_home))
+    monkeypatch.syspath_prepend(str(PROJECT_DIR))
+    st.cache_resource.clear()
+    at = AppTest.from_file(str(PROJECT_DIR / "app.py"), default_timeout=180).run()
+    at.switch_page("pages/evaluate.py").run()
+    assert not at.exception, [e.message for e in at.exception]
+    yield at
+    st.cache_resource.clear()
+
+
+def drawn_curves(at) -> dict[str, dict[str, list[tuple[float, float]]]]:
+    """Each stress chart's lines as drawn: title -> model -> (strength, accuracy) points (Streamlit sends a
+    chart's data beside its spec, as Arrow)."""
+    import json
+
+    import pyarrow as pa
+
+    charts = {}
+    for chart in at.get("vega_lite_chart"):
+        spec = json.loads(chart.proto.spec)
+        title = spec.get("title", {}).get("text") if isinstance(spec.get("title"), dict) else None
+        if title not in {c.title for c in CORRUPTIONS}:
+            continue
+        (dataset,) = chart.proto.datasets
+        rows = pa.ipc.open_stream(dataset.data.data).read_pandas().to_dict("records")
+        lines = {}
+        for row in rows:
+            lines.setdefault(row["Model"], []).append((row["Strength"], row["Accuracy"]))
+        charts[title] = lines
+    return charts
+
+
+def test_the_stress_tab_draws_a_line_per_model_with_the_engines_numbers(evaluate, default_predictor, evaluate_home):
+    from mnist_core.registry import Registry
+    from ui.plain_text import plain
+    from ui.stress_view import headline
+
+    at = evaluate
+    assert not drawn_curves(at)  # nothing is measured until asked: the other tabs stay quick
+    assert any(button.label == "Run the stress test" for button in at.button)
+    # What pressing it does (AppTest's clicks do not reach this page's buttons; the browser test presses it).
+    at.session_state["stress_run"] = True
+    at.selectbox(key="stress_other").set_value("Untrained").run()
+    assert not at.exception, [e.message for e in at.exception]
+
+    data = load_mnist()
+    panel = stress_images(data.x_test, data.y_test)
+    untrained = next(run for run in Registry(evaluate_home).list_runs() if run.name == "Untrained")
+    expected = {
+        "Default model": stress_test(default_predictor, panel),
+        "Untrained": stress_test(Predictor.from_file(untrained.model_path), panel),
+    }
+    charts = drawn_curves(at)
+    assert list(charts) == [c.title for c in CORRUPTIONS]  # one chart per change
+    for corruption in CORRUPTIONS:
+        lines = charts[corruption.title]
+        assert list(lines) == ["Default model", "Untrained"]  # two lines
+        for name, result in expected.items():
+            assert lines[name] == list(result.curves[corruption.kind])
+    sentence = headline(expected)
+    assert any(element.value == f"**{plain(sentence)}**" for element in at.markdown), sentence
+    assert "Default model still reads" in sentence and "Untrained only" in sentence
+    table = next(frame.value for frame in at.dataframe if "Change" in frame.value.columns)
+    assert table["Default model"].iloc[0] == pytest.approx(100 * expected["Default model"].clean)
+    assert any(f"the same {SAMPLE_SIZE:,} test images" in caption.value for caption in at.caption)
