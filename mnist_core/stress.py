@@ -182,3 +182,26 @@ def _accuracy(predictor, images: np.ndarray, labels: np.ndarray) -> float:
     single stream of batches would leave a core idle."""
     batches = [images[i : i + BATCH] for i in range(0, len(images), BATCH)]
     return evaluate(np.concatenate(list(_PREDICTORS.map(predictor.probabilities_many, batches))), labels).accuracy
+
+
+def timed_panel(predictors: dict, repeats: int = 3) -> dict:
+    """For the bench: the seconds to make the panel's pictures, and per model the median seconds of ``repeats``
+    whole panels (each predictor already compiled, as a model loaded in the app is)."""
+    import statistics
+    import time
+
+    from mnist_core.data import load_mnist
+
+    data = load_mnist()
+    started = time.perf_counter()
+    panel = stress_images(data.x_test, data.y_test)
+    summary = {"images": len(panel.labels), "sets": 1 + len(panel.changed)}
+    summary["pictures_seconds"] = time.perf_counter() - started
+    for name, predictor in predictors.items():
+        times = []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            stress_test(predictor, panel)
+            times.append(time.perf_counter() - started)
+        summary.setdefault("seconds", {})[name] = statistics.median(times)
+    return summary
