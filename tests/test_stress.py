@@ -243,3 +243,24 @@ def test_the_stress_tab_draws_a_line_per_model_with_the_engines_numbers(evaluate
     table = next(frame.value for frame in at.dataframe if "Change" in frame.value.columns)
     assert table["Default model"].iloc[0] == pytest.approx(100 * expected["Default model"].clean)
     assert any(f"the same {SAMPLE_SIZE:,} test images" in caption.value for caption in at.caption)
+
+
+def test_the_sentence_names_the_hardest_change_or_where_two_models_differ_most():
+    from mnist_core.stress import StressResult
+    from ui.stress_view import headline
+
+    def result(moved4: float, noise40: float) -> StressResult:
+        curves = {c.kind: tuple((float(s), 0.9) for s in (0, *c.strengths)) for c in CORRUPTIONS}
+        curves["shift"] = (*curves["shift"][:-1], (4.0, moved4))
+        curves["noise"] = (*curves["noise"][:-1], (40.0, noise40))
+        return StressResult(images=2000, curves=curves)
+
+    mlp, cnn = result(moved4=0.35, noise40=0.6), result(moved4=0.96, noise40=0.5)
+    assert headline({"Seed MLP": mlp}) == (
+        "Moved 4 pixels, Seed MLP reads 35% of the digits right (90% of the unchanged ones): its hardest test here."
+    )
+    assert headline({"Seed MLP": mlp, "CNN": cnn}) == (
+        "Moved 4 pixels, CNN still reads 96% of the digits right and Seed MLP only 35%: "
+        "the biggest difference between them."
+    )
+    assert headline({"CNN": cnn, "Seed MLP": mlp}) == headline({"Seed MLP": mlp, "CNN": cnn})

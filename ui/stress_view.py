@@ -12,7 +12,17 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from mnist_core.stress import BY_KIND, CORRUPTIONS, SAMPLE_SIZE, Corruption, StressImages, StressResult
+from mnist_core.errors import UserError
+from mnist_core.stress import (
+    BY_KIND,
+    CORRUPTIONS,
+    SAMPLE_SIZE,
+    Corruption,
+    StressImages,
+    StressResult,
+    stress_images,
+    stress_test,
+)
 from mnist_core.wording import counted
 from ui.charts import AXIS, PLOT_HEIGHT, RUN_COLORS, TITLE, digit_grid, wrapping_legend
 from ui.plain_text import plain
@@ -37,23 +47,24 @@ WHERE = {
 @st.cache_resource(show_spinner="Making the changed pictures...")
 def _panel() -> StressImages:
     from mnist_core.data import load_mnist
-    from mnist_core.stress import stress_images
 
     data = load_mnist()
     return stress_images(data.x_test, data.y_test)
 
 
-def stress_of(predictor) -> StressResult:
-    """The model's stress test, measured once per model file per server."""
+def stress_of(predictor) -> StressResult | None:
+    """The model's stress test, measured once per model file per server (None, said why, if it cannot be)."""
     mnist()  # a missing or damaged MNIST file stops the page with its message, not inside the cache
-    return _stress(str(predictor.path), predictor.path.stat().st_mtime, predictor)
+    try:
+        return _stress(str(predictor.path), predictor.path.stat().st_mtime, predictor)
+    except (OSError, UserError) as error:  # its file deleted or replaced by a damaged one meanwhile
+        st.error(f"This model cannot be tested: {error}")
+        return None
 
 
 @st.cache_resource(max_entries=6, show_spinner=f"Testing the model on {SAMPLE_SIZE:,} changed digits per change...")
 def _stress(path: str, modified: float, _predictor) -> StressResult:
     """Cached by path and modification time (the predictor itself is not hashed: it is the model at that file)."""
-    from mnist_core.stress import stress_test
-
     return stress_test(_predictor, _panel())
 
 
@@ -78,7 +89,10 @@ def stress_tab(label: str, predictor) -> None:
     if other_label != ALONE:
         models[other_label] = load_predictor(choices[other_label])
     named = zip(short_names(models), models.values(), strict=True)
-    results = {name: stress_of(model) for name, model in named if model is not None}  # None: said why, above
+    measured = {name: stress_of(model) if model is not None else None for name, model in named}
+    results = {name: result for name, result in measured.items() if result is not None}  # None: said why
+    if not results:
+        return
     st.markdown(f"**{plain(headline(results))}**")
     grid = st.container(horizontal=True, gap="medium")
     panel = _panel()
