@@ -62,7 +62,7 @@ QUICK_PRESSES = 3
 # The bench's parts, each a few rows that can be run alone (``bench --only``) to repeat one README figure.
 PARTS = {
     "training": "plain Keras against ours on the seed and CNN presets, and the epoch limit",
-    "prediction": "one drawing's answer and Inside the network, in the server",
+    "prediction": "one drawing's answer, Inside the network and the Stress test, in the server",
     "app": "the app's cold start, pen up to answer in Chromium, a class of 30 on the app",
     "turns": "a class pressing Train at once, taking turns against back to back",
     "makespan": "runs submitted at once, this server's trainer against Ray on its cores",
@@ -106,6 +106,8 @@ def run_bench(
         log(describe_prediction(result["prediction"]))
         result["inside_network"] = inside_network_latency(10 if quick else PREDICTOR_CALLS)
         log(describe_inside_network(result["inside_network"]))
+        result["stress_panel"] = stress_panel_time(1 if quick else 3)
+        log(describe_stress_panel(result["stress_panel"]))
 
     if app and "app" in only:
         result["server"] = app_tool("cold_start.py")
@@ -498,6 +500,29 @@ def describe_inside_network(result: dict) -> str:
         for name, r in result.items()
     ]
     return "Draw page, Inside the network (every layer and its pictures as PNG) adds: " + "; ".join(parts)
+
+
+def stress_panel_time(repeats: int) -> dict:
+    """Evaluate's Stress test for the default CNN, the CNN preset and the seed MLP (the presets untrained:
+    the time does not depend on the weights), as the server measures a model the first time it is asked."""
+    from mnist_core.inference import Predictor
+    from mnist_core.models import build_model
+    from mnist_core.stress import timed_panel
+
+    models = {
+        "default CNN": Predictor.from_file(DEFAULT_MODEL),
+        "CNN preset": Predictor(build_model(PRESETS["cnn"])),
+        "seed MLP": Predictor(build_model(PRESETS["seed"])),
+    }
+    return timed_panel(models, repeats)
+
+
+def describe_stress_panel(s: dict) -> str:
+    times = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in s["seconds"].items())
+    return (
+        f"Evaluate, Stress test ({s['sets']} sets of {s['images']:,} test images; their pictures made once per "
+        f"server in {s['pictures_seconds']:.1f} s): {times}"
+    )
 
 
 # --- The app: its cold start, pen-up to answer and a class's load, measured by its own tools ----------
