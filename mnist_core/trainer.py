@@ -83,17 +83,10 @@ def train(
     model=None,
     turn: Turn | None = None,
 ) -> TrainResult:
-    """Train a model for ``config``; report progress to ``on_event``; end early when ``should_stop()``.
-
-    Events are dicts with ``kind`` "batch" (several a second) or "epoch", and
-    ``epoch``, ``epochs``, ``step``, ``steps``, ``loss``, ``accuracy``,
-    ``seconds`` (since the epoch began) and ``eta`` (seconds left in the run);
-    ``loss`` and ``accuracy`` are over the epoch so far. Batch events add ``batch_loss``
-    and ``batch_accuracy`` (the latest chunk of batches alone, for per-batch curves);
-    epoch events add ``val_loss``, ``val_accuracy`` and ``complete`` (False when Stop
-    cut the epoch short). Validation is the held-out training images or, as the seed notebook
-    does, the test set (``config.validation``); the test set's ``test_loss`` and ``test_accuracy``
-    are computed once, at the end, into ``metrics``. ``model``, if given, is trained further
+    """Train a model for ``config``; report progress to ``on_event`` (events: ``_progress``); end early when
+    ``should_stop()``. Validation is the held-out training images or, as the seed notebook does, the test set
+    (``config.validation``); the test set's ``test_loss`` and ``test_accuracy`` are computed once, at the end,
+    into ``metrics``. ``model``, if given, is trained further
     instead of a new one (fine-tuning). With a ``turn``, the run hands the machine to other runs
     when the turn says so; the time it waits counts in none of ``seconds``, ``eta`` and ``fit_seconds``.
     Settings asking for the fastest number format train in the one measured faster here first (a few seconds
@@ -119,92 +112,96 @@ def train(
     clock = _Clock()
     chunk = 4
 
-    def take_turns(epoch_ended: bool) -> None:
-        """Hand the machine to another run if the turn says so, and come back where this run was."""
-        nonlocal trainer
-        if turn is None or not turn.should_yield(epoch_ended):
-            return
-        waiting = time.perf_counter()
-        state = trainer.put_aside(own)
-        turn.pause()
-        trainer = _Trainer.take(network, config, own, steps, state)
-        clock.skip(time.perf_counter() - waiting)
-
     for epoch in range(1, config.epochs + 1):
         clock.new_epoch()
         x_epoch, y_epoch, order = images(epoch)
         batches = _batches(order[rng.permutation(len(y_train))], config.batch_size)
-        done, seen, loss_sum, correct = 0, 0, 0.0, 0.0
-        while done < steps:
-            if epoch > 1 or done > 0:  # not before the run's first chunk: that would be a turn with no training
-                take_turns(epoch_ended=False)
+        so_far = _EpochSoFar(epoch, config.epochs, steps)
+        while so_far.steps < steps:
+            if epoch > 1 or so_far.steps > 0:  # not before the run's first chunk: a turn with no training
+                trainer = trainer.take_turn(turn, False, clock, (config, own, steps))
             if stop():
                 result.stopped = True
                 break
             call_started = time.perf_counter()
-            index = _equal_sized(batches[done : done + chunk])
+            index = _equal_sized(batches[so_far.steps : so_far.steps + chunk])
             chunk_loss, chunk_correct = trainer.run_steps(x_epoch, y_epoch, tf.constant(np.stack(index)))
             chunk = _next_chunk(chunk, time.perf_counter() - call_started)
-            done += len(index)
-            chunk_seen = sum(len(b) for b in index)
-            seen += chunk_seen
-            loss_sum += float(chunk_loss)
-            correct += float(chunk_correct)
-            event = _progress(
-                "batch", epoch, config.epochs, done, steps, loss_sum / seen, correct / seen, *clock.read()
-            )
-            # The batches of this chunk alone, for the per-batch curves (the above is the epoch so far).
-            emit(
-                {
-                    **event,
-                    "batch_loss": float(chunk_loss) / chunk_seen,
-                    "batch_accuracy": float(chunk_correct) / chunk_seen,
-                }
-            )
-        if result.stopped and seen == 0:
+            seen = so_far.add(len(index), sum(len(b) for b in index), float(chunk_loss), float(chunk_correct))
+            # The batches of this chunk alone, for the per-batch curves (the event's are the epoch's so far).
+            batch = {"batch_loss": float(chunk_loss) / seen, "batch_accuracy": float(chunk_correct) / seen}
+            emit({**so_far.event("batch", *clock.read()), **batch})
+        if result.stopped and so_far.images == 0:
             break
         val_loss, val_accuracy = evaluate_arrays(trainer.model, x_val, y_val)
         epoch_seconds, elapsed = clock.read()
-        record = {
-            "epoch": epoch,
-            "loss": loss_sum / seen,
-            "accuracy": correct / seen,
-            "val_loss": val_loss,
-            "val_accuracy": val_accuracy,
-            "seconds": epoch_seconds,
-            "complete": not result.stopped,
-        }
-        result.history.append(record)
-        event = _progress(
-            "epoch", epoch, config.epochs, done, steps, record["loss"], record["accuracy"], epoch_seconds, elapsed
+        checked = {"val_loss": val_loss, "val_accuracy": val_accuracy, "complete": not result.stopped}
+        result.history.append(
+            {"epoch": epoch, "loss": so_far.loss, "accuracy": so_far.accuracy, **checked, "seconds": epoch_seconds}
         )
-        emit({**event, "val_loss": val_loss, "val_accuracy": val_accuracy, "complete": not result.stopped})
+        emit({**so_far.event("epoch", epoch_seconds, elapsed), **checked})
         if result.stopped:
             break
         if epoch < config.epochs:
-            take_turns(epoch_ended=True)
+            trainer = trainer.take_turn(turn, True, clock, (config, own, steps))
 
     fit_seconds = clock.read()[1]
-    last = result.history[-1] if result.history else {}  # none when stopped before the first chunk
-    val_loss, val_accuracy = (
-        (last["val_loss"], last["val_accuracy"]) if last else evaluate_arrays(trainer.model, x_val, y_val)
-    )
+    result.metrics = _final_metrics(config, data, trainer.model, result.history, (x_val, y_val))
+    result.metrics["fit_seconds"] = fit_seconds
+    if choice:
+        result.metrics["number_format"] = asdict(choice)
+    trainer.put_aside(own)  # the run's model now holds the trained weights
+    return result
+
+
+@dataclass
+class _EpochSoFar:
+    """One epoch's training so far: steps done, images seen, their summed loss and correct answers."""
+
+    epoch: int
+    epochs: int
+    of_steps: int
+    steps: int = 0
+    images: int = 0
+    loss_sum: float = 0.0
+    correct: float = 0.0
+
+    def add(self, steps: int, images: int, loss_sum: float, correct: float) -> int:
+        """Count a chunk of batches in; returns its number of images."""
+        self.steps, self.images = self.steps + steps, self.images + images
+        self.loss_sum, self.correct = self.loss_sum + loss_sum, self.correct + correct
+        return images
+
+    @property
+    def loss(self) -> float:
+        return self.loss_sum / self.images
+
+    @property
+    def accuracy(self) -> float:
+        return self.correct / self.images
+
+    def event(self, kind: str, epoch_seconds: float, elapsed: float) -> Event:
+        return _progress(
+            kind, self.epoch, self.epochs, self.steps, self.of_steps, self.loss, self.accuracy, epoch_seconds, elapsed
+        )
+
+
+def _final_metrics(config: TrainConfig, data: Mnist, model, history: list[dict], validation) -> dict:
+    """The trained model's scores: on the test set once, at the end, and on the validation images."""
+    last = history[-1] if history else {}  # none when stopped before the first chunk
+    val_loss, val_accuracy = (last["val_loss"], last["val_accuracy"]) if last else evaluate_arrays(model, *validation)
     if config.holds_out_validation:
-        test_loss, test_accuracy = evaluate_arrays(trainer.model, _images_of(data.x_test), data.y_test)
+        test_loss, test_accuracy = evaluate_arrays(model, _images_of(data.x_test), data.y_test)
     else:  # the validation images are the test set, and the final model has just been scored on them
         test_loss, test_accuracy = val_loss, val_accuracy
-    trainer.put_aside(own)  # the run's model now holds the trained weights
-    result.metrics = {
+    return {
         "test_accuracy": test_accuracy,
         "test_loss": test_loss,
         "val_accuracy": val_accuracy,
         "val_loss": val_loss,
         "train_accuracy": last.get("accuracy"),
-        "epochs_completed": sum(r["complete"] for r in result.history),
-        "fit_seconds": fit_seconds,
-        **({"number_format": asdict(choice)} if choice else {}),
+        "epochs_completed": sum(r["complete"] for r in history),
     }
-    return result
 
 
 class _Clock:
@@ -242,6 +239,19 @@ class _Trainer:
         self.model, self.optimizer, self.network = model, optimizer, network
         self.run_steps = _compile_steps(model, optimizer, image_dtype)
         self.fresh = [variable.numpy() for variable in optimizer.variables]  # its state before a first step
+
+    def take_turn(self, turn: Turn | None, epoch_ended: bool, clock: _Clock, run: tuple) -> _Trainer:
+        """Hand the machine to another run if ``turn`` says so, and come back where this run was: this trainer,
+        or another of the same network now holding the run's state. ``run``: its config, model and steps."""
+        if turn is None or not turn.should_yield(epoch_ended):
+            return self
+        config, own, steps = run
+        waiting = time.perf_counter()
+        state = self.put_aside(own)
+        turn.pause()
+        trainer = _Trainer.take(self.network, config, own, steps, state)
+        clock.skip(time.perf_counter() - waiting)
+        return trainer
 
     @classmethod
     def take(cls, network: str | None, config: TrainConfig, own, steps: int, state: list | None) -> _Trainer:
@@ -432,6 +442,11 @@ def _epoch_images(
 
 
 def _progress(kind, epoch, epochs, step, steps, loss, accuracy, epoch_seconds, elapsed) -> Event:
+    """A progress event: a dict with ``kind`` "batch" (several a second) or "epoch", and ``epoch``, ``epochs``,
+    ``step``, ``steps``, ``loss``, ``accuracy``, ``seconds`` (since the epoch began) and ``eta`` (seconds left
+    in the run); ``loss`` and ``accuracy`` are over the epoch so far. ``train`` adds to batch events
+    ``batch_loss`` and ``batch_accuracy`` (the latest chunk of batches alone, for per-batch curves), and to
+    epoch events ``val_loss``, ``val_accuracy`` and ``complete`` (False when Stop cut the epoch short)."""
     fraction = ((epoch - 1) + step / steps) / epochs
     eta = elapsed * (1 - fraction) / fraction if fraction > 0 else None
     return {
