@@ -1,5 +1,5 @@
-"""The index for "It learned this from these": it of the training images' last hidden layergives the same six
-nearest images as a brute-force search, for the default model and tiny trained MLP and CNN runs."""
+"""The index behind "It learned this from these" gives the same six nearest training images as a brute-force
+search of their last hidden layer, for the default model and tiny trained MLP and CNN runs."""
 
 import keras
 import numpy as np
