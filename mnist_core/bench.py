@@ -574,13 +574,21 @@ def describe_answer_latency(a: dict) -> str:
         return f"Draw page, pen up to answer: not measured ({a['error']})"
     answer, whole, inside = a["answer"], a["pen_up_to_answer"], a["inside"]
     verdict = "within" if a["passed"] else "OVER"
-    failed = f", {a['failed']} without an answer or Inside the network" if a["failed"] else ""
+    failed = f", {a['failed']} without an answer, its nearest images or Inside the network" if a["failed"] else ""
+    nearest, shown = a.get("nearest") or {}, ""
+    if nearest.get("p95_ms") is not None:  # rows measured before "It learned this from these" have none
+        first = a.get("first_nearest_ms")
+        shown = (
+            f"; the six nearest training images p50 {nearest['p50_ms']:.0f} ms, p95 {nearest['p95_ms']:.0f} ms after "
+            "the answer"
+            + (f" (the server's first drawing, which builds the index: {first / 1000:.1f} s)" if first else "")
+        )
     return (
         f"Draw page in Chromium, {a['drawings']} one-stroke digits: the drawing sent to the answer and its bars on "
         f"screen p50 {answer['p50_ms']:.0f} ms, p95 {answer['p95_ms']:.0f} ms ({verdict} the goal of "
         f"{a['goal_p95_ms']} ms at p95); from the pen lifting, with the canvas's own 200 ms wait before it sends, "
         f"p50 {whole['p50_ms']:.0f} ms, p95 {whole['p95_ms']:.0f} ms; Inside the network followed every answer, "
-        f"p95 {inside['p95_ms']:.0f} ms after sending{failed}; load average {' '.join(a['load_average'])}"
+        f"p95 {inside['p95_ms']:.0f} ms after sending{failed}{shown}; load average {' '.join(a['load_average'])}"
     )
 
 
