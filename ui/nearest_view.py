@@ -61,7 +61,7 @@ def _index_for(predictor) -> NearestIndex | None:
 # Cached by path and modification time as the loaded models are (ui/resources.py), so a model saved again is
 # indexed again. An index is 31 MB for 128 hidden units: three models' at most.
 @st.cache_resource(
-    max_entries=3, show_spinner="Finding the training images most like this one (a few seconds, once for each model)..."
+    max_entries=3, show_spinner="Finding the training images most like this one (slow only the first time)..."
 )
 def _index(path: str, modified: float, _predictor) -> NearestIndex:
     return NearestIndex.of_training_set(_predictor)
