@@ -4,6 +4,7 @@ search of their last hidden layer, for the default model and tiny trained MLP an
 import keras
 import numpy as np
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from mnist_core.config import TrainConfig
 from mnist_core.data import load_mnist
@@ -13,6 +14,7 @@ from mnist_core.nearest import K, NearestIndex, Neighbours
 from mnist_core.paths import DEFAULT_MODEL
 from mnist_core.preprocess import prepare_canvas
 from mnist_core.trainer import train
+from ui.nearest_view import HEADING
 
 DATA = load_mnist()
 QUERIES = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 42]  # test images, the first of each digit among them
@@ -95,3 +97,23 @@ def test_a_trained_runs_index_gives_the_brute_force_answer(config):
     # even after one short epoch, most neighbours of a clear 1 are 1s
     one = DATA.x_test[2]
     assert DATA.y_test[2] == 1 and np.sum(index.query(one).labels == 1) >= 4
+
+
+def test_the_section_shows_six_labelled_training_images_for_a_test_image():
+    """As Evaluate would show it for one test image: the heading, its sentence and six labelled pictures."""
+
+    def page():
+        from mnist_core.data import load_mnist
+        from mnist_core.paths import DEFAULT_MODEL
+        from ui.nearest_view import nearest_training_images
+        from ui.resources import load_predictor
+
+        nearest_training_images(load_predictor(DEFAULT_MODEL), load_mnist().x_test[0], what="this test image")
+
+    app = AppTest.from_function(page, default_timeout=300).run()
+    assert not app.exception
+    assert [header.value for header in app.subheader] == [HEADING]
+    assert "The six training images that the network finds most like this test image" in app.caption[0].value
+    (pictures,) = app.image
+    expected = NearestIndex.of_training_set(Predictor.from_file(DEFAULT_MODEL)).query(DATA.x_test[0]).labels
+    assert list(pictures.captions) == [f"label {label}" for label in expected]

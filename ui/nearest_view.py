@@ -20,26 +20,26 @@ KEY = "nearest_training_images"  # the section's container: its class in the pag
 PICTURE_WIDTH = 72
 
 
-def nearest_training_images(predictor, image28, what: str = "your drawing") -> None:
+def nearest_training_images(predictor, image28, what: str = "your drawing", key: str = KEY) -> None:
     """The heading, one sentence, and the six nearest training images with their labels; ``what`` names the
-    image in that sentence (Evaluate: "this test image")."""
+    image in that sentence (Evaluate: "this test image"); ``key`` tells two such sections on one page apart."""
     index = _index_for(predictor)
     if index is None:
         return
     found = index.query(np.asarray(image28, np.uint8))
-    with st.container(key=KEY):
+    with st.container(key=key):
         st.subheader(HEADING)
         st.caption(f"The six training images that the network finds most like {what}, with their labels.")
         if found.distances[0] >= 1:  # no unit of the last hidden layer fired: nothing is like it
             st.caption("Its last layer gives nothing for this image, so no training image is like it.")
             return
-        images = load_training_images()
+        images = _training_images()
         st.image(
             digit_grid(images[found.indices]), caption=[f"label {label}" for label in found.labels], width=PICTURE_WIDTH
         )
 
 
-def load_training_images() -> np.ndarray:
+def _training_images() -> np.ndarray:
     from mnist_core.data import load_mnist
 
     return load_mnist().x_train
@@ -52,7 +52,7 @@ def _index_for(predictor) -> NearestIndex | None:
             return _index(f"unsaved model {id(predictor)}", 0.0, predictor)
         return _index(str(predictor.path), predictor.path.stat().st_mtime, predictor)
     except ValueError as error:
-        st.info(f"This model's training images cannot be compared: {error}")
+        st.info(f"The training images most like this one cannot be found for this model: {error}")
     except (OSError, UserError) as error:
         st.info(f"The training images cannot be compared with this one: {error}")
     return None
