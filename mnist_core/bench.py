@@ -62,7 +62,7 @@ QUICK_PRESSES = 3
 # The bench's parts, each a few rows that can be run alone (``bench --only``) to repeat one README figure.
 PARTS = {
     "training": "plain Keras against ours on the seed and CNN presets, and the epoch limit",
-    "prediction": "one drawing's answer, Inside the network and the Stress test, in the server",
+    "prediction": "one drawing's answer, Inside the network, its nearest training images and the Stress test",
     "app": "the app's cold start, pen up to answer in Chromium, a class of 30 on the app",
     "turns": "a class pressing Train at once, taking turns against back to back",
     "makespan": "runs submitted at once, this server's trainer against Ray on its cores",
@@ -108,6 +108,8 @@ def run_bench(
         log(describe_inside_network(result["inside_network"]))
         result["stress_panel"] = stress_panel_time(1 if quick else 3)
         log(describe_stress_panel(result["stress_panel"]))
+        result["nearest"] = nearest_latency(10 if quick else PREDICTOR_CALLS)
+        log(describe_nearest(result["nearest"]))
 
     if app and "app" in only:
         result["server"] = app_tool("cold_start.py")
@@ -525,6 +527,46 @@ def describe_stress_panel(s: dict) -> str:
     )
 
 
+def nearest_latency(calls: int) -> dict:
+    """The Draw page's "It learned this from these": the index of the 60,000 training images' last hidden layer,
+    built once per model per server, and one query per drawing (the image's compiled call and one matmul), for
+    the default CNN and the seed notebook's MLP (untrained: the timing does not depend on the weights)."""
+    import numpy as np
+
+    from mnist_core.data import load_mnist
+    from mnist_core.inference import Predictor
+    from mnist_core.models import build_model
+    from mnist_core.nearest import NearestIndex
+
+    images = load_mnist().x_test
+    out = {}
+    for name, predictor in (
+        ("default CNN", Predictor.from_file(DEFAULT_MODEL)),
+        ("seed MLP", Predictor(build_model(PRESETS["seed"]))),
+    ):
+        started = time.perf_counter()
+        index = NearestIndex.of_training_set(predictor)
+        build = time.perf_counter() - started
+        times = _timed_ms(lambda i, index=index: index.query(images[i]), calls)
+        out[name] = {
+            "build_seconds": build,
+            "index_mb": index.nbytes / 1e6,
+            "calls": calls,
+            "query_p50_ms": float(np.percentile(times, 50)),
+            "query_p95_ms": float(np.percentile(times, 95)),
+        }
+    return out
+
+
+def describe_nearest(result: dict) -> str:
+    parts = [
+        f"{name}: index built in {r['build_seconds']:.1f} s ({r['index_mb']:.0f} MB), a query p50 "
+        f"{r['query_p50_ms']:.1f} ms, p95 {r['query_p95_ms']:.1f} ms ({r['calls']} calls)"
+        for name, r in result.items()
+    ]
+    return "Draw page, It learned this from these (the six nearest training images): " + "; ".join(parts)
+
+
 # --- The app: its cold start, pen-up to answer and a class's load, measured by its own tools ----------
 
 
@@ -560,13 +602,21 @@ def describe_answer_latency(a: dict) -> str:
         return f"Draw page, pen up to answer: not measured ({a['error']})"
     answer, whole, inside = a["answer"], a["pen_up_to_answer"], a["inside"]
     verdict = "within" if a["passed"] else "OVER"
-    failed = f", {a['failed']} without an answer or Inside the network" if a["failed"] else ""
+    failed = f", {a['failed']} without an answer, its nearest images or Inside the network" if a["failed"] else ""
+    nearest, shown = a.get("nearest") or {}, ""
+    if nearest.get("p95_ms") is not None:  # rows measured before "It learned this from these" have none
+        first = a.get("first_nearest_ms")
+        shown = (
+            f"; the six nearest training images p50 {nearest['p50_ms']:.0f} ms, p95 {nearest['p95_ms']:.0f} ms after "
+            "the answer"
+            + (f" (the server's first drawing, which builds the index: {first / 1000:.1f} s)" if first else "")
+        )
     return (
         f"Draw page in Chromium, {a['drawings']} one-stroke digits: the drawing sent to the answer and its bars on "
         f"screen p50 {answer['p50_ms']:.0f} ms, p95 {answer['p95_ms']:.0f} ms ({verdict} the goal of "
         f"{a['goal_p95_ms']} ms at p95); from the pen lifting, with the canvas's own 200 ms wait before it sends, "
         f"p50 {whole['p50_ms']:.0f} ms, p95 {whole['p95_ms']:.0f} ms; Inside the network followed every answer, "
-        f"p95 {inside['p95_ms']:.0f} ms after sending{failed}; load average {' '.join(a['load_average'])}"
+        f"p95 {inside['p95_ms']:.0f} ms after sending{failed}{shown}; load average {' '.join(a['load_average'])}"
     )
 
 

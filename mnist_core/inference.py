@@ -27,6 +27,7 @@ class Predictor:
         )
         self.probabilities(np.zeros((SIZE, SIZE), np.uint8))  # compile now, not on the first drawing
         self._trace = None
+        self._last_hidden = None
 
     @classmethod
     def from_file(cls, path: Path) -> Predictor:
@@ -48,6 +49,16 @@ class Predictor:
 
             self._trace = NetworkTrace(self.model)
         return self._trace(image28)
+
+    def last_hidden_many(self, images: np.ndarray) -> np.ndarray:
+        """The activations feeding the softmax layer for uint8 (n, 28, 28) images: float32 (n, units).
+        Batched, so 60,000 images cost a few hundred compiled calls; the sub-model is built on the first call."""
+        if self._last_hidden is None:
+            from mnist_core.network_trace import last_hidden_function
+
+            self._last_hidden = last_hidden_function(self.model)
+        x = tf.convert_to_tensor(np.asarray(images, np.float32) / 255.0)
+        return self._last_hidden(x).numpy()
 
     def saliency(self, image28: np.ndarray) -> np.ndarray:
         """Which pixels pushed the prediction up (positive) or down (negative): gradient x input.

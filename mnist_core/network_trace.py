@@ -36,10 +36,7 @@ class NetworkTrace:
         import keras
         import tensorflow as tf
 
-        layers = [layer for layer in model.layers if type(layer).__name__ in SHOWN]
-        if not layers or type(layers[-1]).__name__ != "Dense":
-            raise ValueError("This model does not end in a Dense layer, so its layers cannot be shown.")
-        *inner, last = layers
+        *inner, last = shown_layers(model)
         self._inner = [(layer, type(layer).__name__) for layer in inner]
         try:
             sub_model = keras.Model(model.inputs, [layer.output for layer in inner] + [last.input])
@@ -70,6 +67,31 @@ class NetworkTrace:
             )
         )
         return found
+
+
+def shown_layers(model) -> list:
+    """The model's convolution, pooling and dense layers in order; the last is the softmax layer (a Dense)."""
+    layers = [layer for layer in model.layers if type(layer).__name__ in SHOWN]
+    if not layers or type(layers[-1]).__name__ != "Dense":
+        raise ValueError("This model does not end in a Dense layer, so its layers cannot be shown.")
+    return layers
+
+
+def last_hidden_function(model):
+    """A compiled function: a batch of images (n, 28, 28) in [0, 1] -> the activations feeding the softmax
+    layer (its input), float32 (n, units), for any batch size. ValueError if the model has no such layer."""
+    import keras
+    import tensorflow as tf
+
+    last = shown_layers(model)[-1]
+    try:
+        sub_model = keras.Model(model.inputs, last.input)
+    except (AttributeError, ValueError) as error:  # as in NetworkTrace
+        raise ValueError(f"its layers do not form one chain ({type(error).__name__}).") from None
+    return tf.function(
+        lambda x: tf.cast(sub_model(x, training=False), tf.float32),
+        input_signature=[tf.TensorSpec([None, 28, 28], tf.float32)],
+    )
 
 
 def _describe(kind: str, number: int, values: np.ndarray) -> Layer:

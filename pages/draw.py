@@ -9,6 +9,7 @@ from mnist_core.preprocess import prepare_canvas
 from ui.answer_view import show_answer
 from ui.canvas import CANVAS_SIZE, drawing_canvas
 from ui.charts import pixels, saliency_overlay
+from ui.nearest_view import nearest_training_images
 from ui.network_view import inside_the_network
 from ui.photo_upload import upload
 from ui.plain_text import plain
@@ -67,5 +68,6 @@ elif predictor is not None:
         save_drawing(prepared, raw if uploaded is None else None, said.top)
     with seen_col:
         model_view(predictor, prepared)
+    nearest_training_images(predictor, prepared.image)
     inside_the_network(predictor, prepared.image)
 st.sidebar.caption(f"Answering: {plain(label)}")

@@ -41,3 +41,8 @@ def test_the_row_says_the_answer_time_against_the_goal_and_the_load():
     assert "p50 300 ms, p95 350 ms" in line and "load average 0.50 0.40 0.30" in line
     assert "OVER" in describe_answer_latency({**row, "passed": False})
     assert "not measured" in describe_answer_latency({"error": "Chromium not found."})
+    nearest = {"nearest": {"p50_ms": 40.0, "p95_ms": 70.0, "max_ms": 90.0}, "first_nearest_ms": 9000.0}
+    assert (
+        "the six nearest training images p50 40 ms, p95 70 ms after the answer (the server's first drawing, "
+        "which builds the index: 9.0 s)" in describe_answer_latency({**row, **nearest})
+    )

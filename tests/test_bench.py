@@ -82,6 +82,8 @@ def test_the_quick_bench_runs_end_to_end_and_ends_with_one_json_line(tmp_path):
 
     for inside in summary["inside_network"].values():  # the Draw page's every-layer view, per model
         assert {"answer_p50_ms", "with_layers_p50_ms", "added_p50_ms", "added_p95_ms"} <= set(inside)
+    for nearest in summary["nearest"].values():  # "It learned this from these": its index and a query, per model
+        assert nearest["build_seconds"] > 0 and 0 < nearest["query_p50_ms"] <= nearest["query_p95_ms"]
 
     server = summary["server"]
     assert {"method", "measured", "health_seconds", "ready_seconds", "rss_mb"} <= set(server)

@@ -45,7 +45,8 @@ def test_every_layer_of_the_default_cnn_is_shown_for_a_drawing(browser, app_serv
         assert positions == sorted(positions), "layers must be shown in the order the data flows"
         section = page.get_by_text("Convolution 1: 32 feature maps", exact=False)
         section.scroll_into_view_if_needed()
-        image = page.locator('[data-testid="stImage"] img').nth(1)  # after the 28x28 the model is given
+        column = page.locator('[data-testid="stColumn"]').filter(has_text="Convolution 1: 32 feature maps")
+        image = column.locator('[data-testid="stImage"] img').first  # not the training images shown before it
         assert image.bounding_box()["width"] <= viewport["width"]
         screenshot(page, f"inside-network-{name}")
         page.get_by_text("Softmax: the scores turned", exact=False).scroll_into_view_if_needed()

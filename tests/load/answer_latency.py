@@ -16,9 +16,12 @@ in turn), presses Clear, draws the digit with the mouse and times in the page, o
 - ``answer``: the drawing leaving the browser to the answer on screen: the "Prediction" heading and the
   probability bars drawn (the frame after they are in the page);
 - ``pen_up_to_answer``: the two together, what the student waits;
-- ``inside``: the drawing leaving the browser to "Inside the network" on screen, which must follow every answer.
+- ``inside``: the drawing leaving the browser to "Inside the network" on screen, which must follow every answer;
+- ``nearest``: the answer on screen to "It learned this from these" and its six training images in the page
+  (``first_nearest_ms``: the same for the server's first drawing, which builds the model's index).
 
-A drawing whose answer or "Inside the network" never comes counts as a failure (``passed`` false).
+A drawing whose answer, "It learned this from these" or "Inside the network" never comes counts as a failure
+(``passed`` false).
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ from mnist_core.drawn_digits import load_drawn_digits  # noqa: E402
 
 DRAWINGS = 40
 TIMEOUT_MS = 30_000
+FIRST_TIMEOUT_MS = 120_000  # the server's first drawing builds the model's index of 60,000 training images
 GOAL_P95_MS = 150  # issue 25: the answer on screen within 150 ms (p95), "Inside the network" following it
 
 # Installed before the page's own scripts: every pen-up and every message to the server, on one clock.
@@ -64,21 +68,27 @@ WebSocket.prototype.send = function (...args) {
 };
 """
 
-# Watches the page until the answer (heading and drawn bars) and then "Inside the network" are in it; each
+# Watches the page until the answer (heading and drawn bars), the six nearest training images and "Inside the
+# network" are in it; each
 # time is taken in the animation frame after the change, i.e. when the browser paints it.
 WATCH_JS = """
 () => {
   const m = window.__mnist;
-  m.received = m.heading = m.answer = m.inside = undefined;
+  m.received = m.heading = m.answer = m.inside = m.nearest = undefined;
   const heading = () => [...document.querySelectorAll('h2')].some(h => /Prediction: \\d/.test(h.textContent));
   const answered = () => heading()
     && document.querySelector('figure[aria-label^="How sure the model is"]') !== null;
   const inside = () => [...document.querySelectorAll('h3')].some(h => h.textContent.includes('Inside the network'));
+  const nearest = () => {
+    const section = document.querySelector('.st-key-nearest_training_images');
+    return section !== null && section.querySelectorAll('img').length >= 6;
+  };
   const check = () => {
     if (m.heading === undefined && heading()) { m.heading = null; requestAnimationFrame(t => { m.heading = t; }); }
     if (m.answer === undefined && answered()) { m.answer = null; requestAnimationFrame(t => { m.answer = t; }); }
     if (m.inside === undefined && inside()) { m.inside = null; requestAnimationFrame(t => { m.inside = t; }); }
-    if (m.inside !== undefined && m.answer !== undefined) observer.disconnect();
+    if (m.nearest === undefined && nearest()) { m.nearest = null; requestAnimationFrame(t => { m.nearest = t; }); }
+    if (m.inside !== undefined && m.answer !== undefined && m.nearest !== undefined) observer.disconnect();
   };
   const observer = new MutationObserver(check);
   observer.observe(document.body, {childList: true, subtree: true, characterData: true});
@@ -99,13 +109,14 @@ def one_stroke_digits(count: int) -> list[dict]:
     return chosen
 
 
-def measure(page, digit: dict) -> dict:
+def measure(page, digit: dict, timeout: float = TIMEOUT_MS) -> dict:
     clear(page)
     page.evaluate("window.__mnist.penUps = []; window.__mnist.sends = []")
     page.evaluate(WATCH_JS)
     draw_strokes(page, digit["strokes"])
     try:
-        page.wait_for_function("() => window.__mnist.answer && window.__mnist.inside", timeout=TIMEOUT_MS, polling=50)
+        done = "() => window.__mnist.answer && window.__mnist.inside && window.__mnist.nearest"
+        page.wait_for_function(done, timeout=timeout, polling=50)
     except Exception:  # Playwright's TimeoutError: this drawing failed
         return {"label": digit["label"], "failed": True}
     clock = page.evaluate("window.__mnist")
@@ -120,6 +131,7 @@ def measure(page, digit: dict) -> dict:
         "answer": clock["answer"] - sent,
         "pen_up_to_answer": clock["answer"] - pen_up,
         "inside": clock["inside"] - sent,
+        "nearest": clock["nearest"] - clock["answer"],
     }
 
 
@@ -141,8 +153,8 @@ def run(url: str, drawings: int, chromium: str) -> dict:
             page.add_init_script(CLOCK_JS)
             page.goto(url + "/draw", wait_until="domcontentloaded", timeout=120_000)
             wait_for_app(page, timeout=120_000)
-            # The first drawing builds the network's sub-model; it is a server's first, not a student's.
-            measure(page, one_stroke_digits(1)[0])
+            # The first drawing builds the network's sub-model and its index; it is a server's first, not a student's.
+            first = measure(page, one_stroke_digits(1)[0], FIRST_TIMEOUT_MS)
             rows = [measure(page, digit) for digit in one_stroke_digits(drawings)]
         finally:
             browser.close()
@@ -157,6 +169,8 @@ def run(url: str, drawings: int, chromium: str) -> dict:
         "answer": answer,
         "pen_up_to_answer": percentiles([row["pen_up_to_answer"] for row in timed]),
         "inside": percentiles([row["inside"] for row in timed]),
+        "nearest": percentiles([row["nearest"] for row in timed]),
+        "first_nearest_ms": first.get("nearest"),
         "goal_p95_ms": GOAL_P95_MS,
         "passed": not (len(rows) - len(timed)) and answer["p95_ms"] is not None and answer["p95_ms"] <= GOAL_P95_MS,
         "load_average": Path("/proc/loadavg").read_text().split()[:3],
@@ -181,7 +195,7 @@ def main() -> int:
             server.wait_healthy(120)
             url = server.url
         result = run(url.rstrip("/"), args.drawings, chromium)
-    for name in ("sent", "received", "heading", "answer", "pen_up_to_answer", "inside"):
+    for name in ("sent", "received", "heading", "answer", "pen_up_to_answer", "inside", "nearest"):
         p = result[name]
         print(f"{name:17} p50 {p['p50_ms']:6.0f} ms   p95 {p['p95_ms']:6.0f} ms   max {p['max_ms']:6.0f} ms")
     print(json.dumps({key: value for key, value in result.items() if key != "rows"}))
