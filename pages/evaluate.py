@@ -81,7 +81,7 @@ errors, per_digit, drawings, dataset, comparison, stress, learned, study = st.ta
     + ["Dropout study"]
 )
 with errors:
-    errors_tab(result, images)
+    errors_tab(predictor, result, images)
 with per_digit:
     per_digit_tab(result)
 with drawings:

@@ -73,3 +73,24 @@ def test_the_study_table_shows_accuracies_in_percent_with_two_decimals(evaluate)
     assert table["Test accuracy"].between(90, 100).all()  # in percent, so the format needs no scaling
     config = json.loads(element.proto.columns)
     assert all(config[column]["type_config"]["format"] == "%.2f%%" for column in ("Train accuracy", "Gap"))
+
+
+@pytest.mark.slow  # builds the default model's index of the 60,000 training images (several seconds)
+def test_a_mistake_shows_the_training_images_the_model_finds_most_like_it(evaluate):
+    """The Errors tab's cell (a 4 read as 9 at first), its first image: six labelled training images, the same
+    as the engine's nearest-neighbour search finds for that image."""
+    from mnist_core.data import load_mnist
+    from mnist_core.evaluation import evaluate as scored
+    from mnist_core.inference import Predictor
+    from mnist_core.nearest import NearestIndex
+    from mnist_core.paths import DEFAULT_MODEL
+    from ui.nearest_view import HEADING
+
+    evaluate.toggle(key="mistake_nearest").set_value(True).run(timeout=300)
+    assert not evaluate.exception, [e.message for e in evaluate.exception]
+    assert HEADING in [header.value for header in evaluate.subheader]
+    predictor, data = Predictor.from_file(DEFAULT_MODEL), load_mnist()
+    first = scored(predictor.probabilities_many(data.x_test), data.y_test).cell(4, 9)[0]
+    expected = NearestIndex.of_training_set(predictor).query(data.x_test[first]).labels
+    shown = [list(image.captions) for image in evaluate.image]
+    assert [f"label {label}" for label in expected] in shown

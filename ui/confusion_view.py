@@ -10,15 +10,17 @@ import pandas as pd
 import streamlit as st
 
 from ui.charts import AXIS, TITLE, confusion_figure, digit_grid
+from ui.nearest_view import nearest_training_images
 
 ANY = "Any"
+GALLERY_LIMIT = 40  # images shown of a cell or of the mistakes, the most confident first
 CELL = "cell"  # the chart's selection: a clicked cell's true and predicted digit
 # A cell's number shrinks with the chart so that it stays inside its cell on a tablet (1,135 right
 # answers are four digits in a cell 23 pixels wide): a character is about 0.6 of the font size.
 CELL_FONT_SIZE = "clamp(width / 10 / (0.6 * length(datum.Shown) + 0.3), 9, 14)"
 
 
-def gallery(indices, result, images, limit: int = 40) -> None:
+def gallery(indices, result, images, limit: int = GALLERY_LIMIT) -> None:
     if len(indices) == 0:
         st.caption("No images here.")
         return
@@ -93,7 +95,7 @@ def clicked_cell(event) -> tuple[int, int] | None:
     return (int(points[0]["True"]), int(points[0]["Predicted"])) if points else None
 
 
-def errors_tab(result, images) -> None:
+def errors_tab(predictor, result, images) -> None:
     normalised = st.toggle(
         "Share of each true digit", help="Divide each row by how many test images of that digit there are."
     )
@@ -124,10 +126,30 @@ def errors_tab(result, images) -> None:
         st.dataframe(pairs, hide_index=True, width="stretch")
     st.markdown(f"**{len(cell)} test images are a {true} that the model read as {predicted}**, with how sure it was")
     gallery(cell, result, images)
+    if len(cell) and true != predicted:
+        like_what(predictor, cell, result, images)
     buffer = io.BytesIO()
     confusion_figure(matrix, normalised).savefig(buffer, format="png")
     st.download_button("Download the confusion matrix (PNG)", buffer.getvalue(), "confusion_matrix.png", "image/png")
     mistakes(result, images)
+
+
+def like_what(predictor, cell, result, images) -> None:
+    """For one mistake picked from the cell: the training images the network finds most like it (off until
+    asked: a model's index of the training images takes several seconds to build the first time)."""
+    if not st.toggle("Which training images does the model find most like one of these?", key="mistake_nearest"):
+        return
+    shown = cell[:GALLERY_LIMIT]
+    picked = st.selectbox(
+        "Image",
+        range(len(shown)),
+        format_func=lambda i: f"Image {i + 1} of the {len(shown)} above ({result.confidence[shown[i]]:.0%} sure)",
+        key="mistake_picked",
+    )
+    true, said = result.labels[shown[picked]], result.predicted[shown[picked]]
+    nearest_training_images(
+        predictor, images[shown[picked]], what=f"this {true} that it read as {said}", key="nearest_mistake"
+    )
 
 
 def mistakes(result, images) -> None:
