@@ -91,7 +91,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m mnist_core", description="MNIST Studio's engine, from the terminal.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    train = commands.add_parser("train", help="train a model and record it as a run")
+    _train_command(commands.add_parser("train", help="train a model and record it as a run"))
+    _model_commands(commands)
+    _lab_commands(commands)
+    return parser
+
+
+def _train_command(train: argparse.ArgumentParser) -> None:
+    """``train``'s options: a preset, and any hyperparameter changed from it, each checked as TrainConfig would."""
     train.add_argument(
         "--preset",
         default="seed",
@@ -149,6 +156,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--save-to", help="also copy the trained model to this .keras path")
     train.add_argument("--json", action="store_true", help="print the result as one JSON line at the end")
 
+
+def _model_commands(commands) -> None:
+    """Commands about saved models and runs: evaluate, runs, study."""
     evaluate = commands.add_parser("evaluate", help="test accuracy and loss of a saved model")
     source = evaluate.add_mutually_exclusive_group(required=True)
     source.add_argument("--model", help="a .keras file")
@@ -166,6 +176,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     study.add_argument("--json", action="store_true", help="print the results as one JSON line at the end")
 
+
+def _lab_commands(commands) -> None:
+    """The lab's commands: the default model and its card, the profile, the CNN search and the bench."""
     commands.add_parser(
         "default-model",
         help="retrain models/default.keras from its recipe with today's code, "
@@ -213,7 +226,6 @@ def build_parser() -> argparse.ArgumentParser:
         + "; ".join(f"{name}: {what}" for name, what in BENCH_PARTS.items()),
     )
     bench.add_argument("--json", action="store_true", help="print the results as one JSON line at the end")
-    return parser
 
 
 def config_from_args(args: argparse.Namespace) -> TrainConfig:
