@@ -209,12 +209,39 @@ class _Timing:
 def measure_rates(precisions: tuple[str, ...] | None = None) -> Rates:
     """Time the probes with the trainer's compiled steps and fit each term's rate (a minute or two here), in a
     child process of its own: the probes' models, graphs and evaluations took the app server from 780 MB to
-    4,060 MB here, and TensorFlow's allocator kept it all; a child gives it back to the system when it ends."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    4,060 MB here, and TensorFlow's allocator kept it all; a child gives it back to the system when it ends.
 
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as child:
-        return child.submit(_measured_here, precisions).result()
+    The child is a new Python started with ``subprocess``, not ``multiprocessing``: a spawned child first runs
+    the parent's ``__main__``, and Streamlit installs the page script it last ran as ``__main__``, so in the app
+    server (and in a test suite that ran pages) the child ran a page, and the threads it started, in bare
+    mode while it timed the probes (in CI every estimate came out 21-28% over its real run)."""
+    import subprocess
+    import sys
+
+    package_root = str(Path(__file__).resolve().parent.parent)
+    paths = [package_root, *filter(None, [os.environ.get("PYTHONPATH")])]
+    child = subprocess.run(
+        [sys.executable, "-c", _CHILD, json.dumps(precisions)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(paths)},
+        check=False,
+    )
+    answer = [line for line in child.stdout.splitlines() if line.startswith(_ANSWER)]
+    if child.returncode != 0 or not answer:
+        problem = (child.stderr.strip().splitlines() or [f"exit code {child.returncode}"])[-1]
+        raise RuntimeError(f"Measuring this machine's rates failed: {problem}")
+    return Rates(**json.loads(answer[-1][len(_ANSWER) :]))
+
+
+_ANSWER = "rates: "  # the child's line with its answer (TensorFlow may write other lines)
+_CHILD = f"""
+import json, sys
+from dataclasses import asdict
+from mnist_core.cost import _measured_here
+precisions = json.loads(sys.argv[1])
+print({_ANSWER!r} + json.dumps(asdict(_measured_here(tuple(precisions) if precisions else None))), flush=True)
+"""
 
 
 def _measured_here(precisions: tuple[str, ...] | None) -> Rates:
