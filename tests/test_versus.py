@@ -167,3 +167,27 @@ def test_the_page_answered_with_its_buttons_shows_the_scores_of_an_independent_c
     at.button(key="versus_start_again").click().run()
     assert "**1 of 20**" in at.get("progress")[0].proto.text
     assert store.versus_answers(str(DEFAULT_MODEL)) == {}
+
+
+def test_the_class_board_shows_the_finished_rounds_against_the_model(store, evaluation):
+    round_ = choose_round(evaluation, seed=0)
+    labels, predicted = evaluation.labels, evaluation.predicted
+    model = str(DEFAULT_MODEL)
+    students = {
+        "ada": {i: int(labels[i]) for i in round_.indices},  # all right
+        "bo": {i: int(predicted[i]) for i in round_.indices},  # as the model
+        "cy": {i: 0 for i in round_.indices[:5]},  # not finished: left out
+    }
+    for student, answers in students.items():
+        for index, answer in answers.items():
+            store.save_versus_answer(student, model, index, answer, round_.indices)
+
+    at = AppTest.from_file(str(Path(PAGE).parent / "board.py"), default_timeout=120).run()
+    assert not at.exception
+    index = list(round_.indices)
+    model_accuracy = float(np.mean(predicted[index] == labels[index]))
+    assert metric(at, "Students finished") == "2"
+    assert metric(at, "The class (median)") == f"{(1.0 + model_accuracy) / 2:.0%}"
+    assert metric(at, "The model") == f"{model_accuracy:.0%}"
+    captions = list(at.image[-1].captions)
+    assert len(captions) == 6 and all(caption.startswith("1 of 2 wrong") for caption in captions)
