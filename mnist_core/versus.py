@@ -17,6 +17,7 @@ import numpy as np
 from mnist_core.evaluation import Evaluation
 
 ROUND_SIZE = 20
+ROUND_SEED = 0  # one round per model unless asked for another: a class compares answers on the same images
 EASY_COUNT = 4  # enough to catch a student tapping at random, few enough that the round stays a challenge
 # The hard images are drawn from this many of the model's hardest, so another seed gives another round
 # that is still hard; a good model (about 99% right) gets about 100 of 10,000 wrong.
@@ -84,7 +85,9 @@ def hardness(evaluation: Evaluation) -> np.ndarray:
     return 1.0 - evaluation.probabilities[rows, evaluation.labels].astype(np.float64)
 
 
-def choose_round(evaluation: Evaluation, seed: int = 0, size: int = ROUND_SIZE, easy: int = EASY_COUNT) -> Round:
+def choose_round(
+    evaluation: Evaluation, seed: int = ROUND_SEED, size: int = ROUND_SIZE, easy: int = EASY_COUNT
+) -> Round:
     """``size - easy`` images from the model's ``HARD_POOL`` hardest and ``easy`` it reads clearly and rightly,
     shuffled together; the same evaluation and seed always give the same round."""
     if not 0 <= easy <= size:

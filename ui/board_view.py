@@ -27,7 +27,7 @@ NAME_CHAR_PX, NAME_PADDING_PX, NAME_MAX_PX = 6.5, 24, 420
 # on a log scale would add a whole power of ten.
 POINT_ROOM = {"padding": 12, "nice": False}
 VERSUS_REFRESH_SECONDS = 5
-HARDEST_PX = 84
+HARDEST_PX = 112
 
 
 def board_chart(frame, across: str, measure: str, every_layers: list[str]) -> alt.LayerChart:
@@ -126,7 +126,10 @@ def versus_section(hide_names: bool = False) -> None:
     if result.hardest:
         st.markdown("**The images the class got wrong most often**")
         st.image(
-            digit_grid([mnist().x_test[case.index] for case in result.hardest], scale=3),
-            caption=[f"{case.wrong} of {case.answered} wrong · label {case.label}" for case in result.hardest],
+            digit_grid([mnist().x_test[case.index] for case in result.hardest], scale=HARDEST_PX // 28),
+            caption=[
+                f"{case.wrong} of {case.answered} wrong · label {case.label} · model said {case.model}"
+                for case in result.hardest
+            ],
             width=HARDEST_PX,
         )

@@ -12,11 +12,10 @@ import numpy as np
 import streamlit as st
 
 from mnist_core.errors import UserError
-from mnist_core.versus import Round, Score, choose_round, score
+from mnist_core.versus import ROUND_SEED, Round, Score, choose_round, score
 from ui.charts import digit_grid
 from ui.resources import evaluation_of, mnist, registry, user_id
 
-ROUND_SEED = 0  # one round per model: a class compares answers on the same images
 DIGIT_PX = 280  # ten times MNIST's 28 pixels, each one sharp
 SMALL_PX = 112
 PAD_ROWS = ((0, 1, 2, 3, 4), (5, 6, 7, 8, 9))
