@@ -193,5 +193,5 @@ def test_the_class_board_shows_the_finished_rounds_against_the_model(store, eval
     assert len(captions) == 6 and all(caption.startswith("1 of 2 wrong · label ") for caption in captions)
     # Every one is an image Ada read right, so Bo, who answered as the model, and the model read it wrongly.
     for caption, case in zip(captions, class_result(round_, students, predicted, labels).hardest, strict=True):
-        assert caption == f"1 of 2 wrong · label {labels[case.index]} · model said {predicted[case.index]}"
+        assert caption == f"1 of 2 wrong · label {labels[case.index]} · model {predicted[case.index]}"
         assert predicted[case.index] != labels[case.index]

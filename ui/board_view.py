@@ -128,7 +128,7 @@ def versus_section(hide_names: bool = False) -> None:
         st.image(
             digit_grid([mnist().x_test[case.index] for case in result.hardest], scale=HARDEST_PX // 28),
             caption=[
-                f"{case.wrong} of {case.answered} wrong · label {case.label} · model said {case.model}"
+                f"{case.wrong} of {case.answered} wrong · label {case.label} · model {case.model}"
                 for case in result.hardest
             ],
             width=HARDEST_PX,
