@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from mnist_core.data import load_mnist
 from mnist_core.errors import RegistryError
-from mnist_core.evaluation import evaluate_model
+from mnist_core.evaluation import evaluate, evaluate_model
 from mnist_core.inference import Predictor
 from mnist_core.paths import DEFAULT_MODEL
 from mnist_core.registry import Registry
@@ -52,6 +52,16 @@ def test_a_round_is_the_models_least_sure_or_wrong_images_and_a_few_it_reads_cle
 def test_a_round_is_the_same_for_the_same_model_and_seed_and_another_for_another_seed(evaluation):
     assert choose_round(evaluation, seed=0) == choose_round(evaluation, seed=0)
     assert choose_round(evaluation, seed=1).indices != choose_round(evaluation, seed=0).indices
+
+
+def test_a_model_sure_of_nothing_still_gets_a_whole_round_with_easy_ones_it_reads_rightly():
+    labels = load_mnist().y_test
+    probabilities = np.random.default_rng(3).dirichlet(np.ones(10), size=len(labels))  # an untrained model's
+    guesses = evaluate(probabilities, labels)
+    assert guesses.confidence.max() < EASY_CONFIDENCE
+    round_ = choose_round(guesses)
+    assert len(set(round_.indices)) == ROUND_SIZE and len(round_.easy) == 4
+    assert all(guesses.predicted[i] == labels[i] for i in round_.easy)
 
 
 def test_the_score_matches_a_count_by_hand(evaluation):

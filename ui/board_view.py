@@ -103,15 +103,18 @@ def versus_section(hide_names: bool = False) -> None:
     st.subheader("You vs the model")
     try:
         played = [Path(path) for path in registry().versus_models()]
+        path = next((path for path in played if path.exists()), None)  # a deleted run's model is skipped
+        answers = registry().versus_answers(str(path)) if path is not None else {}
     except UserError as error:
         st.error(f"The class's answers cannot be read: {error}")
         return
-    path = next((path for path in played if path.exists()), None)
-    if path is None or (predictor := load_predictor(path)) is None:
-        st.caption("Nobody has finished a round on the *You vs model* page yet.")
+    if path is None:
+        st.caption("Nobody has played on the *You vs model* page yet.")
         return
-    model, round_, predicted, labels = round_for(predictor)
-    result = class_result(round_, registry().versus_answers(model), predicted, labels)
+    if (predictor := load_predictor(path)) is None:
+        return
+    _, round_, predicted, labels = round_for(predictor)
+    result = class_result(round_, answers, predicted, labels)
     label = next((label for label, choice in model_choices().items() if choice == path), path.name)
     named = "" if hide_names else f" ({plain(label)})"
     st.caption(f"Against the model most of the class played{named}; only finished rounds count.")
