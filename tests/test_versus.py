@@ -169,6 +169,10 @@ def test_the_page_answered_with_its_buttons_shows_the_scores_of_an_independent_c
     given = np.array([plan[i] for i in index])
     assert metric(at, "You") == f"{np.mean(given == labels[index]):.0%}" == "50%"
     assert metric(at, "The model") == f"{np.mean(predicted[index] == labels[index]):.0%}"
+    model_right = int((predicted[index] == labels[index]).sum())
+    assert f"You read **10** of the 20 digits as MNIST labels them, the model **{model_right}**." in [
+        m.value for m in at.markdown
+    ]
     disagree = int((given != predicted[index]).sum())
     assert any(f"Where you and the model disagree** ({disagree})" in m.value for m in at.markdown)
     kept = store.versus_answers(str(DEFAULT_MODEL))

@@ -107,8 +107,12 @@ def result(outcome: Score) -> None:
     """The student's accuracy against the model's on the same images, and each digit where they disagree."""
     st.subheader("You against the model")
     you, model = st.columns(2)
-    you.metric("You", f"{outcome.student_accuracy:.0%}", help=_right(outcome.student_accuracy, outcome.answered))
-    model.metric("The model", f"{outcome.model_accuracy:.0%}", help=_right(outcome.model_accuracy, outcome.answered))
+    you.metric("You", f"{outcome.student_accuracy:.0%}")
+    model.metric("The model", f"{outcome.model_accuracy:.0%}")
+    st.markdown(
+        f"You read **{_right(outcome.student_accuracy, outcome.answered)}** of the {outcome.answered} digits as "
+        f"MNIST labels them, the model **{_right(outcome.model_accuracy, outcome.answered)}**."
+    )
     st.caption(SHOWS)
     if not outcome.disagreements:
         st.success("You and the model gave the same digit for every image.")
@@ -127,8 +131,8 @@ def result(outcome: Score) -> None:
                 )
 
 
-def _right(share: float, answered: int) -> str:
-    return f"{round(share * answered)} of {answered} right, by MNIST's labels"
+def _right(share: float, answered: int) -> int:
+    return round(share * answered)
 
 
 def _tick(given: int, label: int) -> str:
