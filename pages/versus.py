@@ -7,7 +7,7 @@ import streamlit as st
 
 from ui.resources import choose_model
 from ui.streamlit_patches import use_app_navigation
-from ui.versus_view import play, round_for
+from ui.versus_view import game_for, play
 
 use_app_navigation()
 st.title("You vs model")
@@ -15,4 +15,4 @@ st.caption("Can you read MNIST's hardest digits better than the model? Your answ
 label, predictor = choose_model()
 if predictor is None:
     st.stop()
-play(*round_for(predictor))
+play(game_for(predictor))

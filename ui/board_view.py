@@ -16,7 +16,7 @@ from ui.charts import AXIS, PLOT_HEIGHT, RUN_COLORS, TITLE, digit_grid, wrapping
 from ui.plain_text import plain
 from ui.resources import load_predictor, mnist, model_choices, registry
 from ui.run_history import PERCENT, TRAINING_ACCURACY_HELP, in_percent
-from ui.versus_view import round_for
+from ui.versus_view import game_for
 
 PERCENTS = ("Train accuracy", "Test accuracy", "Gap")
 # Pixels per character of a run name in the table's font, and the cell's padding: wide enough that study
@@ -113,8 +113,8 @@ def versus_section(hide_names: bool = False) -> None:
         return
     if (predictor := load_predictor(path)) is None:
         return
-    _, round_, predicted, labels = round_for(predictor)
-    result = class_result(round_, answers, predicted, labels)
+    game = game_for(predictor)
+    result = class_result(game.round, answers, game.predicted, game.labels)
     label = next((label for label, choice in model_choices().items() if choice == path), path.name)
     named = "" if hide_names else f" ({plain(label)})"
     st.caption(f"Against the model most of the class played{named}; only finished rounds count.")

@@ -8,6 +8,8 @@ reload or a restarted server finds the round where the student left it. The roun
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import streamlit as st
 
@@ -20,13 +22,13 @@ DIGIT_PX = 280  # ten times MNIST's 28 pixels, each one sharp
 SMALL_PX = 112
 PAD_ROWS = ((0, 1, 2, 3, 4), (5, 6, 7, 8, 9))
 ERROR_KEY = "versus_error"
-# Big targets for a finger: each button a quarter of a thumb's height more than Streamlit's, its digit large,
+# Big targets for a finger: buttons about 67 px high (touch guidelines ask for 44-48 px), their digit large,
 # and the five of a row side by side even where Streamlit would stack columns (phones). touch-action stops a
 # quick second tap from zooming the page instead of answering.
 STYLE = """<style>
 .st-key-versus_round { max-width: 560px; margin: 0 auto; }
 .st-key-versus_digit { align-items: center; }
-.st-key-versus_digit img, .st-key-versus_mistakes img, .st-key-board_versus img { image-rendering: pixelated; }
+.st-key-versus_digit img, .st-key-versus_mistakes img { image-rendering: pixelated; }
 .st-key-versus_pad button { min-height: 4.2rem; touch-action: manipulation; }
 .st-key-versus_pad button p { font-size: 2rem; font-weight: 600; }
 .st-key-versus_pad [data-testid="stHorizontalBlock"] { flex-wrap: nowrap; }
@@ -39,10 +41,20 @@ SHOWS = (
 )
 
 
-def round_for(predictor) -> tuple[str, Round, np.ndarray, np.ndarray]:
-    """The model's key in the run store, its round, its answers on the test set and MNIST's labels."""
+@dataclass(frozen=True)
+class Game:
+    """A model's round and what scoring it needs."""
+
+    model: str  # the model's key in the run store: its file
+    round: Round
+    predicted: np.ndarray  # the model's digit for each test image
+    labels: np.ndarray  # MNIST's label for each test image
+
+
+def game_for(predictor) -> Game:
+    """The round for this model (the same for every student), from its results on the test set."""
     evaluation = evaluation_of(predictor)
-    return str(predictor.path), choose_round(evaluation, ROUND_SEED), evaluation.predicted, mnist().y_test
+    return Game(str(predictor.path), choose_round(evaluation, ROUND_SEED), evaluation.predicted, mnist().y_test)
 
 
 def my_answers(model: str) -> dict[int, int]:
@@ -68,20 +80,24 @@ def _start_again(model: str) -> None:
         st.session_state[ERROR_KEY] = f"Your answers could not be cleared: {error}"
 
 
-def play(model: str, round_: Round, predicted: np.ndarray, labels: np.ndarray) -> None:
+def play(game: Game) -> None:
     """The next digit to read, or the result once every digit of the round is answered."""
     st.html(STYLE)
     if message := st.session_state.pop(ERROR_KEY, None):
         st.error(message)
-    answers = my_answers(model)
-    left = [index for index in round_.indices if index not in answers]
+    answers = my_answers(game.model)
+    left = [index for index in game.round.indices if index not in answers]
     with st.container(key="versus_round"):
         if left:
-            question(model, round_, left[0], len(round_) - len(left))
+            question(game.model, game.round, left[0], len(game.round) - len(left))
         else:
-            result(score(round_, answers, predicted, labels))
+            result(score(game.round, answers, game.predicted, game.labels))
         st.button(
-            "Start again", key="versus_start_again", on_click=_start_again, args=(model,), icon=":material/restart_alt:"
+            "Start again",
+            key="versus_start_again",
+            on_click=_start_again,
+            args=(game.model,),
+            icon=":material/restart_alt:",
         )
 
 
