@@ -77,6 +77,14 @@ CREATE TABLE IF NOT EXISTS drawings (
     created_at REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS drawings_by_owner ON drawings (owner);
+CREATE TABLE IF NOT EXISTS versus_answers (
+    owner TEXT NOT NULL,
+    model TEXT NOT NULL,
+    test_index INTEGER NOT NULL,
+    answer INTEGER NOT NULL,
+    answered_at REAL NOT NULL,
+    PRIMARY KEY (owner, model, test_index)
+);
 """
 
 
@@ -453,6 +461,49 @@ class Registry:
                 raise RegistryError("Only whoever saved a drawing, or the teacher, can delete it. Nothing was deleted.")
             return db.execute(f"DELETE FROM drawings WHERE id IN ({marks})", ids).rowcount
 
+    # "You vs model": a student's reading of test digits, per model (``mnist_core.versus``)
+
+    def save_versus_answer(self, owner: str, model: str, test_index: int, answer: int, allowed: Iterable[int]) -> None:
+        """Keep ``owner``'s ``answer`` (a digit) for one test image of their round against ``model``; a second
+        answer for the same image replaces the first. An answer that is not a digit, or an image not among the
+        round's ``allowed`` ones, is refused (RegistryError) and nothing is kept."""
+        if not _is_digit(answer):
+            raise RegistryError(f"An answer must be a digit from 0 to 9 (got {answer!r}).")
+        if not _is_digit(test_index, range(10**6)) or test_index not in set(allowed):
+            raise RegistryError(f"Test image {test_index!r} is not one of this round's images.")
+        with self._connect() as db:
+            db.execute(
+                "INSERT INTO versus_answers (owner, model, test_index, answer, answered_at) VALUES (?, ?, ?, ?, ?)"
+                " ON CONFLICT (owner, model, test_index) DO UPDATE SET answer = excluded.answer,"
+                " answered_at = excluded.answered_at",
+                (owner, model, int(test_index), int(answer), time.time()),
+            )
+
+    def versus_answers(self, model: str, owner: str | None = None) -> dict[str, dict[int, int]]:
+        """Answers against ``model``: student -> test image -> digit (only ``owner``'s, if given)."""
+        query, values = "SELECT owner, test_index, answer FROM versus_answers WHERE model = ?", [model]
+        if owner is not None:
+            query += " AND owner = ?"
+            values.append(owner)
+        answers: dict[str, dict[int, int]] = {}
+        with self._connect() as db:
+            for who, index, answer in db.execute(query + " ORDER BY answered_at", values):
+                answers.setdefault(who, {})[index] = answer
+        return answers
+
+    def versus_models(self) -> dict[str, int]:
+        """Every model the class has answered against, and by how many students; most students first."""
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT model, COUNT(DISTINCT owner) AS n FROM versus_answers GROUP BY model ORDER BY n DESC, model"
+            ).fetchall()
+        return dict(rows)
+
+    def clear_versus_answers(self, owner: str, model: str) -> None:
+        """Start again: ``owner``'s answers against ``model`` are forgotten."""
+        with self._connect() as db:
+            db.execute("DELETE FROM versus_answers WHERE owner = ? AND model = ?", (owner, model))
+
     def _run(self, row: sqlite3.Row) -> Run:
         path = self.model_path(row["id"])
         return Run(
@@ -480,6 +531,11 @@ def _with_validation_names(record: dict) -> dict:
     record = dict(record)
     record["val_loss"], record["val_accuracy"] = record.pop("test_loss", None), record.pop("test_accuracy")
     return record
+
+
+def _is_digit(value, allowed: range = range(10)) -> bool:
+    """An int in ``allowed``: never a bool, a float or text, which SQLite would store as given."""
+    return not isinstance(value, bool) and isinstance(value, (int, np.integer)) and int(value) in allowed
 
 
 def _check_status(status: str) -> None:

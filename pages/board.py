@@ -9,7 +9,7 @@ from mnist_core.errors import UserError
 from mnist_core.registry import WITH_MODEL
 from mnist_core.study import run_prefix
 from mnist_core.wording import counted
-from ui.board_view import board_chart, results_table
+from ui.board_view import board_chart, results_table, versus_section
 from ui.plain_text import plain
 from ui.resources import is_teacher, registry, teacher_passcode
 from ui.streamlit_patches import use_app_navigation
@@ -95,3 +95,4 @@ def stopped_left_out(count: int) -> str:
 
 
 board()
+versus_section(hide)

@@ -11,6 +11,7 @@ PAGES = {
     "pages/train.py": "Train",
     "pages/draw.py": "Draw",
     "pages/evaluate.py": "Evaluate",
+    "pages/versus.py": "You vs model",
     "pages/our-digits.py": "Train on our digits",
     "pages/board.py": "Class board",
 }

@@ -1,14 +1,22 @@
 """The Board page's charts and table: one point (and row) per finished run, a chosen hyperparameter across,
-accuracy or gap up. A run stopped before its last epoch (shown only on request) is a hollow ring."""
+accuracy or gap up. A run stopped before its last epoch (shown only on request) is a hollow ring. Below them,
+the class's "You vs model" rounds against the model."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import altair as alt
 import streamlit as st
 
 from mnist_core.board import AXES, COMPLETE
-from ui.charts import AXIS, PLOT_HEIGHT, RUN_COLORS, TITLE, wrapping_legend
+from mnist_core.errors import UserError
+from mnist_core.versus import class_result
+from ui.charts import AXIS, PLOT_HEIGHT, RUN_COLORS, TITLE, digit_grid, wrapping_legend
+from ui.plain_text import plain
+from ui.resources import load_predictor, mnist, model_choices, registry
 from ui.run_history import PERCENT, TRAINING_ACCURACY_HELP, in_percent
+from ui.versus_view import game_for
 
 PERCENTS = ("Train accuracy", "Test accuracy", "Gap")
 # Pixels per character of a run name in the table's font, and the cell's padding: wide enough that study
@@ -18,6 +26,8 @@ NAME_CHAR_PX, NAME_PADDING_PX, NAME_MAX_PX = 6.5, 24, 420
 # runs at the ends are drawn whole, not cut by the chart's edge; not rounded out to nice values after, which
 # on a log scale would add a whole power of ten.
 POINT_ROOM = {"padding": 12, "nice": False}
+VERSUS_REFRESH_SECONDS = 5
+HARDEST_PX = 112
 
 
 def board_chart(frame, across: str, measure: str, every_layers: list[str]) -> alt.LayerChart:
@@ -83,3 +93,46 @@ def results_table(frame, columns: list[str]) -> None:
 def name_width(names) -> int:
     """Pixels for the Run column that fit the longest name; left to itself, the table sizes it to the first rows."""
     return min(int(max(len(name) for name in names) * NAME_CHAR_PX) + NAME_PADDING_PX, NAME_MAX_PX)
+
+
+@st.fragment(run_every=VERSUS_REFRESH_SECONDS)
+def versus_section(hide_names: bool = False) -> None:
+    """The class's "You vs model" rounds: how many students finished one against the model most of them
+    played, their median accuracy against the model's on the same images, and the images they got wrong most
+    often. With ``hide_names`` the model is not named (it may be a student's run)."""
+    st.subheader("You vs the model")
+    try:
+        played = [Path(path) for path in registry().versus_models()]
+        path = next((path for path in played if path.exists()), None)  # a deleted run's model is skipped
+        answers = registry().versus_answers(str(path)) if path is not None else {}
+    except UserError as error:
+        st.error(f"The class's answers cannot be read: {error}")
+        return
+    if path is None:
+        st.caption("Nobody has played on the *You vs model* page yet.")
+        return
+    if (predictor := load_predictor(path)) is None:
+        return
+    game = game_for(predictor)
+    result = class_result(game.round, answers, game.predicted, game.labels)
+    label = next((label for label, choice in model_choices().items() if choice == path), path.name)
+    named = "" if hide_names else f" ({plain(label)})"
+    st.caption(f"Against the model most of the class played{named}; only finished rounds count.")
+    finished, everyone, machine = st.columns(3)
+    finished.metric("Students finished", result.finished)
+    everyone.metric(
+        "The class (median)",
+        "-" if result.class_accuracy is None else f"{result.class_accuracy:.0%}",
+        help="Half the students who finished did at least this well.",
+    )
+    machine.metric("The model", f"{result.model_accuracy:.0%}", help="On the same images.")
+    if result.hardest:
+        st.markdown("**The images the class got wrong most often**")
+        st.image(
+            digit_grid([mnist().x_test[case.index] for case in result.hardest], scale=HARDEST_PX // 28),
+            caption=[
+                f"{case.wrong} of {case.answered} wrong · label {case.label} · model {case.model}"
+                for case in result.hardest
+            ],
+            width=HARDEST_PX,
+        )

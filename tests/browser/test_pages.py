@@ -10,6 +10,7 @@ PAGES = [
     ("/train", "train", "Train"),
     ("/draw", "draw", "Draw"),
     ("/evaluate", "evaluate", "Evaluate"),
+    ("/versus", "versus", "You vs model"),
     ("/our-digits", "our-digits", "Train on our digits"),
     ("/board", "board", "Class board"),
 ]
@@ -33,7 +34,7 @@ def link(page, nav, label: str):
 def test_sidebar_navigation(page, app_server):
     open_page(page, app_server, "/")
     nav = page.locator('[data-testid="stSidebarNav"]')
-    for label in ("Home", "Train", "Draw", "Evaluate", "Our digits", "Class board"):
+    for label in ("Home", "Train", "Draw", "Evaluate", "You vs model", "Our digits", "Class board"):
         assert link(page, nav, label).count() == 1, f"no sidebar link {label!r}"
     link(page, nav, "Draw").click()
     page.wait_for_url(re.compile(r"/draw$"))
