@@ -92,3 +92,37 @@ def evaluate_home(tmp_path_factory):
     registry.save_model(run.id, build_model(TrainConfig(hidden_units=(8,), dropouts=(0.0,))))
     registry.set_status(run.id, "finished")
     return home
+
+
+@pytest.fixture
+def evaluate(evaluate_home, monkeypatch):
+    """The Evaluate page opened from the app (its study tab links to the Board), on ``evaluate_home``."""
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from mnist_core.paths import PROJECT_DIR
+
+    monkeypatch.setenv("MNIST_STUDIO_HOME", str(evaluate_home))
+    monkeypatch.syspath_prepend(str(PROJECT_DIR))
+    st.cache_resource.clear()
+    at = AppTest.from_file(str(PROJECT_DIR / "app.py"), default_timeout=180).run()
+    at.switch_page("pages/evaluate.py").run()
+    assert not at.exception, [e.message for e in at.exception]
+    yield at
+    st.cache_resource.clear()
+
+
+@pytest.fixture
+def page_store(tmp_path, monkeypatch):
+    """A fresh run store for pages run by AppTest: the server's registry is cached per process, so the cached
+    one is dropped before and after."""
+    import streamlit as st
+
+    from mnist_core.paths import PROJECT_DIR
+    from mnist_core.registry import Registry
+
+    monkeypatch.setenv("MNIST_STUDIO_HOME", str(tmp_path))
+    monkeypatch.syspath_prepend(str(PROJECT_DIR))
+    st.cache_resource.clear()
+    yield Registry(tmp_path)
+    st.cache_resource.clear()

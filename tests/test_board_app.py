@@ -4,24 +4,17 @@ import json
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 from test_board import finished
 
 from mnist_core.config import PRESETS
-from mnist_core.registry import Registry
 
 BOARD = str(Path(__file__).resolve().parent.parent / "pages" / "board.py")
 
 
 @pytest.fixture
-def registry(tmp_path, monkeypatch):
-    """A fresh run store for the page: the server's registry is cached per process, so drop the cached one."""
-    monkeypatch.setenv("MNIST_STUDIO_HOME", str(tmp_path))
-    monkeypatch.syspath_prepend(str(Path(BOARD).parent.parent))
-    st.cache_resource.clear()
-    yield Registry(tmp_path)
-    st.cache_resource.clear()
+def registry(page_store):
+    return page_store
 
 
 def headline(at: AppTest) -> str:

@@ -4,25 +4,10 @@
 import json
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from mnist_core.paths import PROJECT_DIR
 from mnist_core.study import STUDIES
 from ui.charts import GAP_BAR_HEIGHT
-
-
-@pytest.fixture
-def evaluate(evaluate_home, monkeypatch):
-    """The Evaluate page opened from the app (its study tab links to the Board), on ``evaluate_home``."""
-    monkeypatch.setenv("MNIST_STUDIO_HOME", str(evaluate_home))
-    monkeypatch.syspath_prepend(str(PROJECT_DIR))
-    st.cache_resource.clear()
-    at = AppTest.from_file(str(PROJECT_DIR / "app.py"), default_timeout=120).run()
-    at.switch_page("pages/evaluate.py").run()
-    assert not at.exception, [e.message for e in at.exception]
-    yield at
-    st.cache_resource.clear()
 
 
 def chart_titled(at: AppTest, title: str) -> dict:

@@ -170,24 +170,6 @@ def test_moved_four_pixels_an_mlp_reads_far_fewer_digits_than_a_cnn():
     assert mlp.accuracy("shift", 4) < cnn.accuracy("shift", 4) - 0.3, (mlp.curves["shift"], cnn.curves["shift"])
 
 
-@pytest.fixture
-def evaluate(evaluate_home, monkeypatch):
-    """The Evaluate page on ``evaluate_home`` (tests/conftest.py), whose run "Untrained" answers almost at random."""
-    import streamlit as st
-    from streamlit.testing.v1 import AppTest
-
-    from mnist_core.paths import PROJECT_DIR
-
-    monkeypatch.setenv("MNIST_STUDIO_HOME", str(evaluate_home))
-    monkeypatch.syspath_prepend(str(PROJECT_DIR))
-    st.cache_resource.clear()
-    at = AppTest.from_file(str(PROJECT_DIR / "app.py"), default_timeout=180).run()
-    at.switch_page("pages/evaluate.py").run()
-    assert not at.exception, [e.message for e in at.exception]
-    yield at
-    st.cache_resource.clear()
-
-
 def drawn_curves(at) -> dict[str, dict[str, list[tuple[float, float]]]]:
     """Each stress chart's lines as drawn: title -> model -> (strength, accuracy) points (Streamlit sends a
     chart's data beside its spec, as Arrow)."""

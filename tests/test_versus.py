@@ -5,7 +5,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from mnist_core.data import load_mnist
@@ -136,13 +135,8 @@ def test_answers_survive_a_new_registry_on_the_same_folder_and_bad_ones_are_refu
 
 
 @pytest.fixture
-def store(tmp_path, monkeypatch):
-    """A fresh run store for the page: the server's registry is cached per process, so drop the cached one."""
-    monkeypatch.setenv("MNIST_STUDIO_HOME", str(tmp_path))
-    monkeypatch.syspath_prepend(str(Path(PAGE).parent.parent))
-    st.cache_resource.clear()
-    yield Registry(tmp_path)
-    st.cache_resource.clear()
+def store(page_store):
+    return page_store
 
 
 def metric(at: AppTest, label: str) -> str:
