@@ -2,6 +2,7 @@
 (how they fit a tablet's width is tests/browser/test_evaluate_widths.py's part)."""
 
 import json
+import time
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -73,6 +74,11 @@ def test_a_mistake_shows_the_training_images_the_model_finds_most_like_it(evalua
 
     evaluate.toggle(key="mistake_nearest").set_value(True).run(timeout=300)
     assert not evaluate.exception, [e.message for e in evaluate.exception]
+    pictures_before = len(evaluate.image)
+    deadline = time.monotonic() + 300
+    while len(evaluate.image) == pictures_before and time.monotonic() < deadline:  # the index, built in the background
+        time.sleep(1)
+        evaluate.run()
     assert HEADING in [header.value for header in evaluate.subheader]
     predictor, data = Predictor.from_file(DEFAULT_MODEL), load_mnist()
     first = scored(predictor.probabilities_many(data.x_test), data.y_test).cell(4, 9)[0]

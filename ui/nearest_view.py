@@ -1,11 +1,14 @@
 """Draw page (and Evaluate): "It learned this from these", the six training images the network finds most
 like an image, from the index of its last hidden layer (``mnist_core.nearest``).
 
-The index is built once per model per server (the default CNN: about 7 s on 2 cores, 31 MB), so the first
-drawing of a model waits for it under its answer; every later drawing costs one query of a few milliseconds.
+The index is built once per model per server, in the background (the default CNN: about 7 s on 2 cores, 31 MB):
+the first drawing of a model shows the section filling in when it is ready; every later drawing costs one
+query of a few milliseconds.
 """
 
 from __future__ import annotations
+
+import threading
 
 import numpy as np
 import streamlit as st
@@ -22,14 +25,21 @@ PICTURE_WIDTH = 72
 
 def nearest_training_images(predictor, image28, what: str = "your drawing", key: str = KEY) -> None:
     """The heading, one sentence, and the six nearest training images with their labels; ``what`` names the
-    image in that sentence (Evaluate: "this test image"); ``key`` tells two such sections on one page apart."""
-    index = _index_for(predictor)
-    if index is None:
+    image in that sentence (Evaluate: "this test image"); ``key`` tells two such sections on one page apart.
+    While the model's index is still being built the section says so, and fills in by itself when it is ready."""
+    building = _building_for(predictor)
+    if building is None:
         return
-    found = index.query(np.asarray(image28, np.uint8))
     with st.container(key=key):
         st.subheader(HEADING)
         st.caption(f"The six training images that the network finds most like {what}, with their labels.")
+        if not building.ready.is_set():
+            _until_ready(building)
+            return
+        if building.problem:
+            st.info(building.problem)
+            return
+        found = building.index.query(np.asarray(image28, np.uint8))
         if found.distances[0] >= 1:  # no unit of the last hidden layer fired: nothing is like it
             st.caption("Its last layer gives nothing for this image, so no training image is like it.")
             return
@@ -39,29 +49,58 @@ def nearest_training_images(predictor, image28, what: str = "your drawing", key:
         )
 
 
+@st.fragment(run_every=1.0)
+def _until_ready(building: _Building) -> None:
+    """Says the index is being built, and reruns the page once it is: only this part reruns meanwhile."""
+    if building.ready.is_set():
+        st.rerun(scope="app")
+    st.caption(
+        "The network is reading its 60,000 training images for the first time (once per model, a few "
+        "seconds): the six appear here when it is done."
+    )
+
+
 def _training_images() -> np.ndarray:
     from mnist_core.data import load_mnist
 
     return load_mnist().x_train
 
 
-def _index_for(predictor) -> NearestIndex | None:
-    """The model's index, built on its first use; None with a plain message when it cannot be."""
+class _Building:
+    """A model's index, built in a thread of its own. Built in the page's own script, the first drawing of a
+    model held its page (and every other student's first drawing, waiting on the same cache entry) for the
+    whole build: 7 s on an idle 2-core server, over 30 s with a class drawing and a run training."""
+
+    def __init__(self, predictor):
+        self.index: NearestIndex | None = None
+        self.problem: str | None = None
+        self.ready = threading.Event()
+        threading.Thread(target=self._build, args=(predictor,), name="nearest-index", daemon=True).start()
+
+    def _build(self, predictor) -> None:
+        try:
+            self.index = NearestIndex.of_training_set(predictor)
+        except ValueError as error:
+            self.problem = f"The training images most like this one cannot be found for this model: {error}"
+        except (OSError, UserError) as error:
+            self.problem = f"The training images cannot be compared with this one: {error}"
+        finally:
+            self.ready.set()
+
+
+def _building_for(predictor) -> _Building | None:
+    """The model's index, being built or built; None with a plain message when its file cannot be read."""
     try:
         if predictor.path is None:  # an unsaved model (the pages offer none): known by the object itself
-            return _index(f"unsaved model {id(predictor)}", 0.0, predictor)
-        return _index(str(predictor.path), predictor.path.stat().st_mtime, predictor)
-    except ValueError as error:
-        st.info(f"The training images most like this one cannot be found for this model: {error}")
-    except (OSError, UserError) as error:
+            return _building(f"unsaved model {id(predictor)}", 0.0, predictor)
+        return _building(str(predictor.path), predictor.path.stat().st_mtime, predictor)
+    except OSError as error:
         st.info(f"The training images cannot be compared with this one: {error}")
     return None
 
 
 # Cached by path and modification time as the loaded models are (ui/resources.py), so a model saved again is
 # indexed again. An index is 31 MB for 128 hidden units: three models' at most.
-@st.cache_resource(
-    max_entries=3, show_spinner="Finding the training images most like this one (slow only the first time)..."
-)
-def _index(path: str, modified: float, _predictor) -> NearestIndex:
-    return NearestIndex.of_training_set(_predictor)
+@st.cache_resource(max_entries=3, show_spinner=False)
+def _building(path: str, modified: float, _predictor) -> _Building:
+    return _Building(_predictor)

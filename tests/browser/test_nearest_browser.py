@@ -49,6 +49,8 @@ def test_six_training_images_with_the_engines_labels_follow_the_answer(browser, 
         said = read_prediction(page)
         section = page.locator(f".st-key-{KEY}")
         section.wait_for()
+        # the model's index is built in the background the first time: the six fill in when it is ready
+        section.locator('[data-testid="stImage"] img').nth(5).wait_for(timeout=180_000)
         assert_no_exception(page)
         text = page.locator("body").inner_text()
         assert text.index("Prediction:") < text.index(HEADING) < text.index("Inside the network")
