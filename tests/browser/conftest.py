@@ -46,6 +46,15 @@ def running_app(log_path: Path = SERVER_LOG, env: dict[str, str] | None = None):
         yield server
 
 
+@pytest.fixture(scope="module")
+def evaluate_server(evaluate_home, tmp_path_factory):
+    """The app on the Evaluate page's run store (``evaluate_home``, tests/conftest.py): a finished dropout study
+    and an untrained model, for the tests of Evaluate's tabs."""
+    log = tmp_path_factory.mktemp("evaluate-server") / "server.log"
+    with running_app(log, env={"MNIST_STUDIO_HOME": str(evaluate_home)}) as server:
+        yield server
+
+
 @pytest.fixture(scope="session")
 def app_server():
     """The app server shared by the browser tests of a session."""

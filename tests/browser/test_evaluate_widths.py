@@ -3,7 +3,6 @@ screen (1600 px): every number is whole, every table shows all its rows and colu
 study's chart has room for its bars. Each check measures the page as drawn."""
 
 import pytest
-from app_server import running_app
 from helpers import assert_no_exception, open_page, screenshot, wait_for_app
 
 SCREENS = {
@@ -47,14 +46,6 @@ BARS_JS = """() => {
                           {left: box.left, right: box.right, height: box.height}]; }));
     return Object.keys(bars).length ? bars : null;
 }"""
-
-
-@pytest.fixture(scope="module")
-def evaluate_server(evaluate_home, tmp_path_factory):
-    log = tmp_path_factory.mktemp("evaluate-server") / "server.log"
-    with running_app(log, env={"MNIST_STUDIO_HOME": str(evaluate_home)}) as server:
-        server.wait_healthy(60)
-        yield server
 
 
 def measure(page, script: str, arg=None) -> dict:

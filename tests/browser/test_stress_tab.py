@@ -2,7 +2,6 @@
 model, press Run, and see six charts, each with a line per model, whole on the screen, and the sentence."""
 
 import pytest
-from app_server import running_app
 from helpers import assert_no_exception, open_page, screenshot, wait_for_app
 
 from mnist_core.stress import CORRUPTIONS
@@ -29,14 +28,6 @@ CHARTS_JS = """titles => {
 }"""
 
 
-@pytest.fixture(scope="module")
-def stress_server(evaluate_home, tmp_path_factory):
-    log = tmp_path_factory.mktemp("stress-server") / "server.log"
-    with running_app(log, env={"MNIST_STUDIO_HOME": str(evaluate_home)}) as server:
-        server.wait_healthy(60)
-        yield server
-
-
 def pick_second_model(page, option: str) -> None:
     """The tab's own "Compare with" box (the Compare models tab has one of the same name), picked as
     helpers.choose picks: scrolled into view a moment before the click."""
@@ -49,11 +40,11 @@ def pick_second_model(page, option: str) -> None:
 
 
 @pytest.mark.parametrize("screen", SCREENS)
-def test_the_stress_tab_draws_two_lines_per_chart_within_the_screen(browser, stress_server, screen):
+def test_the_stress_tab_draws_two_lines_per_chart_within_the_screen(browser, evaluate_server, screen):
     context = browser.new_context(**SCREENS[screen])
     try:
         page = context.new_page()
-        open_page(page, stress_server, "/evaluate")
+        open_page(page, evaluate_server, "/evaluate")
         page.get_by_role("tab", name="Stress test").click()
         wait_for_app(page)
         pick_second_model(page, "Untrained")
