@@ -7,7 +7,7 @@ PORT ?= 8501
 
 .PHONY: run test bench chromium default-model lab lab-join
 
-# Two malloc heaps instead of sixteen keep the server's memory down (tests/browser/app_server.py, SERVER_ENV).
+# Two malloc heaps instead of sixteen keep the server's memory down (lab/app_server.py, SERVER_ENV).
 run: $(VENV)/.installed
 	MALLOC_ARENA_MAX=2 $(PY) -m streamlit run app.py --server.port $(PORT)
 
@@ -19,11 +19,11 @@ test: $(VENV)/.installed-dev chromium
 
 # The app's rows (cold start, a class of 30) drive Chromium, as the browser tests do.
 bench: $(VENV)/.installed-lab $(VENV)/.installed-dev chromium
-	$(PY) -m mnist_core bench
+	$(PY) -m lab bench
 
 # Retrains models/default.keras from its recipe with this checkout's code, then writes its model card's table.
 default-model: $(VENV)/.installed
-	$(PY) -m mnist_core default-model
+	$(PY) -m lab default-model
 
 # Training across a computer lab (README): `make lab` on the teacher's PC starts the Ray head and the app,
 # `make lab-join HEAD=<teacher's address> TOKEN=<token>` on each student PC lends it to the lab.

@@ -2,7 +2,7 @@
 
     python docs/board_screenshot.py [--home DIR]
 
-Trains the study's seven variants with ``python -m mnist_core study dropout`` into a fresh run store
+Trains the study's seven variants with ``python -m class_server study dropout`` into a fresh run store
 (or reuses DIR's finished study), starts the app on it, and saves the board as Chromium shows it at
 1280x720 (a projector) to docs/board.png, run names shown and the dropout study selected.
 """
@@ -17,13 +17,11 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "browser"))
 
-from app_server import running_app  # noqa: E402
-from helpers import open_page, wait_for_app  # noqa: E402
-
+from class_server.registry import Registry  # noqa: E402
+from lab.app_server import running_app  # noqa: E402
+from lab.chromium import open_page, wait_for_app  # noqa: E402
 from mnist_core.paths import PROJECT_DIR  # noqa: E402
-from mnist_core.registry import Registry  # noqa: E402
 from mnist_core.study import run_prefix, study  # noqa: E402
 
 OUT = PROJECT_DIR / "docs" / "board.png"
@@ -38,7 +36,7 @@ def main() -> None:
     ]
     if len(finished) < len(study("dropout")):
         subprocess.run(
-            [sys.executable, "-m", "mnist_core", "study", "dropout"],
+            [sys.executable, "-m", "class_server", "study", "dropout"],
             cwd=PROJECT_DIR,
             check=True,
             env={**os.environ, "MNIST_STUDIO_HOME": str(home)},

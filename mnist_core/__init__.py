@@ -1,9 +1,9 @@
-"""MNIST Studio's engine: data, models, training, drawings, runs and evaluation.
+"""MNIST Studio's engine: data, config, models, training, drawings' preprocessing, inference and evaluation.
 
 Importing this package is cheap: TensorFlow is imported only by the modules
 that build, train or run models (``models``, ``trainer``, ``inference``), so
 the CLI answers bad input and the app starts without waiting for it.
-This package never imports streamlit.
+This package never imports streamlit, the class server (``class_server``) or the lab (``lab``).
 """
 
 import os

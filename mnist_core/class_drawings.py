@@ -81,7 +81,7 @@ def training_data(config: TrainConfig, split: Split, mnist: Mnist) -> Mnist:
 
 def scores(model, split: Split, mnist: Mnist, prefix: str) -> dict:
     """``model``'s accuracy on the held-out drawings and on the MNIST test set, as run metrics."""
-    from mnist_core.trainer import predict_probabilities
+    from mnist_core.batch_prediction import predict_probabilities
 
     def score(x, y) -> float:
         return accuracy(predict_probabilities(model, np.asarray(x, np.float32) / 255.0), y)

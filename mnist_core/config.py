@@ -177,7 +177,7 @@ PRESETS = {
     "seed": TrainConfig(),
     "no-dropout": TrainConfig(dropouts=(0.0, 0.0)),
     "heavy-dropout": TrainConfig(dropouts=(0.5, 0.0)),
-    # Chosen on the 5,000 validation images by `python -m mnist_core cnn-search` (mnist_core/cnn_search.py; its
+    # Chosen on the 5,000 validation images by `python -m lab cnn-search` (lab/cnn_search.py; its
     # rule, its candidates' scores and the earlier rounds are in the README): round 4, the best mean over seeds
     # 0-5 within 0.9x plain Keras' time for the seed MLP, at least 99.45%, in bfloat16. It trains in whichever
     # format is faster on the computer that trains it. Test accuracy, measured once after, is the bench's figure.

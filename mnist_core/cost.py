@@ -22,7 +22,7 @@ per number format (bfloat16 multiplies at other rates than float32). A run's est
 
 Measuring takes a minute or two on 2 cores, so a server measures once per CPU model a day and keeps the rates
 on disk (``SpeedGauge``), and does it in a background thread: the page never waits for it. The estimate is
-the run's own training time; on a busy server runs take turns (mnist_core/jobs.py), which adds waiting.
+the run's own training time; on a busy server runs take turns (class_server/jobs.py), which adds waiting.
 """
 
 from __future__ import annotations
@@ -280,11 +280,12 @@ def _probe(config: TrainConfig, sizes: tuple[int, ...], data) -> tuple[float, li
     import numpy as np
     import tensorflow as tf
 
+    from mnist_core.batch_prediction import evaluate_arrays
     from mnist_core.models import build_model, make_optimizer
-    from mnist_core.trainer import _compile_steps, _images_of, evaluate_arrays
+    from mnist_core.train_steps import compile_steps, images_of
 
-    x, y = _images_of(data.x_train), tf.constant(data.y_train, tf.int64)
-    x_test, y_test = _images_of(data.x_test), data.y_test.astype(np.int64)
+    x, y = images_of(data.x_train), tf.constant(data.y_train, tf.int64)
+    x_test, y_test = images_of(data.x_test), data.y_test.astype(np.int64)
     rng = np.random.default_rng(0)
 
     def batches(count: int, batch: int) -> tf.Tensor:
@@ -292,7 +293,7 @@ def _probe(config: TrainConfig, sizes: tuple[int, ...], data) -> tuple[float, li
 
     started = time.perf_counter()
     model = build_model(config)
-    run_steps = _compile_steps(model, make_optimizer(config, 1000), tf.uint8)
+    run_steps = compile_steps(model, make_optimizer(config, 1000), tf.uint8)
     float(run_steps(x, y, batches(1, sizes[0]))[0])
     compiled = time.perf_counter() - started
     numbers, timings = arithmetic(config), []

@@ -2,7 +2,7 @@
 batches (``trainer.HALVES``), and whether it has bfloat16 units (``TrainConfig.precision``; whether they
 are faster than float32 is measured, in mnist_core/number_format.py).
 
-Measured on 2 cores (``python -m mnist_core profile``): at batch 128 every matmul is small, and oneDNN
+Measured on 2 cores (``python -m lab profile``): at batch 128 every matmul is small, and oneDNN
 splitting each one across both cores costs more in hand-offs than it gains. With one thread per op
 and the two halves of each batch computed side by side, a seed-preset step takes about a quarter
 less time. On more cores each half gets ``cores // 2`` threads.

@@ -98,7 +98,7 @@ def evaluate(probabilities: np.ndarray, labels: np.ndarray) -> Evaluation:
 
 def evaluate_model(model, images: np.ndarray, labels: np.ndarray) -> Evaluation:
     """Evaluate a Keras model on uint8 images (N, 28, 28) and their labels."""
-    from mnist_core.trainer import predict_probabilities
+    from mnist_core.batch_prediction import predict_probabilities
 
     probs = predict_probabilities(model, np.asarray(images, dtype=np.float32) / 255.0)
     return evaluate(probs, labels)

@@ -107,17 +107,17 @@ def _time_steps(config: TrainConfig) -> tuple[float, float]:
 
     from mnist_core.data import load_mnist
     from mnist_core.models import build_model, make_optimizer
-    from mnist_core.trainer import _compile_steps, _images_of
+    from mnist_core.train_steps import compile_steps, images_of
 
     data = load_mnist()
-    x, y = _images_of(data.x_train), tf.constant(data.y_train, tf.int64)
+    x, y = images_of(data.x_train), tf.constant(data.y_train, tf.int64)
     batch = min(config.batch_size, config.training_images, MEASURED_BATCH)
     rng = np.random.default_rng(0)
     batches = tf.constant(rng.integers(0, len(data.y_train), (STEPS, batch), dtype=np.int32))
     steps: dict[str, Callable[[tf.Tensor], float]] = {}
     for precision in ("float32", "bfloat16"):
         network = config.replace(precision=precision)
-        run_steps = _compile_steps(build_model(network), make_optimizer(network, 1000), tf.uint8)
+        run_steps = compile_steps(build_model(network), make_optimizer(network, 1000), tf.uint8)
         steps[precision] = lambda b, run=run_steps: float(run(x, y, b)[0])
         steps[precision](batches[:1])  # traced here, not timed
     fastest = dict.fromkeys(steps, math.inf)

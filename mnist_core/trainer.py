@@ -2,7 +2,7 @@
 
 It computes what ``model.fit`` computes (same model, loss, optimizer, batch
 size, shuffling every epoch, validation data), in under a third of the time
-on a 2-core CPU (``python -m mnist_core bench``; ``profile`` shows where an epoch goes):
+on a 2-core CPU (``python -m lab bench``; ``profile`` shows where an epoch goes):
 
 - the training images sit in memory once per server as one uint8 tensor
   (a quarter of float32's size) that every run shares: a run is a list of
@@ -12,7 +12,7 @@ on a 2-core CPU (``python -m mnist_core bench``; ``profile`` shows where an epoc
 - one compiled call runs a chunk of many batches in a graph loop, so Python
   and Keras' callbacks are not paid per batch;
 - each batch is computed as two halves side by side, one per core, with one
-  thread per op (``_halves``, mnist_core/cpu_threads.py): at batch 128 the
+  thread per op (mnist_core/train_steps.py, mnist_core/cpu_threads.py): at batch 128 the
   matmuls are too small for oneDNN to split one across cores well;
 - Adam's update is one fused kernel per variable (``ResourceApplyAdam``: the
   same formula as Keras' Adam, on the Keras optimizer's own state) instead of
@@ -33,7 +33,6 @@ import math
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Protocol
 
@@ -41,19 +40,14 @@ import numpy as np
 import tensorflow as tf
 
 from mnist_core import number_format
+from mnist_core.batch_prediction import evaluate_arrays
 from mnist_core.config import TrainConfig
-from mnist_core.cpu_threads import HALVES
 from mnist_core.data import Mnist, load_mnist, split_validation, subset
-from mnist_core.fast_shift import computes_as_keras, shifted
-from mnist_core.fused_adam import fused_adam
-from mnist_core.geometry import SIZE
 from mnist_core.models import build_model, make_optimizer
-from mnist_core.scores import accuracy, cross_entropy
+from mnist_core.train_steps import compile_steps, images_of
 
 Event = dict
 CHUNK_SECONDS = 0.2
-EVAL_BATCH = 2500
-_EVALUATORS = ThreadPoolExecutor(HALVES, thread_name_prefix="evaluate")
 KEPT_NETWORKS = 4  # compiled networks kept while no run uses them; each holds a model and its traced graph
 
 
@@ -191,7 +185,7 @@ def _final_metrics(config: TrainConfig, data: Mnist, model, history: list[dict],
     last = history[-1] if history else {}  # none when stopped before the first chunk
     val_loss, val_accuracy = (last["val_loss"], last["val_accuracy"]) if last else evaluate_arrays(model, *validation)
     if config.holds_out_validation:
-        test_loss, test_accuracy = evaluate_arrays(model, _images_of(data.x_test), data.y_test)
+        test_loss, test_accuracy = evaluate_arrays(model, images_of(data.x_test), data.y_test)
     else:  # the validation images are the test set, and the final model has just been scored on them
         test_loss, test_accuracy = val_loss, val_accuracy
     return {
@@ -237,7 +231,7 @@ class _Trainer:
 
     def __init__(self, model, optimizer, network: str | None, image_dtype: tf.DType):
         self.model, self.optimizer, self.network = model, optimizer, network
-        self.run_steps = _compile_steps(model, optimizer, image_dtype)
+        self.run_steps = compile_steps(model, optimizer, image_dtype)
         self.fresh = [variable.numpy() for variable in optimizer.variables]  # its state before a first step
 
     def take_turn(self, turn: Turn | None, epoch_ended: bool, clock: _Clock, run: tuple) -> _Trainer:
@@ -301,106 +295,9 @@ def _split(config: TrainConfig, data: Mnist) -> tuple[np.ndarray, np.ndarray, tf
     validation held out of the training set, or the test set (the notebook's way)."""
     everything = np.arange(len(data.y_train))
     if not config.holds_out_validation:
-        return everything, data.y_train, _images_of(data.x_test), data.y_test.astype(np.int64)
+        return everything, data.y_train, images_of(data.x_test), data.y_test.astype(np.int64)
     rows, y_rows, held, y_held = split_validation(everything, data.y_train, config.validation)
-    return rows, y_rows, tf.gather(_images_of(data.x_train), held), y_held.astype(np.int64)
-
-
-_SHARED_IMAGES: dict[int, tuple[np.ndarray, tf.Tensor]] = {}  # by id(array), for MNIST's own cached arrays
-_SHARED_LOCK = threading.Lock()
-
-
-def _images_of(images: np.ndarray) -> tf.Tensor:
-    """``images`` as a uint8 tensor: made once per server for MNIST's own arrays (load_mnist's cache, which
-    every run shares), each time for anything else (the class's drawings mixed in)."""
-    mnist = load_mnist()
-    if images is not mnist.x_train and images is not mnist.x_test:
-        return tf.constant(images, dtype=tf.uint8)
-    with _SHARED_LOCK:
-        if id(images) not in _SHARED_IMAGES:
-            _SHARED_IMAGES[id(images)] = (images, tf.constant(images, dtype=tf.uint8))
-        return _SHARED_IMAGES[id(images)][1]
-
-
-def _floats(images: tf.Tensor) -> tf.Tensor:
-    """Pixels in [0, 1] as float32; uint8 images are divided by 255 here, as late as possible."""
-    if images.dtype == tf.uint8:
-        return tf.cast(images, tf.float32) / 255.0
-    return tf.convert_to_tensor(images, dtype=tf.float32)
-
-
-def evaluate_arrays(model, x: tf.Tensor, y: np.ndarray) -> tuple[float, float]:
-    """Mean cross-entropy and accuracy of ``model`` on float images ``x`` in [0, 1] (or uint8 images)."""
-    probs = predict_probabilities(model, x)
-    return cross_entropy(probs, y), accuracy(probs, y)
-
-
-def predict_probabilities(model, x) -> np.ndarray:
-    """Class probabilities for many images, in large batches, without ``model.predict``'s overhead.
-
-    The batches go through HALVES threads at once: with one thread per op (mnist_core/cpu_threads.py)
-    a single stream of batches would leave the other core idle.
-    """
-    x = x if isinstance(x, tf.Tensor) and x.dtype == tf.uint8 else tf.convert_to_tensor(x, dtype=tf.float32)
-    batches = [x[i : i + EVAL_BATCH] for i in range(0, int(x.shape[0]), EVAL_BATCH)]
-    return tf.concat(
-        list(_EVALUATORS.map(lambda batch: model(_floats(batch), training=False), batches)), axis=0
-    ).numpy()
-
-
-def _compile_steps(model, optimizer, image_dtype: tf.DType = tf.float32):
-    """One graph that runs a chunk of training steps; returns the chunk's summed loss and correct count.
-
-    Its images are ``image_dtype``: float32 in [0, 1], or uint8 turned into those floats batch by batch."""
-    loss_fn = tf.keras.losses.SparseCategoricalCrossentropy(reduction="sum")
-    variables = model.trainable_variables
-    optimizer.build(variables)
-    apply_gradients = fused_adam(optimizer, variables) or (
-        lambda gradients: optimizer.apply_gradients(zip(gradients, variables, strict=True))
-    )
-
-    @tf.function(
-        input_signature=[
-            tf.TensorSpec([None, SIZE, SIZE], image_dtype),
-            tf.TensorSpec([None], tf.int64),
-            tf.TensorSpec([None, None], tf.int32),
-        ]
-    )
-    def run_steps(x, y, batches):
-        loss_sum = tf.constant(0.0)
-        correct = tf.constant(0.0)
-        for i in tf.range(tf.shape(batches)[0]):
-            index = batches[i]
-            batch_loss = tf.constant(0.0)
-            with tf.GradientTape() as tape:
-                for part in _halves(index):
-                    xb, yb = _floats(tf.gather(x, part)), tf.gather(y, part)
-                    probs = _forward(model, xb)
-                    batch_loss += loss_fn(yb, probs)  # Keras takes the logits under the softmax: no log(probs)
-                    correct += tf.reduce_sum(tf.cast(tf.equal(tf.argmax(probs, axis=1), yb), tf.float32))
-                mean_loss = batch_loss / tf.cast(tf.size(index), tf.float32)
-            apply_gradients(tape.gradient(mean_loss, variables))
-            loss_sum += batch_loss
-        return loss_sum, correct
-
-    return run_steps
-
-
-def _forward(model, x: tf.Tensor) -> tf.Tensor:
-    """``model(x, training=True)``, layer by layer, with a random shift computed by ``fast_shift.shifted``."""
-    for layer in model.layers:
-        x = shifted(layer, x) if computes_as_keras(layer) else layer(x, training=True)
-    return x
-
-
-def _halves(index: tf.Tensor) -> list[tf.Tensor]:
-    """A batch as HALVES parts, which TensorFlow computes side by side, one per core (mnist_core/cpu_threads.py).
-
-    The gradient of the summed loss is the whole batch's gradient (no layer here mixes images, as batch
-    normalisation would), so each step is the same update as one pass over the batch, up to float rounding.
-    """
-    bounds = [tf.size(index) * k // HALVES for k in range(HALVES + 1)]
-    return [index[start:end] for start, end in zip(bounds[:-1], bounds[1:], strict=True)]
+    return rows, y_rows, tf.gather(images_of(data.x_train), held), y_held.astype(np.int64)
 
 
 def _batches(order: np.ndarray, batch_size: int) -> list[np.ndarray]:
@@ -429,7 +326,7 @@ def _epoch_images(
     augmented run makes its images afresh each epoch, from its own rows, as floats.
     """
     if not config.augment:
-        shared = _images_of(data.x_train), tf.constant(data.y_train, dtype=tf.int64), rows
+        shared = images_of(data.x_train), tf.constant(data.y_train, dtype=tf.int64), rows
         return lambda epoch: shared
     from mnist_core.augment import augment
 

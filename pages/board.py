@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from mnist_core.board import AXES, board_table, layers_labels, stopped_early
+from class_server.board import AXES, board_table, layers_labels, stopped_early
+from class_server.registry import WITH_MODEL
 from mnist_core.errors import UserError
-from mnist_core.registry import WITH_MODEL
 from mnist_core.study import run_prefix
 from mnist_core.wording import counted
 from ui.board_view import board_chart, results_table, versus_section

@@ -6,7 +6,7 @@ in run_history.py. The training loop itself is mnist_core/trainer.py.
 
 import streamlit as st
 
-from mnist_core.registry import ENDED
+from class_server.registry import ENDED
 from mnist_core.run_names import NAME_LIMIT
 from ui.live_run import live_panel, queue_run, teacher_panel
 from ui.plain_text import plain

@@ -76,9 +76,9 @@ STUDY_GAPS = {"No dropout": 0.0197, "Dropout 0.5": -0.0031}
 def evaluate_home(tmp_path_factory):
     """A run store for the Evaluate page: the finished dropout study (its results, no model files) and
     an untrained model, "Untrained", that answers most test images wrongly (more than 1,000 mistakes)."""
+    from class_server.registry import Registry
     from mnist_core.config import TrainConfig
     from mnist_core.models import build_model
-    from mnist_core.registry import Registry
     from mnist_core.study import STUDIES, run_name
 
     home = tmp_path_factory.mktemp("evaluate-home")
@@ -118,8 +118,8 @@ def page_store(tmp_path, monkeypatch):
     one is dropped before and after."""
     import streamlit as st
 
+    from class_server.registry import Registry
     from mnist_core.paths import PROJECT_DIR
-    from mnist_core.registry import Registry
 
     monkeypatch.setenv("MNIST_STUDIO_HOME", str(tmp_path))
     monkeypatch.syspath_prepend(str(PROJECT_DIR))

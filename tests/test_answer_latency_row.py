@@ -1,14 +1,8 @@
-"""The bench's pen-up-to-answer row (tests/load/answer_latency.py, run by `python -m mnist_core bench`):
+"""The bench's pen-up-to-answer row (lab/load/answer_latency.py, run by `python -m lab bench`):
 its percentiles and the sentence it prints, without a browser."""
 
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent / "load"))
-
-from answer_latency import GOAL_P95_MS, one_stroke_digits, percentiles  # noqa: E402
-
-from mnist_core.bench import describe_answer_latency  # noqa: E402
+from lab.bench import describe_answer_latency  # noqa: E402
+from lab.load.answer_latency import GOAL_P95_MS, one_stroke_digits, percentiles
 
 
 def test_percentiles_of_twenty_drawings():

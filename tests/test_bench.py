@@ -17,13 +17,13 @@ from mnist_core.config import TrainConfig
 from mnist_core.fused_adam import fused_adam
 from mnist_core.models import build_model, make_optimizer
 from mnist_core.paths import PROJECT_DIR
-from mnist_core.trainer import _compile_steps
+from mnist_core.train_steps import compile_steps
 
 
 def test_the_quick_bench_runs_end_to_end_and_ends_with_one_json_line(tmp_path):
     env = {**os.environ, "MNIST_STUDIO_HOME": str(tmp_path)}
     result = subprocess.run(
-        [sys.executable, "-m", "mnist_core", "bench", "--quick", "--json"],
+        [sys.executable, "-m", "lab", "bench", "--quick", "--json"],
         capture_output=True,
         text=True,
         cwd=PROJECT_DIR,
@@ -165,7 +165,7 @@ def test_a_step_in_halves_is_the_whole_batch_step():
     y = tf.constant(rng.integers(0, 10, 300), tf.int64)
     batches = [np.arange(0, 128), np.arange(128, 256), np.arange(256, 300)]  # the last one short and odd-sized
     ours, keras_model = build_model(config), build_model(config)
-    run_steps = _compile_steps(ours, make_optimizer(config, 10))
+    run_steps = compile_steps(ours, make_optimizer(config, 10))
     our_loss = sum(float(run_steps(x, y, tf.constant([b], tf.int32))[0]) for b in batches)
 
     optimizer = make_optimizer(config, 10)

@@ -1,8 +1,8 @@
 """The class board's table: finished MNIST runs only, the gap, and names hidden on request (as "#1", "#2"...)."""
 
-from mnist_core.board import COMPLETE, board_table, layers_labels, stopped_early
+from class_server.board import COMPLETE, board_table, layers_labels, stopped_early
+from class_server.registry import Registry
 from mnist_core.config import PRESETS
-from mnist_core.registry import Registry
 
 
 def finished(registry, name, config, train, test, status="finished", epochs=10, partial=False):

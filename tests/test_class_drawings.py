@@ -5,15 +5,15 @@ import time
 import numpy as np
 import pytest
 
+from class_server.jobs import JobManager
+from class_server.registry import Registry
+from lab.drawn_digits import load_drawn_digits, render_strokes
 from mnist_core.class_drawings import MIN_DRAWINGS, check_drawings, config_of, missing_digits, split_drawings
 from mnist_core.config import PRESETS, TrainConfig
-from mnist_core.drawn_digits import load_drawn_digits, render_strokes
 from mnist_core.errors import ConfigError, UserError
-from mnist_core.jobs import JobManager
 from mnist_core.models import load_model
 from mnist_core.paths import DEFAULT_MODEL
 from mnist_core.preprocess import prepare_canvas
-from mnist_core.registry import Registry
 
 
 def saved_drawings(registry: Registry, per_digit: int, digits=range(10)) -> None:

@@ -7,14 +7,14 @@ import sys
 
 import pytest
 
+from class_server.registry import Registry
 from mnist_core.paths import PROJECT_DIR
-from mnist_core.registry import Registry
 
 
 def cli(*args, home):
     env = {**os.environ, "MNIST_STUDIO_HOME": str(home)}
     return subprocess.run(
-        [sys.executable, "-m", "mnist_core", *args],
+        [sys.executable, "-m", "class_server", *args],
         capture_output=True,
         text=True,
         cwd=PROJECT_DIR,

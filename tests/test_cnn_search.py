@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from mnist_core import cnn_search
-from mnist_core.cli import main
+from lab import cnn_search
+from lab.cli import main
 from mnist_core.config import PRESETS
 
 

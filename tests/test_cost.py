@@ -1,4 +1,4 @@
-"""A run's cost before it starts (mnist_core/cost.py) and the class limit on one run (mnist_core/run_limit.py).
+"""A run's cost before it starts (mnist_core/cost.py) and the class limit on one run (class_server/run_limit.py).
 
 The estimate's accuracy is a requirement: ``test_the_estimate_is_within_a_quarter_of_a_real_run`` measures
 this machine's rates afresh and times real runs of the presets and of maxed-out networks against it.
@@ -12,6 +12,9 @@ from dataclasses import replace
 
 import pytest
 
+from class_server.jobs import JobManager
+from class_server.registry import Registry
+from class_server.run_limit import LIMIT_VARIABLE, RunLimit, default_minutes
 from mnist_core.config import PRESETS, TrainConfig, parameter_count
 from mnist_core.cost import (
     RATES_LIFETIME_S,
@@ -27,9 +30,6 @@ from mnist_core.cost import (
     save_rates,
 )
 from mnist_core.errors import UserError
-from mnist_core.jobs import JobManager
-from mnist_core.registry import Registry
-from mnist_core.run_limit import LIMIT_VARIABLE, RunLimit, default_minutes
 
 MAXED_MLP = TrainConfig(hidden_units=(1024,) * 4, dropouts=(0.0,) * 4, batch_size=16, epochs=50)
 # The largest network the Train page's controls allow (mnist_core/lesson.py): three convolutions of 64 filters,

@@ -7,14 +7,14 @@ import shutil
 import numpy as np
 import pytest
 
-from mnist_core import default_model
+from lab import default_model
+from lab.default_model import CARD, RECIPE, RECORD, card_table, code_version, file_sha256, measure, table_in
 from mnist_core.config import TrainConfig
 from mnist_core.data import load_mnist
-from mnist_core.default_model import CARD, RECIPE, RECORD, card_table, code_version, file_sha256, measure, table_in
 from mnist_core.inference import Predictor
 from mnist_core.paths import DEFAULT_MODEL
 
-REBUILD = "run `make default-model` (python -m mnist_core default-model) and commit models/"
+REBUILD = "run `make default-model` (python -m lab default-model) and commit models/"
 # A claimed figure may drop by this much on another machine (float rounding flips a borderline image or two)
 # before the test fails: 0.1 points of MNIST's 10,000 images (10 images), 1 point of the smaller sets.
 MARGIN = {"mnist test": 0.001, "mnist validation": 0.001}
@@ -65,7 +65,7 @@ def test_the_code_version_changes_with_the_augmentation(tmp_path, monkeypatch):
 
 
 def test_the_model_cards_table_is_written_from_the_record(record):
-    assert table_in(CARD.read_text()) == card_table(record), "run `python -m mnist_core model-card`"
+    assert table_in(CARD.read_text()) == card_table(record), "run `python -m lab model-card`"
 
 
 def test_the_default_model_holds_every_figure_of_its_card(record):

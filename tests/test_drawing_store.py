@@ -5,9 +5,9 @@ import threading
 import numpy as np
 import pytest
 
-from mnist_core.drawing_cap import DEFAULT_DRAWINGS_PER_STUDENT, SETTING, drawings_per_student
+from class_server.drawing_cap import DEFAULT_DRAWINGS_PER_STUDENT, SETTING, drawings_per_student
+from class_server.registry import DrawingFilter, Registry
 from mnist_core.errors import DrawingLimitError, RegistryError
-from mnist_core.registry import DrawingFilter, Registry
 
 
 @pytest.fixture

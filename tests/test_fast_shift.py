@@ -9,7 +9,7 @@ from mnist_core.config import PRESETS
 from mnist_core.data import load_mnist
 from mnist_core.fast_shift import computes_as_keras, shifted
 from mnist_core.models import build_model
-from mnist_core.trainer import _forward
+from mnist_core.train_steps import forward
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +36,7 @@ def test_a_cnn_step_computes_the_same_with_the_fast_shift(digits):
     keras_way, ours = build_model(config), build_model(config)
     assert sum(computes_as_keras(layer) for layer in ours.layers) == 1
     images = digits[..., 0]
-    np.testing.assert_allclose(_forward(ours, images), keras_way(images, training=True), atol=1e-5)
+    np.testing.assert_allclose(forward(ours, images), keras_way(images, training=True), atol=1e-5)
 
 
 def test_other_translations_are_left_to_keras():

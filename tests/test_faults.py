@@ -10,11 +10,11 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from class_server.registry import Registry
 from mnist_core.config import TrainConfig
 from mnist_core.errors import RegistryError
 from mnist_core.models import build_model
 from mnist_core.paths import PROJECT_DIR
-from mnist_core.registry import Registry
 
 PAGES = PROJECT_DIR / "pages"
 
@@ -24,7 +24,7 @@ def test_a_server_killed_mid_training_comes_back_with_the_run_interrupted_and_no
     finished = registry.create_run(TrainConfig().to_dict(), name="kept", status="finished")
     env = {**os.environ, "MNIST_STUDIO_HOME": str(tmp_path)}
     process = subprocess.Popen(
-        [sys.executable, "-m", "mnist_core", "train", "--epochs", "100", "--train-size", "60000", "--name", "doomed"],
+        [sys.executable, "-m", "class_server", "train", "--epochs", "100", "--train-size", "60000", "--name", "doomed"],
         cwd=PROJECT_DIR,
         env=env,
         stdout=subprocess.DEVNULL,

@@ -5,11 +5,11 @@ import time
 
 import pytest
 
+from class_server.jobs import JobManager
+from class_server.registry import Registry
+from class_server.runs import execute_run
 from mnist_core.config import TrainConfig
 from mnist_core.errors import UserError
-from mnist_core.jobs import JobManager
-from mnist_core.registry import Registry
-from mnist_core.runs import execute_run
 
 TINY = TrainConfig(hidden_units=(32,), dropouts=(0.0,), epochs=30, batch_size=100, train_size=1000)
 

@@ -1,25 +1,18 @@
 """The classroom load test's verdict: every kind of failure fails the run, and the run always says so.
 
-tests/load/run_load.py drives a browser for minutes, so it is run by hand; these check the parts of it
+lab/load/run_load.py drives a browser for minutes, so it is run by hand; these check the parts of it
 that decide pass or fail, without a browser.
 """
 
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import json
-import sys
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 
-SCRIPT = Path(__file__).parent / "load" / "run_load.py"
-_spec = importlib.util.spec_from_file_location("run_load", SCRIPT)
-run_load = importlib.util.module_from_spec(_spec)
-sys.modules["run_load"] = run_load  # dataclasses look their module up while the script is being loaded
-_spec.loader.exec_module(run_load)
+from lab.load import run_load
 
 
 def test_a_run_without_failures_passes():
@@ -56,14 +49,14 @@ Traceback (most recent call last):
 ValueError: the canvas sent no image
 WARNING: something harmless
 Traceback (most recent call last):
-  File "/app/mnist_core/jobs.py", line 9, in _train
+  File "/app/class_server/jobs.py", line 9, in _train
     run = self._runner(...)
 KeyError: 'epoch'
 
 During handling of the above exception, another exception occurred:
 
 Traceback (most recent call last):
-  File "/app/mnist_core/jobs.py", line 12, in _train
+  File "/app/class_server/jobs.py", line 12, in _train
     raise RuntimeError("training failed")
 RuntimeError: training failed
 Traceback (most recent call last):

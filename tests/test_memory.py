@@ -4,9 +4,9 @@ import gc
 
 import keras
 
+from class_server.registry import Registry
+from class_server.runs import execute_run
 from mnist_core.config import TrainConfig
-from mnist_core.registry import Registry
-from mnist_core.runs import execute_run
 
 
 def models_alive() -> int:

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from lab.drawn_digits import load_drawn_digits, render_strokes
 from mnist_core.config import TrainConfig
 from mnist_core.data import load_mnist
-from mnist_core.drawn_digits import load_drawn_digits, render_strokes
 from mnist_core.inference import Predictor
 from mnist_core.nearest import K, NearestIndex, Neighbours
 from mnist_core.paths import DEFAULT_MODEL

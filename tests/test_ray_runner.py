@@ -18,14 +18,14 @@ import time
 import pytest
 import ray
 
-from mnist_core import runners
+from class_server import runners
+from class_server.jobs import JobManager
+from class_server.ray_runner import LOST_WORKER, RUNS_PER_WORKER, RayRunner
+from class_server.registry import Registry
+from class_server.runs import execute_run
 from mnist_core.config import TrainConfig
 from mnist_core.cpu_threads import has_bfloat16_units
-from mnist_core.jobs import JobManager
 from mnist_core.models import load_model
-from mnist_core.ray_runner import LOST_WORKER, RUNS_PER_WORKER, RayRunner
-from mnist_core.registry import Registry
-from mnist_core.runs import execute_run
 
 SMALL = TrainConfig(hidden_units=(32,), dropouts=(0.0,), epochs=2, batch_size=100, train_size=3000)
 LONG = SMALL.replace(epochs=50)  # stopped or killed long before it ends

@@ -10,10 +10,10 @@ from dataclasses import astuple
 import numpy as np
 import pytest
 
-from mnist_core import lease
+from class_server import lease
+from class_server.jobs import JobManager
+from class_server.registry import STATUSES, Registry
 from mnist_core.errors import RegistryError
-from mnist_core.jobs import JobManager
-from mnist_core.registry import STATUSES, Registry
 from mnist_core.run_names import NAME_RULE, validate_run_name
 
 
@@ -65,7 +65,7 @@ def test_a_run_from_creation_to_deletion(registry):
     assert registry.list_runs(statuses=[]) == []
 
     assert registry.rename(run.id, "renamed").name == "renamed"
-    with pytest.raises(RegistryError, match="No run called 'first'. `python -m mnist_core runs` lists them."):
+    with pytest.raises(RegistryError, match="No run called 'first'. `python -m class_server runs` lists them."):
         registry.find("first")
 
     registry.save_model(run.id, tiny_model())

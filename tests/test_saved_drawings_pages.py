@@ -8,7 +8,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from mnist_core.registry import DrawingFilter, Registry
+from class_server.registry import DrawingFilter, Registry
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 OUR_DIGITS = str(PROJECT_DIR / "pages" / "our-digits.py")

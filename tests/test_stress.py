@@ -193,7 +193,7 @@ def drawn_curves(at) -> dict[str, dict[str, list[tuple[float, float]]]]:
 
 
 def test_the_stress_tab_draws_a_line_per_model_with_the_engines_numbers(evaluate, default_predictor, evaluate_home):
-    from mnist_core.registry import Registry
+    from class_server.registry import Registry
     from ui.plain_text import plain
     from ui.stress_view import headline
 

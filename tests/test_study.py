@@ -1,4 +1,4 @@
-"""The seed notebook's dropout study: its variants, its table, and `python -m mnist_core study` end to end."""
+"""The seed notebook's dropout study: its variants, its table, and `python -m class_server study` end to end."""
 
 import json
 import math
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from mnist_core.cli import build_parser
+from class_server.cli import build_parser
 from mnist_core.config import TrainConfig, parameter_count
 from mnist_core.errors import ConfigError
 from mnist_core.study import STUDIES, run_name, study, study_table
@@ -90,7 +90,7 @@ def test_the_cli_parses_the_study_and_its_budget():
 def _cli(*argv, home):
     env = {**os.environ, "MNIST_STUDIO_HOME": str(home)}
     return subprocess.run(
-        [sys.executable, "-m", "mnist_core", *argv], cwd=PROJECT, env=env, capture_output=True, text=True, timeout=900
+        [sys.executable, "-m", "class_server", *argv], cwd=PROJECT, env=env, capture_output=True, text=True, timeout=900
     )
 
 

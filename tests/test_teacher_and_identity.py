@@ -129,7 +129,7 @@ def test_on_the_servers_own_machine_passcode_tries_count_per_browser(teacher_stu
 
 
 def test_the_teacher_sees_which_device_each_run_comes_from(teacher_studio, from_address, tmp_path):
-    from mnist_core.registry import Registry
+    from class_server.registry import Registry
 
     registry = Registry(tmp_path)
     registry.create_run({"hidden_units": [32], "dropouts": [0.0]}, name="desk 7", status="running", device="10.0.0.7")

@@ -19,10 +19,10 @@ import streamlit as st
 from streamlit import config as st_config
 from streamlit.testing.v1 import AppTest
 
+from class_server.registry import Registry
 from mnist_core import cpu_threads, number_format
 from mnist_core.config import PRESETS, TrainConfig
 from mnist_core.lesson import BATCH_SIZES, FILTERS, LEARNING_RATES, TRAIN_SIZES, UNITS
-from mnist_core.registry import Registry
 from ui.train_settings import this_computer_only
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -697,7 +697,7 @@ def test_a_lesson_link_made_on_this_computers_own_address_is_flagged(url, warned
     assert (this_computer_only(url) is not None) == warned
 
 
-# A run's cost before it starts, and the class limit (mnist_core/cost.py, mnist_core/run_limit.py)
+# A run's cost before it starts, and the class limit (mnist_core/cost.py, class_server/run_limit.py)
 
 
 def test_the_estimate_of_the_run_follows_the_sliders():

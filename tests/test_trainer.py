@@ -4,10 +4,12 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from mnist_core.batch_prediction import evaluate_arrays, predict_probabilities
 from mnist_core.config import TrainConfig
 from mnist_core.data import load_mnist, split_validation, subset
 from mnist_core.models import build_model, make_optimizer
-from mnist_core.trainer import _compile_steps, evaluate_arrays, predict_probabilities, train
+from mnist_core.train_steps import compile_steps
+from mnist_core.trainer import train
 
 SMALL = TrainConfig(hidden_units=(64,), dropouts=(0.2,), epochs=3, batch_size=64, train_size=3000)
 
@@ -93,7 +95,7 @@ def test_given_the_same_batches_and_no_dropout_the_trainer_and_model_fit_learn_t
         return predict_probabilities(model, x_test)
 
     ours = build_model(config)
-    run_steps = _compile_steps(ours, make_optimizer(config, 47))
+    run_steps = compile_steps(ours, make_optimizer(config, 47))
     order = np.arange(len(y), dtype=np.int32)
     images, labels = tf.constant(x), tf.constant(y, tf.int64)
     run_steps(images, labels, tf.constant(order[: 46 * 128].reshape(46, 128)))

@@ -7,10 +7,10 @@ import threading
 import numpy as np
 import pytest
 
+from class_server.jobs import JobManager, Turns
+from class_server.registry import Registry
+from class_server.runs import execute_run
 from mnist_core.config import PRESETS, TrainConfig
-from mnist_core.jobs import JobManager, Turns
-from mnist_core.registry import Registry
-from mnist_core.runs import execute_run
 from tests.test_jobs import wait_for
 
 SMALL = TrainConfig(hidden_units=(32,), dropouts=(0.2,), epochs=3, batch_size=100, train_size=2000, seed=3)

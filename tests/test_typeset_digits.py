@@ -1,12 +1,12 @@
-"""The typeset, pen-stroked and coarse digits (tests/drawings/typeset.npz): a test set made from real typefaces,
+"""The typeset, pen-stroked and coarse digits (data/drawings/typeset.npz): a test set made from real typefaces,
 not from the script whose styles tuned the augmentation, with a held-out part by font family."""
 
 from collections import Counter
 
 import numpy as np
 
+from lab.typeset_digits import load_typeset, prepared_images
 from mnist_core.preprocess import prepare_digit
-from mnist_core.typeset_digits import load_typeset, prepared_images
 
 DIGITS = load_typeset()
 KINDS = ("typeset", "stroked", "coarse")

@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from mnist_core.verdict import AT_LEAST, CLOSE_MARGIN, choose_close_margin, margins, verdict
+from lab.close_margin import AT_LEAST, choose_close_margin
+from mnist_core.verdict import CLOSE_MARGIN, margins, verdict
 
 
 def probabilities(**shares) -> np.ndarray:
@@ -61,12 +62,12 @@ def test_the_rule_needs_enough_drawings_below_the_cut():
 
 @pytest.mark.slow
 def test_close_margin_is_what_the_rule_gives_on_the_default_models_tune_drawings():
+    from lab.close_margin import how_it_does
     from mnist_core.inference import Predictor
     from mnist_core.paths import DEFAULT_MODEL
-    from mnist_core.verdict import how_it_does
 
     figures = how_it_does(Predictor.from_file(DEFAULT_MODEL), "tune", CLOSE_MARGIN)
     assert figures["chosen_margin"] == CLOSE_MARGIN, (
-        "The default model changed: choose the margin again with `python -m mnist_core.verdict`, "
+        "The default model changed: choose the margin again with `python -m lab close-margin`, "
         "set CLOSE_MARGIN to what it prints and update models/MODEL_CARD.md."
     )

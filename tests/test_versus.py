@@ -7,12 +7,12 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from class_server.registry import Registry
 from mnist_core.data import load_mnist
 from mnist_core.errors import RegistryError
 from mnist_core.evaluation import evaluate, evaluate_model
 from mnist_core.inference import Predictor
 from mnist_core.paths import DEFAULT_MODEL
-from mnist_core.registry import Registry
 from mnist_core.versus import EASY_CONFIDENCE, HARD_POOL, ROUND_SIZE, choose_round, class_result, score
 
 PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "versus.py")

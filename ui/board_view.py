@@ -9,7 +9,7 @@ from pathlib import Path
 import altair as alt
 import streamlit as st
 
-from mnist_core.board import AXES, COMPLETE
+from class_server.board import AXES, COMPLETE
 from mnist_core.errors import UserError
 from mnist_core.versus import class_result
 from ui.charts import AXIS, PLOT_HEIGHT, RUN_COLORS, TITLE, digit_grid, wrapping_legend

@@ -11,9 +11,9 @@ from collections.abc import Callable
 import numpy as np
 import streamlit as st
 
+from class_server.registry import DrawingFilter, SavedDrawing
 from mnist_core.errors import UserError
 from mnist_core.geometry import SIZE
-from mnist_core.registry import DrawingFilter, SavedDrawing
 from mnist_core.wording import counted
 from ui.resources import is_teacher, open_registry, user_id
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import streamlit as st
 
+from class_server.registry import ACTIVE, RunStatus
 from mnist_core.class_drawings import check_drawings, config_of, missing_digits
 from mnist_core.config import TrainConfig
 from mnist_core.errors import UserError
-from mnist_core.registry import ACTIVE, RunStatus
 from ui.charts import epoch_curves
 from ui.live_run import STOP_COLUMNS, stop_button
 from ui.plain_text import plain

@@ -9,10 +9,10 @@ from contextlib import nullcontext
 
 import streamlit as st
 
+from class_server.registry import ACTIVE, RunStatus
 from mnist_core import number_format
 from mnist_core.config import FASTEST, TrainConfig
 from mnist_core.errors import UserError
-from mnist_core.registry import ACTIVE, RunStatus
 from ui.charts import epoch_curves
 from ui.plain_text import plain
 from ui.resources import (

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import streamlit as st
 
+from class_server.registry import WITH_MODEL, Registry, RunStatus
 from mnist_core.errors import UserError
 from mnist_core.memory import fewer_malloc_arenas
 from mnist_core.paths import DEFAULT_MODEL
-from mnist_core.registry import WITH_MODEL, Registry, RunStatus
 from ui.device import behind_proxy, device_of
 from ui.passcode_tries import PasscodeTries
 from ui.streamlit_patches import XSRF_COOKIE, keep_keras_state, xsrf_token
@@ -55,7 +55,7 @@ def job_manager():
 
 @st.cache_resource(show_spinner="Starting the trainer...")
 def _job_manager():
-    from mnist_core.runners import start_job_manager
+    from class_server.runners import start_job_manager
 
     return start_job_manager(registry(), speed_gauge())
 

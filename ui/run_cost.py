@@ -1,13 +1,13 @@
 """The Train page's estimate of a run's time on this server, updated as the sliders move, with the class
-limit beside it. The estimate and the limit are the engine's (mnist_core/cost.py, mnist_core/run_limit.py)."""
+limit beside it. The estimate and the limit are the engine's (mnist_core/cost.py, class_server/run_limit.py)."""
 
 from __future__ import annotations
 
 import streamlit as st
 
+from class_server.run_limit import minutes_text
 from mnist_core.config import TrainConfig
 from mnist_core.cost import duration
-from mnist_core.run_limit import minutes_text
 from ui.resources import is_teacher, job_manager, speed_gauge
 
 

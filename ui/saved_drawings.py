@@ -11,9 +11,9 @@ import io
 import streamlit as st
 from PIL import Image
 
-from mnist_core.drawing_cap import drawings_per_student
+from class_server.drawing_cap import drawings_per_student
+from class_server.registry import DrawingFilter
 from mnist_core.errors import DrawingLimitError, UserError
-from mnist_core.registry import DrawingFilter
 from mnist_core.wording import counted
 from ui.drawing_grid import browser_name, browser_tag, delete, delete_button, drawing_grid, drawing_page, show_notice
 from ui.resources import is_teacher, open_registry, user_id

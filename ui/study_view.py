@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from class_server.registry import WITH_MODEL
 from mnist_core.errors import UserError
-from mnist_core.registry import WITH_MODEL
 from mnist_core.study import STUDIES, free_study_number, run_name, run_prefix, study_table, variant_label
 from ui.charts import gap_against_dropout
 from ui.resources import device_id, is_teacher, job_manager, open_registry, user_id

@@ -12,9 +12,10 @@ import contextlib
 import os
 from pathlib import Path
 
-import app_server as app_process
 import pytest
 from helpers import ARTIFACTS_DIR, CHROMIUM_ARGS, chromium_executable
+
+import lab.app_server as app_process
 
 SERVER_LOG = ARTIFACTS_DIR / "streamlit-server.log"
 STARTUP_TIMEOUT_S = 60

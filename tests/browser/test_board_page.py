@@ -4,14 +4,14 @@ size (1280x720)."""
 
 import time
 
-from app_server import app_on
 from helpers import assert_no_exception, fresh_page, legend_labels, screenshot, wait_for_app
 from test_board import finished
 
-from mnist_core.board import AXES
+from class_server.board import AXES
+from class_server.jobs import JobManager
+from class_server.registry import Registry
+from lab.app_server import app_on
 from mnist_core.config import PRESETS, TrainConfig
-from mnist_core.jobs import JobManager
-from mnist_core.registry import Registry
 
 TIMEOUT_MS = 120_000
 RUNS = {

@@ -1,11 +1,11 @@
 """Compare runs on the Train page, with long run names on a tablet (820 px, sidebar open) and a projector."""
 
-from app_server import app_on
 from helpers import assert_no_exception, fresh_page, legend_labels, screenshot
 from test_board import finished
 
+from class_server.registry import Registry
+from lab.app_server import app_on
 from mnist_core.config import PRESETS
-from mnist_core.registry import Registry
 
 LONG_NAMES = ["Dropout 05 on both layers 20 epochs - A", "Dropout 05 on both layers 20 epochs - B"]
 

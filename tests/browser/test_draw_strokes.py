@@ -1,19 +1,13 @@
 """Mouse-drawn holdout digits on the Draw page: the app reads at least 11 of 12; Clear empties the canvas.
 
-The strokes come from tests/drawings/digits.json; the mouse helpers are shared with
-tests/drawings/score_in_browser.py, which draws all of them.
+The strokes come from data/drawings/digits.json; the mouse helpers are shared with
+lab/score_in_browser.py, which draws all of them.
 """
-
-import sys
-from pathlib import Path
 
 from helpers import assert_no_exception, open_page, screenshot
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "drawings"))
-
-from score_in_browser import clear, draw_strokes, read_prediction  # noqa: E402
-
-from mnist_core.drawn_digits import load_drawn_digits  # noqa: E402
+from lab.drawn_digits import load_drawn_digits  # noqa: E402
+from lab.score_in_browser import clear, draw_strokes, read_prediction
 
 # (digit, which of its holdout drawings): every digit once, plus a flag-and-base 1 and a 9 with its stem from the top
 SAMPLE = [(label, label % 3) for label in range(10)] + [(1, 3), (9, 1)]
@@ -55,7 +49,7 @@ def test_mouse_drawn_holdout_digits_are_read_and_clear_empties_the_canvas(page, 
 
 
 def test_save_as_label_offers_the_models_answer_and_keeps_the_drawing(page, app_server):
-    from mnist_core.registry import Registry
+    from class_server.registry import Registry
 
     registry = Registry()  # the server's run store: tests/conftest.py gives both the same MNIST_STUDIO_HOME
     before = registry.drawing_count()

@@ -7,21 +7,15 @@ The server here has a run store, a teacher passcode and a cap of 2 drawings per 
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 from conftest import running_app
 from helpers import assert_no_exception, choose, open_page, screenshot, wait_for_app
 from playwright.sync_api import expect
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "drawings"))
-
-from score_in_browser import draw_strokes, read_prediction  # noqa: E402
-
-from mnist_core.drawn_digits import load_drawn_digits, render_strokes  # noqa: E402
+from class_server.registry import DrawingFilter, Registry  # noqa: E402
+from lab.drawn_digits import load_drawn_digits, render_strokes  # noqa: E402
+from lab.score_in_browser import draw_strokes, read_prediction
 from mnist_core.preprocess import prepare_canvas  # noqa: E402
-from mnist_core.registry import DrawingFilter, Registry  # noqa: E402
 
 PASSCODE = "owl-42"
 WAIT_MS = 60_000

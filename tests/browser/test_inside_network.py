@@ -1,17 +1,11 @@
 """Draw page, "Inside the network": after one drawing every layer of the default CNN is shown, labelled,
 at projector (1280x720) and tablet (820x1180) sizes; screenshots go to tests/artifacts/screenshots."""
 
-import sys
-from pathlib import Path
-
 import pytest
 from helpers import assert_no_exception, open_page, screenshot
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "drawings"))
-
-from score_in_browser import draw_strokes, read_prediction  # noqa: E402
-
-from mnist_core.drawn_digits import load_drawn_digits  # noqa: E402
+from lab.drawn_digits import load_drawn_digits  # noqa: E402
+from lab.score_in_browser import draw_strokes, read_prediction
 
 # The default model: conv 32, pool, conv 64, pool, dense 128, then the softmax layer.
 LAYER_TITLES = [

@@ -4,19 +4,14 @@ Screenshots go to tests/artifacts/screenshots."""
 
 import base64
 import io
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 from helpers import assert_no_exception, open_page, screenshot
 from PIL import Image
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "drawings"))
-
-from score_in_browser import draw_strokes, read_prediction  # noqa: E402
-
-from mnist_core.drawn_digits import load_drawn_digits  # noqa: E402
+from lab.drawn_digits import load_drawn_digits  # noqa: E402
+from lab.score_in_browser import draw_strokes, read_prediction
 from mnist_core.inference import Predictor  # noqa: E402
 from mnist_core.nearest import NearestIndex  # noqa: E402
 from mnist_core.paths import DEFAULT_MODEL  # noqa: E402

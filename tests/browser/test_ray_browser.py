@@ -10,10 +10,11 @@ import re
 import socket
 
 import pytest
-from app_server import running_app
 from helpers import ARTIFACTS_DIR, assert_no_exception, open_page, screenshot, set_slider
 from playwright.sync_api import expect
 from test_train_browser import WAIT_MS, history_row, start_run
+
+from lab.app_server import running_app
 
 
 @pytest.fixture

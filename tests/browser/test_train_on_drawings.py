@@ -2,12 +2,12 @@
 saved drawings (no 8 or 9: a plain warning) a fine-tuning run shows live curves and Stop, then before and
 after side by side, and the new model can be picked on Draw."""
 
-from app_server import app_on
 from helpers import assert_no_exception, open_page, screenshot, set_slider, wait_for_app
 
-from mnist_core.drawn_digits import load_drawn_digits, render_strokes
+from class_server.registry import Registry
+from lab.app_server import app_on
+from lab.drawn_digits import load_drawn_digits, render_strokes
 from mnist_core.preprocess import prepare_canvas
-from mnist_core.registry import Registry
 
 TIMEOUT_MS = 180_000
 

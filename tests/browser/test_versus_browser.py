@@ -6,9 +6,9 @@ A reload and a restarted server both find the round where the student left it.""
 
 import numpy as np
 import pytest
-from app_server import app_on
 from helpers import assert_no_exception, open_page, screenshot, wait_for_app
 
+from lab.app_server import app_on
 from mnist_core.data import load_mnist
 from mnist_core.evaluation import evaluate_model
 from mnist_core.inference import Predictor

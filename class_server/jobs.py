@@ -1,0 +1,391 @@
+"""Training jobs that belong to the server, not to a page: runs taking turns on the trainers, Stop.
+
+The app creates one JobManager per server. A page submits a run and then
+only reads ``live(run_id)``: leaving the page or closing the tab does not
+touch the run. At most ``max_parallel`` runs train at any moment (a 2-core
+machine trains one model at full speed). The others wait for a turn
+(``Turns``): students are served in round robin, and on this server's own
+trainers a run hands the trainer on after each epoch (or ``TURN_SECONDS``)
+when another run waits, so a long run never keeps the class waiting.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from class_server.registry import ACTIVE, Registry, Run, RunStatus
+from class_server.run_limit import RunLimit
+from class_server.runs import execute_run
+from class_server.settings import number_setting
+from mnist_core.config import TrainConfig
+from mnist_core.errors import UserError
+
+MAX_BATCH_POINTS = 600  # a long run's per-batch curve is thinned to every other point beyond this
+# A student may have this many runs waiting or training at once: one to watch and the next experiment
+# queued behind it. With 30 students on a 2-core server (about 8 s per seed run) that still caps the
+# wait behind any one student at two runs, where an unlimited queue let one student delay everyone.
+RUNS_PER_STUDENT = 2
+# A turn on a trainer ends after an epoch, or after this long inside a long epoch, when another run waits:
+# thirty seed runs (half a second an epoch here) then each show an epoch before any shows its second, and a
+# maxed-out network holds the trainer for at most this long at a time.
+TURN_SECONDS = 2.0
+
+PARALLEL_RUNS = "MNIST_STUDIO_PARALLEL_RUNS"  # how many runs train at once (with Ray: are handed to it at once)
+
+
+@dataclass
+class LiveRun:
+    """What a page shows of a queued or running run; updated by the training thread."""
+
+    run_id: int
+    owner: str | None
+    device: str | None = None  # where it was started from, when shares also count per device (ui.resources)
+    status: RunStatus = RunStatus.QUEUED
+    progress: dict | None = None  # the latest batch or epoch event
+    epochs: list[dict] = field(default_factory=list)
+    batches: list[dict] = field(default_factory=list)  # per chunk of batches: "epochs" done so far, loss, accuracy
+    error: str | None = None
+    stop_requested: bool = False
+    waiting_turn: bool = False  # started, and waiting while other runs have their turn
+
+
+class JobRunner(Protocol):
+    """How a run is trained, given its id in the registry: ``runs.execute_run`` on this machine's threads,
+    or ``ray_runner.RayRunner`` on a lab's PCs (``class_server.runners`` picks). The job manager calls it
+    from one of its worker threads; it records the run's outcome in the registry and returns the run."""
+
+    def __call__(
+        self,
+        registry: Registry,
+        run_id: int,
+        on_event: Callable[[dict], None] | None = None,
+        should_stop: Callable[[], bool] | None = None,
+    ) -> Run: ...
+
+
+def _runs(count: int) -> str:
+    return f"{count} run" if count == 1 else f"{count} runs"
+
+
+def default_parallel_runs(fallback: int | None = None) -> int:
+    """``MNIST_STUDIO_PARALLEL_RUNS`` if set, else ``fallback``, else one run per two cores (at least one).
+
+    The trainer's TensorFlow kernels use about two cores well on these small models; giving one run
+    more cores speeds it up little, while two runs side by side on four cores finish nearly twice
+    the work. So a 2-core laptop trains one run at a time, as before, and an 8-core server four.
+    """
+    fallback = fallback or max(1, (os.cpu_count() or 2) // 2)
+    return number_setting(PARALLEL_RUNS, fallback, int, 1)
+
+
+class Turns:
+    """Who may train now: at most ``trainers`` runs at once; the others wait, and the next to go is the
+    waiting run of the student who has had the least trainer time (their earliest run first), so every
+    student's first run starts before anyone's second, and a student with a long run shares with the rest.
+    At a tie, a run that has not started goes first: a student who just pressed Train soon sees an epoch.
+
+    A student who comes back to the queue starts level with the least-served student waiting, not at zero,
+    so time they did not use earlier buys no priority now.
+    """
+
+    def __init__(self, trainers: int):
+        self.trainers = trainers
+        self._lock = threading.Condition()
+        self._holding: set[int] = set()
+        self._waiting: dict[int, str | None] = {}  # run: its owner
+        self._started: set[int] = set()  # runs that have had a turn
+        self._hurry: set[int] = set()  # runs asked to stop: they go next, to end cleanly
+        self._owners: dict[int, str | None] = {}
+        self._used: dict[str | None, float] = {}  # trainer seconds per student while they have runs here
+
+    def join(self, run_id: int, owner: str | None) -> None:
+        """A new run waits for its first turn."""
+        with self._lock:
+            if not any(o == owner for o in self._owners.values()):
+                level = min((self._used.get(o, 0.0) for o in self._owners.values()), default=0.0)
+                self._used[owner] = max(self._used.get(owner, 0.0), level)
+            self._owners[run_id] = owner
+            self._waiting[run_id] = owner
+            self._lock.notify_all()
+
+    def take(self, run_id: int) -> bool:
+        """Wait for this run's turn; False if it left the queue meanwhile (stopped before it started)."""
+        with self._lock:
+            while run_id in self._waiting and not (len(self._holding) < self.trainers and self._next() == run_id):
+                self._lock.wait()
+            if run_id not in self._waiting:
+                return False
+            del self._waiting[run_id]
+            self._holding.add(run_id)
+            self._started.add(run_id)
+            return True
+
+    def give_back(self, run_id: int, seconds: float, again: bool) -> None:
+        """End this run's turn after ``seconds`` on the trainer; ``again``: it waits for another turn."""
+        with self._lock:
+            self._holding.discard(run_id)
+            owner = self._owners[run_id]
+            self._used[owner] = self._used.get(owner, 0.0) + seconds
+            if again:
+                self._waiting[run_id] = owner
+            else:
+                self._forget(run_id)
+            self._lock.notify_all()
+
+    def drop(self, run_id: int) -> bool:
+        """Take a run that has not started out of the queue; False if it has started."""
+        with self._lock:
+            if run_id in self._started or run_id not in self._waiting:
+                return False
+            del self._waiting[run_id]
+            self._forget(run_id)
+            self._lock.notify_all()
+            return True
+
+    def hurry(self, run_id: int) -> None:
+        """A run asked to stop takes the next turn, to end and keep its model."""
+        with self._lock:
+            self._hurry.add(run_id)
+            self._lock.notify_all()
+
+    def others_waiting(self, run_id: int) -> bool:
+        with self._lock:
+            return any(other != run_id for other in self._waiting)
+
+    def place(self, run_id: int) -> int | None:
+        """1 for the next run to start among those that have not started; None once started (or gone)."""
+        with self._lock:
+            if run_id in self._started or run_id not in self._waiting:
+                return None
+            order = sorted((r for r in self._waiting if r not in self._started), key=self._priority)
+            return order.index(run_id) + 1
+
+    def _next(self) -> int | None:
+        return min(self._waiting, key=self._priority, default=None)
+
+    def _priority(self, run_id: int) -> tuple:
+        """Stopping runs first; then runs whose student has no other run under way; then the least-served
+        student; at a tie a run yet to start; then the oldest."""
+        owner = self._waiting[run_id]
+        under_way = sum(1 for r in self._started if r != run_id and self._owners[r] == owner)
+        return (run_id not in self._hurry, under_way, self._used.get(owner, 0.0), run_id in self._started, run_id)
+
+    def _forget(self, run_id: int) -> None:
+        owner = self._owners.pop(run_id)
+        self._hurry.discard(run_id)
+        self._started.discard(run_id)
+        if not any(o == owner for o in self._owners.values()):
+            self._used.pop(owner, None)  # they start level with the class when they come back
+
+
+class _RunTurn:
+    """The trainer's side of a run's turns (``mnist_core.trainer.Turn``)."""
+
+    def __init__(self, turns: Turns, live: LiveRun):
+        self.turns, self.live = turns, live
+        # When this turn's counted time began. The trainer first asks after the run's first chunk, so loading
+        # the data, building the model and tracing a new network (seconds on a busy machine) count for nobody.
+        self.since: float | None = None
+
+    def should_yield(self, epoch_ended: bool) -> bool:
+        now = time.monotonic()
+        self.since = self.since or now
+        long_enough = epoch_ended or now - self.since >= TURN_SECONDS
+        return long_enough and not self.live.stop_requested and self.turns.others_waiting(self.live.run_id)
+
+    def counted(self) -> float:
+        """Seconds of this turn charged to the student."""
+        return time.monotonic() - self.since if self.since else 0.0
+
+    def pause(self) -> None:
+        self.turns.give_back(self.live.run_id, self.counted(), again=True)
+        self.live.waiting_turn = True
+        self.turns.take(self.live.run_id)
+        self.live.waiting_turn = False
+        self.since = time.monotonic()
+
+
+class JobManager:
+    notice: str | None = None  # set by class_server.runners when it could not use the runner asked for
+
+    def __init__(
+        self,
+        registry: Registry,
+        max_parallel: int | None = None,
+        runner: JobRunner = execute_run,
+        takes_turns: bool | None = None,
+        limit: RunLimit | None = None,
+    ):
+        """``takes_turns``: the runner trains here and hands the trainer on between epochs (``execute_run``'s
+        ``turn``); a lab's runner trains each run whole on a PC of its own (by default: only execute_run).
+        ``limit``: the class limit on a student's run (none without it)."""
+        self.registry = registry
+        self.limit = limit
+        self.max_parallel = max_parallel or default_parallel_runs()
+        self._runner = runner
+        self._takes_turns = runner is execute_run if takes_turns is None else takes_turns
+        self._lock = threading.Lock()
+        self._turns = Turns(self.max_parallel)
+        self._live: dict[int, LiveRun] = {}
+        registry.mark_interrupted()  # runs left over from a server that is gone are not running any more
+        # This server's lease, renewed while it runs; each renewal also ends the runs of a server whose
+        # lease had not yet lapsed when this one started.
+        registry.hold_lease()
+
+    def submit(
+        self,
+        config: TrainConfig,
+        owner: str | None,
+        name: str | None = None,
+        teacher: bool = False,
+        device: str | None = None,
+    ) -> int:
+        """Queue a run; it starts as soon as a worker is free. Returns the run's id."""
+        return self.submit_group([(config, name)], owner, teacher, device)[0]
+
+    def submit_group(
+        self,
+        runs: list[tuple[TrainConfig, str | None]],
+        owner: str | None,
+        teacher: bool = False,
+        device: str | None = None,
+    ) -> list[int]:
+        """Queue several runs as one request (a study), in order; returns their ids.
+
+        Fair shares: a student may have ``RUNS_PER_STUDENT`` runs waiting or training. A group is
+        one request: it is queued whole only when the student has nothing else waiting or training,
+        and then it is all they have until it ends. A student's run estimated to take longer than the
+        class limit is refused before it queues. The teacher has no limit.
+
+        ``owner`` is the browser; ``device``, when known, the device it runs on. A run counts against
+        both shares, so a private window (a new browser on the same device) gets no extra runs.
+        """
+        for config, _ in runs:
+            config.validate()
+            if not teacher and self.limit is not None:
+                self.limit.check(config)  # outside the lock: it may wait for the server's speed
+        with self._lock:
+            if not teacher:
+                self._check_share(owner, device, len(runs))
+            ids = []
+            for config, name in runs:
+                run = self.registry.create_run(config.to_dict(), name=name, owner=owner, device=device)
+                live = self._live[run.id] = LiveRun(run.id, owner, device)
+                # Turns go round the devices when known, so windows on one device share that device's turn.
+                self._turns.join(run.id, device or owner)
+                threading.Thread(target=self._work, args=(live,), name=f"run-{run.id}", daemon=True).start()
+                ids.append(run.id)
+        return ids
+
+    def active_count(self, owner: str | None) -> int:
+        """How many of this user's runs are waiting or training."""
+        return sum(1 for r in self._live.values() if r.owner == owner and r.status in ACTIVE)
+
+    def _check_share(self, owner: str | None, device: str | None, wanted: int) -> None:
+        mine = self.active_count(owner)
+        on_device = sum(1 for r in self._live.values() if device and r.device == device and r.status in ACTIVE)
+        if on_device > mine:  # runs started in another window or browser on this device
+            if wanted > 1:
+                raise UserError(
+                    f"This device has {_runs(on_device)} waiting or training, started in another window. "
+                    f"A study queues {wanted} runs at once, so it starts only when this device has none: "
+                    "wait for them to finish, or stop them in the window that started them."
+                )
+            if on_device >= RUNS_PER_STUDENT:
+                raise UserError(
+                    f"This device already has {_runs(on_device)} waiting or training, started in another "
+                    "window, and the class shares this server. Wait for one to finish, or stop one in the "
+                    "window that started it, then press Train again."
+                )
+        if wanted > 1 and mine:
+            raise UserError(
+                f"You have {_runs(mine)} waiting or training. A study queues {wanted} runs at "
+                "once, so it starts only when you have none: wait for yours to finish, or stop them."
+            )
+        if wanted == 1 and mine >= RUNS_PER_STUDENT:
+            raise UserError(
+                f"You already have {_runs(mine)} waiting or training, and the class shares this "
+                "server. Wait for one to finish, or stop one, then press Train again."
+            )
+
+    def stop(self, run_id: int, requester: str | None, teacher: bool = False) -> None:
+        """A running run stops after its current chunk of batches and keeps its model; a queued one is dropped.
+
+        Only whoever started the run may stop it, or a teacher.
+        """
+        with self._lock:
+            live = self._live.get(run_id)
+            if live is None:
+                return
+            if live.owner != requester and not teacher:
+                raise UserError("Only whoever started this run, or the teacher, can stop it.")
+            live.stop_requested = True
+            if self._turns.drop(run_id):
+                live.status = RunStatus.STOPPED
+                self.registry.set_status(run_id, RunStatus.STOPPED, error="Stopped before it started.")
+            else:
+                self._turns.hurry(run_id)
+
+    def live(self, run_id: int) -> LiveRun | None:
+        """The run's live state while this server knows it (queued, running, or ended since it started)."""
+        return self._live.get(run_id)
+
+    def queue_position(self, run_id: int) -> int | None:
+        """1 for the next run to start, None when the run has started (or ended)."""
+        return self._turns.place(run_id)
+
+    def sharing(self) -> int:
+        """How many runs have started and not ended: they take turns on the trainers."""
+        return sum(1 for r in self._live.values() if r.status == RunStatus.RUNNING)
+
+    def runs_of(self, owner: str) -> list[LiveRun]:
+        """The runs this user (``owner``, the same in all their tabs) started on this server, newest first."""
+        return sorted((r for r in self._live.values() if r.owner == owner), key=lambda r: -r.run_id)
+
+    def busy(self) -> bool:
+        return any(r.status in ACTIVE for r in self._live.values())
+
+    def _work(self, live: LiveRun) -> None:
+        """A run's own thread: wait for its first turn, train (taking turns), give the trainer back."""
+        if not self._turns.take(live.run_id):
+            return  # stopped before it started
+        live.status = RunStatus.RUNNING
+        turn, started = _RunTurn(self._turns, live), time.monotonic()
+        try:
+            self._train(live, turn if self._takes_turns else None)
+        finally:  # a run trained whole elsewhere (a lab PC) is charged all of its time
+            self._turns.give_back(
+                live.run_id, turn.counted() if self._takes_turns else time.monotonic() - started, again=False
+            )
+
+    def _train(self, live: LiveRun, turn: _RunTurn | None) -> None:
+        def on_event(event: dict) -> None:
+            live.progress = event
+            # New lists rather than appends, so a page reading them never sees them change under it.
+            if event["kind"] == "epoch":
+                live.epochs = live.epochs + [event]
+            elif "batch_loss" in event:
+                point = {
+                    "epochs": event["epoch"] - 1 + event["step"] / event["steps"],
+                    "loss": event["batch_loss"],
+                    "accuracy": event["batch_accuracy"],
+                }
+                kept = live.batches if len(live.batches) < MAX_BATCH_POINTS else live.batches[::2]
+                live.batches = kept + [point]
+
+        try:
+            extra = {"turn": turn} if turn is not None else {}
+            run = self._runner(
+                self.registry, live.run_id, on_event=on_event, should_stop=lambda: live.stop_requested, **extra
+            )
+            live.status = run.status
+        except Exception as error:  # recorded as failed in the registry by execute_run; the worker goes on
+            logging.getLogger(__name__).exception("Run %d failed", live.run_id)  # for whoever runs the server
+            live.error = str(error) or type(error).__name__
+            live.status = RunStatus.FAILED

@@ -1,0 +1,239 @@
+"""Training runs on a Ray cluster (a computer lab's PCs) instead of this server's threads.
+
+``RayRunner`` has the signature of ``runs.execute_run``, so the job manager
+uses it unchanged: per run it starts one Ray Core task, on whichever PC has
+free CPUs, in a worker process that trains a few runs one after another. What travels:
+
+- to the worker: the run's id and config as a dict, and a handle to the
+  server's one small ``Progress`` actor (a mailbox per run) on its own node. The worker imports
+  ``mnist_core`` from its own copy of the project and reads MNIST from it,
+  checked against the same checksums (``mnist_core.data``);
+- to the server: each batch and epoch event through the actor (this side
+  polls it a few times a second), and at the end the ``.keras`` file's bytes
+  as the task's return value. The server records them with
+  ``runs.record_run``, as it records a local run. No disk is shared.
+
+Stop is a flag in the actor that the worker reads between chunks of batches.
+A PC switched off mid-run (its worker or node dies) fails that run with a
+plain message; other runs do not notice.
+
+Importing this module imports Ray; nothing else in the app does.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import ray
+from ray.exceptions import RayError, RayTaskError
+from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+from class_server.registry import Registry, Run
+from class_server.runs import KerasFile, execute_run, record_run
+from mnist_core.cpu_threads import pool_sizes
+from mnist_core.errors import UserError
+from mnist_core.memory import release_memory
+
+POLL_SECONDS = 0.2  # how often the server fetches a run's events, and how often a worker looks for Stop
+LOST_WORKER = (
+    "The lab computer training this run stopped (switched off, disconnected or out of memory). "
+    "Train again: another computer will take it."
+)
+NO_PROJECT = (
+    "A lab computer has no copy of MNIST Studio where Ray looks for it: on each PC, run "
+    "`make lab-join` from the project's folder."
+)
+log = logging.getLogger(__name__)
+
+
+@ray.remote(num_cpus=0)
+class Progress:
+    """The runs' mailboxes, one actor per server: workers post events and where they are, the server takes
+    them and may ask a run to stop. Its calls are small and quick, so one process serves a whole class."""
+
+    def __init__(self):
+        self.events: dict[int, list[dict]] = {}
+        self.stops: set[int] = set()
+        self.workers: dict[int, dict] = {}
+
+    def started(self, run_id: int, worker: dict) -> None:
+        self.workers[run_id] = worker
+
+    def post(self, run_id: int, event: dict) -> None:
+        self.events.setdefault(run_id, []).append(event)
+
+    def take(self, run_id: int) -> list[dict]:
+        return self.events.pop(run_id, [])
+
+    def request_stop(self, run_id: int) -> None:
+        self.stops.add(run_id)
+
+    def should_stop(self, run_id: int) -> bool:
+        return run_id in self.stops
+
+    def where(self, run_id: int) -> dict | None:
+        """The worker's node, host, process id and CPUs once it has started."""
+        return self.workers.get(run_id)
+
+    def forget(self, run_id: int) -> None:
+        for table in (self.events, self.workers):
+            table.pop(run_id, None)
+        self.stops.discard(run_id)
+
+
+RUNS_PER_WORKER = 10
+
+
+@ray.remote(max_retries=0)
+def prepare_worker() -> int:
+    """Import TensorFlow and the trainer and read MNIST in a worker process, then leave it waiting in Ray's
+    pool: the first run given to it starts training at once, as a local run does in the server's process."""
+    import mnist_core.trainer  # noqa: F401  (imports TensorFlow; runs no op, so the pools can still be sized)
+    from mnist_core.data import load_mnist
+
+    load_mnist()
+    return os.getpid()
+
+
+@ray.remote(max_calls=RUNS_PER_WORKER, max_retries=0)
+def train_on_worker(run_id: int, config: dict, progress) -> dict:
+    """Train one run on a lab PC; returns the model file's bytes, the metrics and whether it was stopped.
+
+    A worker process trains up to RUNS_PER_WORKER runs, one after another, then exits, so whatever
+    TensorFlow keeps goes back to the PC then. Between runs it frees the finished run's model, optimizer
+    and graph at once (``memory.release_memory``, as the server does after a local run), so its memory does
+    not grow from run to run (tests/test_ray_runner.py). A fresh process for every run would pay
+    TensorFlow's import and MNIST's checksums again, about 4 s of CPU for a 6-s run: on 2 cores that made
+    a class's makespan 1.4x the local runner's.
+    No retries: a run whose PC went away fails plainly instead of starting again unseen.
+    """
+    import socket
+
+    context = ray.get_runtime_context()
+    cpus = max(1, round(context.get_assigned_resources().get("CPU", 1)))
+    progress.started.remote(
+        run_id, {"node": context.get_node_id(), "host": socket.gethostname(), "pid": os.getpid(), "cpus": cpus}
+    )
+    _size_thread_pools(cpus)
+    from mnist_core.config import TrainConfig
+    from mnist_core.trainer import train
+
+    asked = [progress.should_stop.remote(run_id)]  # the question in flight
+
+    def should_stop() -> bool:
+        """Never waits: a task blocked in ray.get lends its CPUs to the next task, and two runs would share them."""
+        if not ray.wait(asked, timeout=0)[0]:
+            return False
+        if ray.get(asked[0]):
+            return True
+        asked[0] = progress.should_stop.remote(run_id)
+        return False
+
+    result = train(
+        TrainConfig.from_dict(config),
+        on_event=lambda event: progress.post.remote(run_id, event),
+        should_stop=should_stop,
+    )
+    ray.get(progress.where.remote(run_id))  # the actor runs our calls in order: every event is in before we return
+    with tempfile.TemporaryDirectory(prefix="mnist-studio-run-") as folder:
+        path = Path(folder) / "model.keras"
+        result.model.save(path)
+        returned = {"model": path.read_bytes(), "metrics": result.metrics, "stopped": result.stopped}
+    del result
+    release_memory()
+    return returned
+
+
+def _size_thread_pools(cpus: int) -> None:
+    """TensorFlow's pools from the CPUs Ray grants; only the first run of a worker process can set them,
+    before TensorFlow's first op, and every run of a worker is granted the same CPUs."""
+    import tensorflow as tf
+
+    intra, inter = pool_sizes(cpus)
+    if tf.config.threading.get_intra_op_parallelism_threads() != intra:
+        tf.config.threading.set_intra_op_parallelism_threads(intra)
+        tf.config.threading.set_inter_op_parallelism_threads(inter)
+
+
+class RemoteResult:
+    """What ``record_run`` needs from a training: the model (as file bytes), its metrics, whether stopped."""
+
+    def __init__(self, returned: dict):
+        self.model = KerasFile(returned["model"])
+        self.metrics = returned["metrics"]
+        self.stopped = returned["stopped"]
+
+
+class RayRunner:
+    """Trains each run as a Ray task with ``cpus_per_run`` CPUs; call it like ``runs.execute_run``.
+
+    Create it once this process is connected to Ray (``ray.init``).
+    """
+
+    def __init__(self, cpus_per_run: int = 2):
+        self.cpus_per_run = cpus_per_run
+        # On this server's node, so it outlives any lab PC that goes away.
+        here = NodeAffinitySchedulingStrategy(node_id=ray.get_runtime_context().get_node_id(), soft=False)
+        self._progress = Progress.options(scheduling_strategy=here).remote()
+
+    def __call__(
+        self,
+        registry: Registry,
+        run_id: int,
+        on_event: Callable[[dict], None] | None = None,
+        should_stop: Callable[[], bool] | None = None,
+    ) -> Run:
+        if registry.get(run_id).config.get("data", "mnist") != "mnist":
+            # The class's drawings live in this server's run store, not on the lab's PCs: train here.
+            return execute_run(registry, run_id, on_event, should_stop)
+
+        def training(config, emit, stop):
+            return self._train(run_id, config.to_dict(), emit, stop or (lambda: False))
+
+        return record_run(registry, run_id, training, on_event, should_stop)
+
+    def warm_up(self) -> list:
+        """One worker made ready on each PC in the lab now (``prepare_worker``); the tasks, to wait for or not."""
+        return [
+            prepare_worker.options(
+                num_cpus=self.cpus_per_run,
+                scheduling_strategy=NodeAffinitySchedulingStrategy(node_id=node["NodeID"], soft=True),
+            ).remote()
+            for node in ray.nodes()
+            if node["Alive"] and node["Resources"].get("CPU", 0) >= self.cpus_per_run
+        ]
+
+    def worker_of(self, run_id: int) -> dict | None:
+        """Where run ``run_id`` trains (node, host, pid, cpus), or None before its worker started or after it ended."""
+        return ray.get(self._progress.where.remote(run_id))
+
+    def _train(self, run_id: int, config: dict, emit, should_stop) -> RemoteResult:
+        progress = self._progress
+        try:
+            task = train_on_worker.options(num_cpus=self.cpus_per_run).remote(run_id, config, progress)
+            stop_sent = False
+            while True:
+                done, _ = ray.wait([task], timeout=POLL_SECONDS)
+                for event in ray.get(progress.take.remote(run_id)):
+                    emit(event)
+                if not stop_sent and should_stop():
+                    progress.request_stop.remote(run_id)
+                    stop_sent = True
+                if done:
+                    break
+            try:
+                return RemoteResult(ray.get(task))
+            except RayTaskError as error:  # the training itself failed: the worker's own error, as if local
+                cause = error.cause
+                if isinstance(cause, ModuleNotFoundError) and cause.name in ("mnist_core", "class_server"):
+                    raise UserError(NO_PROJECT) from None
+                raise cause if isinstance(cause, Exception) else UserError(str(error).splitlines()[0]) from None
+            except RayError as error:  # the worker, its PC or the connection went away
+                log.warning("Run %d lost its worker: %s", run_id, error)
+                raise UserError(LOST_WORKER) from None
+        finally:
+            progress.forget.remote(run_id)

@@ -1,0 +1,109 @@
+"""A registered run from start to end: train, record each epoch, keep the model, mark the outcome.
+
+The CLI and the app's job manager both train through ``execute_run`` (on this
+machine) or the Ray runner (on a lab PC); both record through ``record_run``,
+so a run looks the same in the registry wherever it trained.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from class_server.registry import Registry, Run, RunStatus
+from mnist_core.config import TrainConfig
+from mnist_core.errors import UserError
+from mnist_core.memory import release_memory
+
+if TYPE_CHECKING:
+    from mnist_core.trainer import Turn
+
+# train(config, on_event, should_stop) -> an object with .model (anything with .save(path)), .metrics, .stopped
+Training = Callable[[TrainConfig, Callable[[dict], None], Callable[[], bool] | None], object]
+
+
+def execute_run(
+    registry: Registry,
+    run_id: int,
+    on_event: Callable[[dict], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    turn: Turn | None = None,
+) -> Run:
+    """Train the queued run ``run_id`` in this process; it ends finished, stopped (model kept) or failed.
+
+    With a ``turn`` (the server's queue), it shares this machine's trainer with other runs, turn by turn.
+    """
+
+    def training(config: TrainConfig, emit, stop):
+        if config.data == "mnist":
+            from mnist_core.trainer import train
+
+            return train(config, on_event=emit, should_stop=stop, turn=turn)
+        from mnist_core.class_drawings import train_on_drawings
+
+        return train_on_drawings(registry, config, on_event=emit, should_stop=stop, turn=turn)
+
+    return record_run(registry, run_id, training, on_event, should_stop)
+
+
+def record_run(
+    registry: Registry,
+    run_id: int,
+    training: Training,
+    on_event: Callable[[dict], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> Run:
+    """Mark the run running, train it with ``training``, record each epoch, its model, metrics and outcome.
+
+    Any error marks the run failed with a plain message and is raised again.
+    """
+    run = registry.get(run_id)
+    registry.set_status(run_id, RunStatus.RUNNING)
+
+    def record(event: dict) -> None:
+        if event["kind"] == "epoch":
+            registry.append_epoch(
+                run_id,
+                {k: event[k] for k in ("epoch", "loss", "accuracy", "val_loss", "val_accuracy", "seconds", "complete")},
+            )
+        if on_event:
+            on_event(event)
+
+    try:
+        _train_and_keep(registry, run_id, training, TrainConfig.from_dict(run.config), record, should_stop)
+    except BaseException as error:
+        registry.set_status(run_id, RunStatus.FAILED, error=_describe(error))
+        raise
+    finally:
+        release_memory()
+    return registry.get(run_id)
+
+
+def _train_and_keep(registry: Registry, run_id: int, training: Training, config: TrainConfig, on_event, should_stop):
+    """Train and record the outcome; a function of its own so that the model is garbage once it returns."""
+    result = training(config, on_event, should_stop)
+    registry.save_model(run_id, result.model)
+    registry.set_metrics(run_id, result.metrics)
+    registry.set_status(run_id, RunStatus.STOPPED if result.stopped else RunStatus.FINISHED)
+
+
+class KerasFile:
+    """A ``.keras`` file's bytes, saved like a model: how a model trained elsewhere reaches the registry."""
+
+    def __init__(self, data: bytes):
+        self.data = data
+
+    def save(self, path: Path | str) -> None:
+        Path(path).write_bytes(self.data)
+
+
+def _describe(error: BaseException) -> str:
+    if isinstance(error, KeyboardInterrupt):
+        return "Interrupted from the keyboard."
+    if isinstance(error, MemoryError):
+        return "The machine ran out of memory: try a smaller model, batch size or training set."
+    if isinstance(error, UserError):
+        return str(error)
+    first_line = (str(error).strip().splitlines() or [""])[0][:200]  # the whole story is in the server log
+    return f"{type(error).__name__}: {first_line}" if first_line else type(error).__name__
