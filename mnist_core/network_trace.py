@@ -90,7 +90,7 @@ def last_hidden_function(model):
         raise ValueError(f"its layers do not form one chain ({type(error).__name__}).") from None
     return tf.function(
         lambda x: tf.cast(sub_model(x, training=False), tf.float32),
-        input_signature=[tf.TensorSpec([None, 28, 28], tf.float32)],
+        input_signature=[tf.TensorSpec([None, SIZE, SIZE], tf.float32)],
     )
 
 
