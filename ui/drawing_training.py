@@ -3,6 +3,9 @@ and before and after side by side. The runs go through the same job queue as the
 
 from __future__ import annotations
 
+import altair as alt
+import numpy as np
+import pandas as pd
 import streamlit as st
 
 from class_server.registry import ACTIVE, RunStatus
@@ -19,6 +22,7 @@ from ui.resources import (
     load_predictor,
     model_choices,
     open_registry,
+    registry,
     use_model,
     user_id,
 )
@@ -27,6 +31,57 @@ FINE_TUNE = "Fine-tune a model on our drawings"
 MIXED = "Train a new model on MNIST with our drawings mixed in"
 MODES = {FINE_TUNE: "drawings", MIXED: "mnist+drawings"}
 RATES = [1e-5, 3e-5, 1e-4, 3e-4, 1e-3]
+
+
+def class_drawing_counts() -> np.ndarray:
+    """How many drawings of each digit the class has saved, as a bar chart; the drawings' labels.
+    A store that cannot be read stops the page with its message."""
+    try:
+        _, labels = registry().drawings()
+    except UserError as error:
+        st.error(f"The class's drawings cannot be read: {error}")
+        st.stop()
+    counts = pd.DataFrame({"Digit": [str(d) for d in range(10)], "Drawings": np.bincount(labels, minlength=10)})
+    st.markdown(f"**The class has saved {len(labels)} drawings** (Draw page, **Save as label**)")
+    st.altair_chart(
+        alt.Chart(counts)
+        .mark_bar()
+        .encode(
+            x=alt.X("Digit:N", axis=alt.Axis(labelAngle=0, labelFontSize=15)),
+            y=alt.Y("Drawings:Q", axis=alt.Axis(tickMinStep=1)),
+            tooltip=["Digit", "Drawings"],
+        )
+        .properties(height=180),
+        width="stretch",
+    )
+    return labels
+
+
+def drawing_runs_table() -> None:
+    """The class's finished runs on its drawings, each with its before and after, in one table."""
+    finished = [run for run in drawing_runs() if "after_drawings_accuracy" in run.metrics]
+    if not finished:
+        return
+    st.subheader("The class's runs on our drawings")
+    columns = ("Drawings before", "Drawings after", "MNIST before", "MNIST after")
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "Run": run.name,
+                    "How": "fine-tuned" if run.config["data"] == "drawings" else "mixed into MNIST",
+                    "Drawings before": run.metrics["before_drawings_accuracy"],
+                    "Drawings after": run.metrics["after_drawings_accuracy"],
+                    "MNIST before": run.metrics["before_mnist_accuracy"],
+                    "MNIST after": run.metrics["after_mnist_accuracy"],
+                }
+                for run in finished
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+        column_config={k: st.column_config.NumberColumn(format="percent") for k in columns},
+    )
 
 
 def drawing_warnings(labels) -> bool:
