@@ -1,7 +1,7 @@
 """The classroom load test's verdict: every kind of failure fails the run, and the run always says so.
 
 lab/load/run_load.py drives a browser for minutes, so it is run by hand; these check the parts of it
-that decide pass or fail, without a browser.
+that decide pass or fail (lab/load/classroom/stats.py and summary.py), without a browser.
 """
 
 from __future__ import annotations
@@ -13,30 +13,32 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from lab.load import run_load
+from lab.load.classroom.stats import FAILURES, Stats
+from lab.load.classroom.summary import exit_status, print_summary, readme_row, server_tracebacks, verdict
 
 
 def test_a_run_without_failures_passes():
-    summary = run_load.verdict(run_load.Stats().errors)
+    summary = verdict(Stats().errors)
     assert summary["passed"] is True
-    assert summary["failures"] == dict.fromkeys(run_load.FAILURES, 0)
-    assert run_load.exit_status(summary) == 0
+    assert summary["failures"] == dict.fromkeys(FAILURES, 0)
+    assert exit_status(summary) == 0
 
 
-@pytest.mark.parametrize("kind", list(run_load.FAILURES))
+@pytest.mark.parametrize("kind", list(FAILURES))
 def test_each_kind_of_failure_fails_the_run(kind):
-    stats = run_load.Stats()
+    stats = Stats()
     stats.error("student-01", kind, "what went wrong")
-    summary = run_load.verdict(stats.errors)
+    summary = verdict(stats.errors)
     assert summary["passed"] is False
     assert summary["failures"][kind] == 1
     assert sum(summary["failures"].values()) == 1
-    assert run_load.exit_status(summary) == 1
+    assert exit_status(summary) == 1
 
 
 def test_a_failure_of_no_known_kind_is_refused():
     """Otherwise it would be left out of the breakdown by kind."""
     with pytest.raises(AssertionError):
-        run_load.Stats().error("student-01", "oops", "not a kind the summary counts")
+        Stats().error("student-01", "oops", "not a kind the summary counts")
 
 
 def test_every_traceback_in_the_server_log_is_found():
@@ -62,12 +64,12 @@ RuntimeError: training failed
 Traceback (most recent call last):
   File "/app/app.py", line 1, in <module>
 """
-    assert run_load.server_tracebacks(log) == [
+    assert server_tracebacks(log) == [
         "ValueError: the canvas sent no image",
         "RuntimeError: training failed",  # one failure told twice (a chain) counts once
         "a traceback cut off at the end of the log",
     ]
-    assert run_load.server_tracebacks("  You can now view your Streamlit app in your browser.\n") == []
+    assert server_tracebacks("  You can now view your Streamlit app in your browser.\n") == []
 
 
 def test_a_run_that_breaks_off_still_writes_a_failed_summary(tmp_path, monkeypatch):
@@ -91,6 +93,6 @@ def test_a_run_that_breaks_off_still_writes_a_failed_summary(tmp_path, monkeypat
     assert written["failures"]["harness"] == 1
     assert written["failures"]["server-traceback"] == 1
     assert "The app server exited with code 1" in written["first_failures"][0]["message"]
-    assert run_load.exit_status(written) == 1
-    run_load.print_summary(summary)  # a summary without any drawing or sample still prints
-    assert run_load.readme_row(summary).startswith("| 2 (+1 training) | 0 of 0")
+    assert exit_status(written) == 1
+    print_summary(summary)  # a summary without any drawing or sample still prints
+    assert readme_row(summary).startswith("| 2 (+1 training) | 0 of 0")
