@@ -15,6 +15,7 @@ import sys
 from mnist_core.command_line import EXIT_USAGE, Parser, add_train_options, config_from_args, whole
 from mnist_core.config import FASTEST, LIMITS, TrainConfig, parameter_count
 from mnist_core.errors import UserError
+from mnist_core.progress import Progress, ProgressKind
 from mnist_core.run_names import validate_run_name
 from mnist_core.study import STUDIES
 
@@ -307,22 +308,23 @@ class _ProgressBar:
     def __init__(self):
         self.tty = sys.stderr.isatty()
 
-    def __call__(self, event: dict) -> None:
-        head = f"Epoch {event['epoch']}/{event['epochs']}"
-        if event["kind"] == "batch" and self.tty:
-            filled = int(30 * event["step"] / event["steps"])
-            eta = f"{event['eta']:.0f} s left" if event["eta"] is not None else ""
+    def __call__(self, event: Progress) -> None:
+        head = f"Epoch {event.epoch}/{event.epochs}"
+        if event.kind == ProgressKind.BATCH and self.tty:
+            filled = int(30 * event.step / event.steps)
+            eta = f"{event.eta:.0f} s left" if event.eta is not None else ""
             print(
-                f"\r{head} [{'#' * filled}{'.' * (30 - filled)}] loss {event['loss']:.4f} "
-                f"accuracy {event['accuracy']:.4f} {eta}   ",
+                f"\r{head} [{'#' * filled}{'.' * (30 - filled)}] loss {event.loss:.4f} "
+                f"accuracy {event.accuracy:.4f} {eta}   ",
                 end="",
                 file=sys.stderr,
                 flush=True,
             )
-        elif event["kind"] == "epoch":
+        elif event.is_epoch:
+            record = event.record
             print(
-                f"\r{head}: loss {event['loss']:.4f} accuracy {event['accuracy']:.4f} "
-                f"validation loss {event['val_loss']:.4f} validation accuracy {event['val_accuracy']:.4f} "
-                f"({event['seconds']:.1f} s){' ' * 12}",
+                f"\r{head}: loss {record.loss:.4f} accuracy {record.accuracy:.4f} "
+                f"validation loss {record.val_loss:.4f} validation accuracy {record.val_accuracy:.4f} "
+                f"({record.seconds:.1f} s){' ' * 12}",
                 file=sys.stderr,
             )

@@ -25,6 +25,7 @@ from class_server.runs import execute_run
 from class_server.settings import number_setting
 from mnist_core.config import TrainConfig
 from mnist_core.errors import UserError
+from mnist_core.progress import Progress
 
 MAX_BATCH_POINTS = 600  # a long run's per-batch curve is thinned to every other point beyond this
 # A student may have this many runs waiting or training at once: one to watch and the next experiment
@@ -47,8 +48,8 @@ class LiveRun:
     owner: str | None
     device: str | None = None  # where it was started from, when shares also count per device (ui.resources)
     status: RunStatus = RunStatus.QUEUED
-    progress: dict | None = None  # the latest batch or epoch event
-    epochs: list[dict] = field(default_factory=list)
+    progress: Progress | None = None  # the latest batch or epoch event
+    epochs: list[dict] = field(default_factory=list)  # the epochs' records, as the run's history keeps them
     batches: list[dict] = field(default_factory=list)  # per chunk of batches: "epochs" done so far, loss, accuracy
     error: str | None = None
     stop_requested: bool = False
@@ -365,16 +366,16 @@ class JobManager:
             )
 
     def _train(self, live: LiveRun, turn: _RunTurn | None) -> None:
-        def on_event(event: dict) -> None:
+        def on_event(event: Progress) -> None:
             live.progress = event
             # New lists rather than appends, so a page reading them never sees them change under it.
-            if event["kind"] == "epoch":
-                live.epochs = live.epochs + [event]
-            elif "batch_loss" in event:
+            if event.is_epoch:
+                live.epochs = live.epochs + [event.record.to_dict()]
+            elif event.batch_loss is not None:
                 point = {
-                    "epochs": event["epoch"] - 1 + event["step"] / event["steps"],
-                    "loss": event["batch_loss"],
-                    "accuracy": event["batch_accuracy"],
+                    "epochs": event.epoch - 1 + event.step / event.steps,
+                    "loss": event.batch_loss,
+                    "accuracy": event.batch_accuracy,
                 }
                 kept = live.batches if len(live.batches) < MAX_BATCH_POINTS else live.batches[::2]
                 live.batches = kept + [point]

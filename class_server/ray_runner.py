@@ -5,7 +5,7 @@ uses it unchanged: per run it starts one Ray Core task, on whichever PC has
 free CPUs, in a worker process that trains a few runs one after another. What travels:
 
 - to the worker: the run's id and config as a dict, and a handle to the
-  server's one small ``Progress`` actor (a mailbox per run) on its own node. The worker imports
+  server's one small ``Mailboxes`` actor (a mailbox per run) on its own node. The worker imports
   ``mnist_core`` from its own copy of the project and reads MNIST from it,
   checked against the same checksums (``mnist_core.data``);
 - to the server: each batch and epoch event through the actor (this side
@@ -37,6 +37,7 @@ from class_server.runs import KerasFile, execute_run, record_run
 from mnist_core.cpu_threads import pool_sizes
 from mnist_core.errors import UserError
 from mnist_core.memory import release_memory
+from mnist_core.progress import Progress
 
 POLL_SECONDS = 0.2  # how often the server fetches a run's events, and how often a worker looks for Stop
 LOST_WORKER = (
@@ -51,22 +52,22 @@ log = logging.getLogger(__name__)
 
 
 @ray.remote(num_cpus=0)
-class Progress:
+class Mailboxes:
     """The runs' mailboxes, one actor per server: workers post events and where they are, the server takes
     them and may ask a run to stop. Its calls are small and quick, so one process serves a whole class."""
 
     def __init__(self):
-        self.events: dict[int, list[dict]] = {}
+        self.events: dict[int, list[Progress]] = {}
         self.stops: set[int] = set()
         self.workers: dict[int, dict] = {}
 
     def started(self, run_id: int, worker: dict) -> None:
         self.workers[run_id] = worker
 
-    def post(self, run_id: int, event: dict) -> None:
+    def post(self, run_id: int, event: Progress) -> None:
         self.events.setdefault(run_id, []).append(event)
 
-    def take(self, run_id: int) -> list[dict]:
+    def take(self, run_id: int) -> list[Progress]:
         return self.events.pop(run_id, [])
 
     def request_stop(self, run_id: int) -> None:
@@ -178,7 +179,7 @@ class RayRunner:
         self.cpus_per_run = cpus_per_run
         # On this server's node, so it outlives any lab PC that goes away.
         here = NodeAffinitySchedulingStrategy(node_id=ray.get_runtime_context().get_node_id(), soft=False)
-        self._progress = Progress.options(scheduling_strategy=here).remote()
+        self._progress = Mailboxes.options(scheduling_strategy=here).remote()
 
     def __call__(
         self,

@@ -15,6 +15,7 @@ from class_server.registry import Registry, Run, RunStatus
 from mnist_core.config import TrainConfig
 from mnist_core.errors import UserError
 from mnist_core.memory import release_memory
+from mnist_core.progress import Progress
 
 if TYPE_CHECKING:
     from mnist_core.trainer import Turn
@@ -61,12 +62,9 @@ def record_run(
     run = registry.get(run_id)
     registry.set_status(run_id, RunStatus.RUNNING)
 
-    def record(event: dict) -> None:
-        if event["kind"] == "epoch":
-            registry.append_epoch(
-                run_id,
-                {k: event[k] for k in ("epoch", "loss", "accuracy", "val_loss", "val_accuracy", "seconds", "complete")},
-            )
+    def record(event: Progress) -> None:
+        if event.is_epoch:
+            registry.append_epoch(run_id, event.record.to_dict())
         if on_event:
             on_event(event)
 

@@ -164,7 +164,7 @@ def _pressed_at_once(config: TrainConfig, runs: int, takes_turns: bool) -> dict:
 
     def timed(registry, run_id, on_event=None, should_stop=None, **turn):
         def seen(event):
-            if event["kind"] == "epoch":
+            if event.is_epoch:
                 first_epoch.setdefault(run_id, time.perf_counter())
             on_event(event)
 

@@ -79,10 +79,8 @@ def rebuild(log=print) -> dict:
     result = train(
         RECIPE,
         on_event=lambda e: (
-            e["kind"] == "epoch"
-            and log(
-                f"Epoch {e['epoch']}/{e['epochs']}: loss {e['loss']:.4f}, validation accuracy {e['val_accuracy']:.4f}"
-            )
+            e.is_epoch
+            and log(f"Epoch {e.epoch}/{e.epochs}: loss {e.loss:.4f}, validation accuracy {e.record.val_accuracy:.4f}")
         ),
     )
     partial = DEFAULT_MODEL.with_name(f".default-{os.getpid()}.keras")  # Keras picks the format from the suffix

@@ -44,9 +44,9 @@ from mnist_core.batch_prediction import evaluate_arrays
 from mnist_core.config import TrainConfig
 from mnist_core.data import Mnist, load_mnist, split_validation, subset
 from mnist_core.models import build_model, make_optimizer
+from mnist_core.progress import EpochRecord, Progress, ProgressKind
 from mnist_core.train_steps import compile_steps, images_of
 
-Event = dict
 CHUNK_SECONDS = 0.2
 KEPT_NETWORKS = 4  # compiled networks kept while no run uses them; each holds a model and its traced graph
 
@@ -71,13 +71,13 @@ class TrainResult:
 
 def train(
     config: TrainConfig,
-    on_event: Callable[[Event], None] | None = None,
+    on_event: Callable[[Progress], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     data: Mnist | None = None,
     model=None,
     turn: Turn | None = None,
 ) -> TrainResult:
-    """Train a model for ``config``; report progress to ``on_event`` (events: ``_progress``); end early when
+    """Train a model for ``config``; report progress to ``on_event`` (mnist_core/progress.py); end early when
     ``should_stop()``. Validation is the held-out training images or, as the seed notebook does, the test set
     (``config.validation``); the test set's ``test_loss`` and ``test_accuracy`` are computed once, at the end,
     into ``metrics``. ``model``, if given, is trained further
@@ -123,17 +123,17 @@ def train(
             chunk = _next_chunk(chunk, time.perf_counter() - call_started)
             seen = so_far.add(len(index), sum(len(b) for b in index), float(chunk_loss), float(chunk_correct))
             # The batches of this chunk alone, for the per-batch curves (the event's are the epoch's so far).
-            batch = {"batch_loss": float(chunk_loss) / seen, "batch_accuracy": float(chunk_correct) / seen}
-            emit({**so_far.event("batch", *clock.read()), **batch})
+            latest = {"batch_loss": float(chunk_loss) / seen, "batch_accuracy": float(chunk_correct) / seen}
+            emit(so_far.progress(ProgressKind.BATCH, *clock.read(), **latest))
         if result.stopped and so_far.images == 0:
             break
         val_loss, val_accuracy = evaluate_arrays(trainer.model, x_val, y_val)
         epoch_seconds, elapsed = clock.read()
-        checked = {"val_loss": val_loss, "val_accuracy": val_accuracy, "complete": not result.stopped}
-        result.history.append(
-            {"epoch": epoch, "loss": so_far.loss, "accuracy": so_far.accuracy, **checked, "seconds": epoch_seconds}
+        record = EpochRecord(
+            epoch, so_far.loss, so_far.accuracy, val_loss, val_accuracy, epoch_seconds, complete=not result.stopped
         )
-        emit({**so_far.event("epoch", epoch_seconds, elapsed), **checked})
+        result.history.append(record.to_dict())
+        emit(so_far.progress(ProgressKind.EPOCH, epoch_seconds, elapsed, record=record))
         if result.stopped:
             break
         if epoch < config.epochs:
@@ -174,9 +174,21 @@ class _EpochSoFar:
     def accuracy(self) -> float:
         return self.correct / self.images
 
-    def event(self, kind: str, epoch_seconds: float, elapsed: float) -> Event:
-        return _progress(
-            kind, self.epoch, self.epochs, self.steps, self.of_steps, self.loss, self.accuracy, epoch_seconds, elapsed
+    def progress(self, kind: ProgressKind, epoch_seconds: float, elapsed: float, **extra) -> Progress:
+        """Where the run is now; ``eta`` from the time so far and the share of the run done."""
+        fraction = ((self.epoch - 1) + self.steps / self.of_steps) / self.epochs
+        eta = elapsed * (1 - fraction) / fraction if fraction > 0 else None
+        return Progress(
+            kind,
+            self.epoch,
+            self.epochs,
+            self.steps,
+            self.of_steps,
+            self.loss,
+            self.accuracy,
+            epoch_seconds,
+            eta,
+            **extra,
         )
 
 
@@ -336,24 +348,3 @@ def _epoch_images(
         labels,
         order,
     )
-
-
-def _progress(kind, epoch, epochs, step, steps, loss, accuracy, epoch_seconds, elapsed) -> Event:
-    """A progress event: a dict with ``kind`` "batch" (several a second) or "epoch", and ``epoch``, ``epochs``,
-    ``step``, ``steps``, ``loss``, ``accuracy``, ``seconds`` (since the epoch began) and ``eta`` (seconds left
-    in the run); ``loss`` and ``accuracy`` are over the epoch so far. ``train`` adds to batch events
-    ``batch_loss`` and ``batch_accuracy`` (the latest chunk of batches alone, for per-batch curves), and to
-    epoch events ``val_loss``, ``val_accuracy`` and ``complete`` (False when Stop cut the epoch short)."""
-    fraction = ((epoch - 1) + step / steps) / epochs
-    eta = elapsed * (1 - fraction) / fraction if fraction > 0 else None
-    return {
-        "kind": kind,
-        "epoch": epoch,
-        "epochs": epochs,
-        "step": step,
-        "steps": steps,
-        "loss": loss,
-        "accuracy": accuracy,
-        "seconds": epoch_seconds,
-        "eta": eta,
-    }

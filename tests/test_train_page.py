@@ -23,6 +23,7 @@ from class_server.registry import Registry
 from mnist_core import cpu_threads, number_format
 from mnist_core.config import PRESETS, TrainConfig
 from mnist_core.lesson import BATCH_SIZES, FILTERS, LEARNING_RATES, TRAIN_SIZES, UNITS
+from mnist_core.progress import EpochRecord, Progress, ProgressKind
 from ui.train_settings import this_computer_only
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -365,28 +366,15 @@ class FakeTraining:
 
     def __call__(self, config, on_event=None, should_stop=None, data=None, turn=None):
         def event(kind, epoch, step, **extra):
-            on_event(
-                {
-                    "kind": kind,
-                    "epoch": epoch,
-                    "epochs": config.epochs,
-                    "step": step,
-                    "steps": 10,
-                    "loss": 0.5 / epoch,
-                    "accuracy": 0.8 + epoch / 100,
-                    "seconds": 1.0,
-                    "eta": 12.0,
-                    **extra,
-                }
-            )
+            on_event(Progress(kind, epoch, config.epochs, step, 10, 0.5 / epoch, 0.8 + epoch / 100, 1.0, 12.0, **extra))
 
         history = []
         for epoch in (1, 2):
-            event("batch", epoch, 10)
-            record = {"val_loss": 0.6 / epoch, "val_accuracy": 0.78 + epoch / 100, "complete": True}
-            event("epoch", epoch, 10, **record)
-            history.append(record)
-        event("batch", 3, 4)
+            event(ProgressKind.BATCH, epoch, 10)
+            record = EpochRecord(epoch, 0.5 / epoch, 0.8 + epoch / 100, 0.6 / epoch, 0.78 + epoch / 100, 1.0, True)
+            event(ProgressKind.EPOCH, epoch, 10, record=record)
+            history.append(record.to_dict())
+        event(ProgressKind.BATCH, 3, 4)
         self.started.set()
         deadline = time.monotonic() + 30
         while not should_stop() and time.monotonic() < deadline:

@@ -21,17 +21,18 @@ def test_a_short_run_lowers_the_loss_and_reports_every_epoch():
     assert len(result.history) == 3 and not result.stopped
     assert losses[0] > losses[1] > losses[2]
     assert result.metrics["test_accuracy"] > 0.85
-    epoch_events = [e for e in events if e["kind"] == "epoch"]
-    assert [e["epoch"] for e in epoch_events] == [1, 2, 3]
-    assert all({"val_loss", "val_accuracy", "eta", "seconds"} <= e.keys() for e in epoch_events)
+    epoch_events = [e for e in events if e.is_epoch]
+    assert [e.epoch for e in epoch_events] == [1, 2, 3]
+    assert [e.record.to_dict() for e in epoch_events] == result.history
+    assert all(e.eta is not None and e.record.seconds > 0 for e in epoch_events)
     # The seed's way: the test set is the validation, so the final test score is the last epoch's.
     assert result.metrics["test_accuracy"] == result.history[-1]["val_accuracy"]
-    batch_events = [e for e in events if e["kind"] == "batch"]
-    assert batch_events and all(0 < e["step"] <= e["steps"] for e in batch_events)
+    batch_events = [e for e in events if not e.is_epoch]
+    assert batch_events and all(0 < e.step <= e.steps for e in batch_events)
     # Each batch event also carries its own chunk's loss and accuracy, for the per-batch curves.
-    assert all(e["batch_loss"] > 0 and 0 <= e["batch_accuracy"] <= 1 for e in batch_events)
-    assert batch_events[-1]["batch_loss"] < batch_events[0]["batch_loss"]
-    assert epoch_events[-1]["eta"] == 0
+    assert all(e.batch_loss > 0 and 0 <= e.batch_accuracy <= 1 for e in batch_events)
+    assert batch_events[-1].batch_loss < batch_events[0].batch_loss
+    assert epoch_events[-1].eta == 0
 
 
 def test_cancelling_stops_between_batches_and_keeps_a_usable_model():

@@ -123,9 +123,9 @@ def test_thirty_presses_at_once_all_show_a_first_epoch_before_any_run_shows_its_
 
     def recording(registry, run_id, on_event=None, should_stop=None, turn=None):
         def record(event):
-            if event["kind"] == "epoch":
+            if event.is_epoch:
                 with lock:
-                    order.append((event["epoch"], run_id))
+                    order.append((event.epoch, run_id))
             on_event(event)
 
         return execute_run(registry, run_id, on_event=record, should_stop=should_stop, turn=turn)

@@ -120,7 +120,7 @@ def latest_run(manager, live, run) -> None:
     if live.status == RunStatus.QUEUED:
         head.subheader(f"{plain(run.name)}: queued")
     elif live.status == RunStatus.RUNNING and event is not None:
-        head.subheader(f"{plain(run.name)}: Epoch {event['epoch']}/{event['epochs']}")
+        head.subheader(f"{plain(run.name)}: Epoch {event.epoch}/{event.epochs}")
     elif live.status == RunStatus.RUNNING:
         head.subheader(f"{plain(run.name)}: starting...")
     else:
@@ -145,17 +145,17 @@ def latest_run(manager, live, run) -> None:
         elif event is None:
             st.progress(0.0, text="Loading the data and building the model...")
         else:
-            eta = f" · about {event['eta']:.0f} s of training left" if event["eta"] is not None else ""
+            eta = f" · about {event.eta:.0f} s of training left" if event.eta is not None else ""
             st.progress(
-                min(event["step"] / event["steps"], 1.0),
-                text=f"Epoch {event['epoch']}: batch {event['step']}/{event['steps']}{eta}",
+                min(event.step / event.steps, 1.0),
+                text=f"Epoch {event.epoch}: batch {event.step}/{event.steps}{eta}",
             )
             if live.waiting_turn:
                 st.caption(taking_turns(manager))
     else:
         run_result(live, run)
     if live.epochs or live.status == RunStatus.RUNNING:
-        total = live.epochs[-1]["epochs"] if live.epochs else TrainConfig.from_dict(run.config).epochs
+        total = event.epochs if event is not None else TrainConfig.from_dict(run.config).epochs
         st.altair_chart(epoch_curves(live.epochs, "accuracy", total, live.batches), width="stretch")
         st.altair_chart(epoch_curves(live.epochs, "loss", total, live.batches), width="stretch")
 
@@ -173,7 +173,7 @@ def run_in_progress_line(manager, live, run) -> None:
     if live.status == RunStatus.QUEUED:
         state = f"place {manager.queue_position(live.run_id) or 1} in the queue"
     elif live.progress is not None:
-        state = f"Epoch {live.progress['epoch']}/{live.progress['epochs']}" + (
+        state = f"Epoch {live.progress.epoch}/{live.progress.epochs}" + (
             " (waiting its turn)" if live.waiting_turn else ""
         )
     else:
