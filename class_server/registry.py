@@ -72,7 +72,9 @@ class Run:
 
 
 class Registry(DrawingStore, VersusAnswers):
-    """The run store: runs, their leases and models here, drawings and You vs model's answers from its parts."""
+    """The run store: runs, their leases and models here, drawings and You vs model's answers from its parts.
+
+    ``Registry(home)`` opens the store in ``home`` (else ``MNIST_STUDIO_HOME``), making it if new (``Store``)."""
 
     # Runs
 
