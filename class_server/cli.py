@@ -134,7 +134,8 @@ def _print_number_format(config: TrainConfig) -> None:
 
 def _print_estimate(config: TrainConfig) -> None:
     """How long the run will take here (mnist_core/cost.py); the CLI's runs are not limited."""
-    from mnist_core.cost import SpeedGauge, duration
+    from mnist_core.cost import duration
+    from mnist_core.machine_rates import SpeedGauge
 
     gauge = SpeedGauge()
     if gauge.rates() is None:

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from class_server.settings import number_setting
 from mnist_core.config import TrainConfig
-from mnist_core.cost import SpeedGauge, duration
+from mnist_core.cost import duration
 from mnist_core.errors import UserError
+from mnist_core.machine_rates import SpeedGauge
 
 LIMIT_VARIABLE = "MNIST_STUDIO_RUN_LIMIT_MINUTES"
 DEFAULT_MINUTES = 2.0

@@ -20,7 +20,7 @@ from class_server.registry import Registry
 from class_server.run_limit import RunLimit
 from class_server.runs import execute_run
 from class_server.settings import number_setting
-from mnist_core.cost import SpeedGauge
+from mnist_core.machine_rates import SpeedGauge
 
 RAY_ADDRESS = "MNIST_STUDIO_RAY_ADDRESS"
 CPUS_PER_RUN = "MNIST_STUDIO_RAY_CPUS_PER_RUN"

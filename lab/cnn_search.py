@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import statistics
 
-from lab.bench import QUICK, fit_in_child, trainer_process
+from lab.bench_training import QUICK, fit_in_child, trainer_process
 from mnist_core.config import PRESETS, TrainConfig
 from mnist_core.wording import counted
 

@@ -4,8 +4,9 @@ A CPU's flags do not say which format is faster. On the machine the app was buil
 the CNN preset trains in about a fifth less time in bfloat16; on a 2-core Xeon VM that lists ``avx512_bf16``
 but hides AMX it took 1.33x float32's time. So when a run asks for ``FASTEST`` and the CPU lists bfloat16
 units, a few of the run's own training steps are timed in both formats (the trainer's compiled steps,
-``trainer._compile_steps``, as ``cost._probe`` times them), and the faster one trains the run. Without the
-units bfloat16 is slower still or fails (``cpu_threads.has_bfloat16_units``), so float32 is chosen unmeasured.
+``train_steps.compile_steps``, as ``machine_rates._probe`` times them), and the faster one trains the run.
+Without the units bfloat16 is slower still or fails (``cpu_threads.has_bfloat16_units``), so float32 is chosen
+unmeasured.
 
 The choice is kept for the process's life per network shape (its layers, shift and batch size): a class
 training one preset pays for one measurement, about 2 to 3 s on 2 cores for the CNN preset, most of it

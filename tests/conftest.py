@@ -17,7 +17,8 @@ os.environ["RAY_TMPDIR"] = tempfile.mkdtemp(prefix="msray-")
 def _typical_rates() -> None:
     """Rates of this machine's kind (2 cores, measured once), so a page or the CLI under test estimates at once
     instead of measuring the machine for a minute; tests/test_cost.py measures the machine itself."""
-    from mnist_core.cost import Rates, machine_id, save_rates
+    from mnist_core.cost import Rates
+    from mnist_core.machine_rates import machine_id, save_rates
 
     step = [1e-4, 0.0, 3e-6, 3e-6, 3.2e-9, 7.6e-11, 3.6e-11, 3.4e-9, 2e-8]
     evaluation = [4.6e-3, 5.3e-6, 1.8e-11, 7.4e-11, 2.4e-9]

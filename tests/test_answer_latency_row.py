@@ -1,7 +1,7 @@
 """The bench's pen-up-to-answer row (lab/load/answer_latency.py, run by `python -m lab bench`):
 its percentiles and the sentence it prints, without a browser."""
 
-from lab.bench import describe_answer_latency  # noqa: E402
+from lab.bench_app import describe_answer_latency
 from lab.load.answer_latency import GOAL_P95_MS, one_stroke_digits, percentiles
 
 

@@ -1,4 +1,5 @@
-"""A run's cost before it starts (mnist_core/cost.py) and the class limit on one run (class_server/run_limit.py).
+"""A run's cost before it starts (mnist_core/cost.py, measured rates in mnist_core/machine_rates.py) and the class
+limit on one run (class_server/run_limit.py).
 
 The estimate's accuracy is a requirement: ``test_the_estimate_is_within_a_quarter_of_a_real_run`` measures
 this machine's rates afresh and times real runs of the presets and of maxed-out networks against it.
@@ -16,20 +17,9 @@ from class_server.jobs import JobManager
 from class_server.registry import Registry
 from class_server.run_limit import LIMIT_VARIABLE, RunLimit, default_minutes
 from mnist_core.config import PRESETS, TrainConfig, parameter_count
-from mnist_core.cost import (
-    RATES_LIFETIME_S,
-    Estimate,
-    Rates,
-    SpeedGauge,
-    arithmetic,
-    compile_seconds,
-    duration,
-    estimate,
-    machine_id,
-    rates_path,
-    save_rates,
-)
+from mnist_core.cost import Estimate, Rates, arithmetic, compile_seconds, duration, estimate
 from mnist_core.errors import UserError
+from mnist_core.machine_rates import RATES_LIFETIME_S, SpeedGauge, machine_id, rates_path, save_rates
 
 MAXED_MLP = TrainConfig(hidden_units=(1024,) * 4, dropouts=(0.0,) * 4, batch_size=16, epochs=50)
 # The largest network the Train page's controls allow (mnist_core/lesson.py): three convolutions of 64 filters,
@@ -94,7 +84,9 @@ def test_epochs_within_a_limit():
 
 
 def test_saved_rates_are_used_without_measuring(monkeypatch, tmp_path):
-    monkeypatch.setattr("mnist_core.cost.measure_rates", lambda: pytest.fail("measured although rates were saved"))
+    monkeypatch.setattr(
+        "mnist_core.machine_rates.measure_rates", lambda: pytest.fail("measured although rates were saved")
+    )
     path = tmp_path / "rates.json"
     save_rates(typical_rates(), path)
     assert SpeedGauge(path).rates() == typical_rates()
@@ -108,7 +100,7 @@ def test_rates_a_day_old_are_measured_again_in_the_background(monkeypatch, tmp_p
         measuring.wait(10)
         return fresh
 
-    monkeypatch.setattr("mnist_core.cost.measure_rates", measure)
+    monkeypatch.setattr("mnist_core.machine_rates.measure_rates", measure)
     save_rates(replace(typical_rates(), measured_at=time.time() - RATES_LIFETIME_S - 1), path)
     gauge = SpeedGauge(path)
     assert gauge.rates() is None and gauge.estimate(PRESETS["seed"]) is None  # the page does not wait
@@ -118,7 +110,7 @@ def test_rates_a_day_old_are_measured_again_in_the_background(monkeypatch, tmp_p
 
 
 def test_rates_belong_to_the_machine_that_measured_them(monkeypatch, tmp_path):
-    monkeypatch.setattr("mnist_core.cost.measure_rates", lambda: None)
+    monkeypatch.setattr("mnist_core.machine_rates.measure_rates", lambda: None)
     path = tmp_path / "rates.json"
     save_rates(replace(typical_rates(), machine="another CPU, 64 cores"), path)
     assert SpeedGauge(path).rates(wait=10) is None
@@ -217,8 +209,8 @@ def test_the_estimate_is_within_a_quarter_of_a_real_run(monkeypatch, tmp_path):
     not: so a miss measures both sides again, and each side keeps its faster measurement. Most likely that was a spawned
     child running the page Streamlit had installed as ``__main__`` before it measured: here ``__main__`` is a
     stand-in page that leaves a mark if it runs."""
-    from mnist_core.cost import measure_rates
     from mnist_core.data import load_mnist
+    from mnist_core.machine_rates import measure_rates
     from mnist_core.trainer import train
 
     marker = tmp_path / "the page ran"

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from class_server.drawing_cap import DEFAULT_DRAWINGS_PER_STUDENT, SETTING, drawings_per_student
-from class_server.registry import DrawingFilter, Registry
+from class_server.drawing_store import DrawingFilter
+from class_server.registry import Registry
 from mnist_core.errors import DrawingLimitError, RegistryError
 
 

@@ -8,7 +8,8 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from class_server.registry import DrawingFilter, Registry
+from class_server.drawing_store import DrawingFilter
+from class_server.registry import Registry
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 OUR_DIGITS = str(PROJECT_DIR / "pages" / "our-digits.py")

@@ -11,7 +11,7 @@ from collections.abc import Callable
 import numpy as np
 import streamlit as st
 
-from class_server.registry import DrawingFilter, SavedDrawing
+from class_server.drawing_store import DrawingFilter, SavedDrawing
 from mnist_core.errors import UserError
 from mnist_core.geometry import SIZE
 from mnist_core.wording import counted

@@ -63,7 +63,7 @@ def _job_manager():
 @st.cache_resource(show_spinner=False)
 def speed_gauge():
     """This server's measured speed, for the estimate of a run's time (measured in the background at first)."""
-    from mnist_core.cost import SpeedGauge
+    from mnist_core.machine_rates import SpeedGauge
 
     return SpeedGauge()
 

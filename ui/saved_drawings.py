@@ -12,7 +12,7 @@ import streamlit as st
 from PIL import Image
 
 from class_server.drawing_cap import drawings_per_student
-from class_server.registry import DrawingFilter
+from class_server.drawing_store import DrawingFilter
 from mnist_core.errors import DrawingLimitError, UserError
 from mnist_core.wording import counted
 from ui.drawing_grid import browser_name, browser_tag, delete, delete_button, drawing_grid, drawing_page, show_notice

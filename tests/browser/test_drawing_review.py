@@ -12,7 +12,8 @@ from conftest import running_app
 from helpers import assert_no_exception, choose, open_page, screenshot, wait_for_app
 from playwright.sync_api import expect
 
-from class_server.registry import DrawingFilter, Registry  # noqa: E402
+from class_server.drawing_store import DrawingFilter  # noqa: E402
+from class_server.registry import Registry  # noqa: E402
 from lab.drawn_digits import load_drawn_digits, render_strokes  # noqa: E402
 from lab.score_in_browser import draw_strokes, read_prediction
 from mnist_core.preprocess import prepare_canvas  # noqa: E402
