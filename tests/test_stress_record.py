@@ -118,3 +118,31 @@ def test_the_stress_score_is_the_mean_accuracy_over_every_change_and_strength(me
     assert len(changed) == sum(len(c.strengths) for c in CORRUPTIONS) == 20
     assert stress_score(result) == pytest.approx(np.mean(changed))
     assert 0.3 < stress_score(result) < result.clean  # changes cost the default model some accuracy
+
+
+def test_the_stress_tab_draws_a_kept_result_without_measuring_and_keeps_what_it_measures(evaluate, evaluate_home):
+    """Evaluate's Stress test tab on a fresh server (tests/conftest.py's ``evaluate``): the untrained model's
+    kept record is drawn as it is (made-up numbers no measurement gives), the default model is measured and kept."""
+    from test_stress import drawn_curves
+
+    from mnist_core.registry import Registry
+    from mnist_core.stress import StressResult
+
+    untrained = next(run for run in Registry(evaluate_home).list_runs() if run.name == "Untrained").model_path
+    kept = StressResult(
+        images=2000,
+        curves={c.kind: tuple((float(s), 0.5 - i / 100) for i, s in enumerate((0, *c.strengths))) for c in CORRUPTIONS},
+    )
+    write_stress(untrained, kept, FileStamp.of(untrained))
+    record_path(DEFAULT_MODEL).unlink(missing_ok=True)  # kept by an earlier run of the app: measured again here
+
+    evaluate.session_state["stress_run"] = True  # what its button does (see tests/test_stress.py)
+    evaluate.selectbox(key="stress_other").set_value("Untrained").run()
+    assert not evaluate.exception, [e.message for e in evaluate.exception]
+
+    charts = drawn_curves(evaluate)
+    measured = read_stress(DEFAULT_MODEL)
+    assert measured is not None and measured.images == 2000
+    for corruption in CORRUPTIONS:
+        assert charts[corruption.title]["Untrained"] == list(kept.curves[corruption.kind])
+        assert charts[corruption.title]["Default model"] == list(measured.curves[corruption.kind])

@@ -20,6 +20,7 @@ from ui.charts import AXIS, PLOT_HEIGHT, RUN_COLORS, TITLE, wrapping_legend
 
 SCORE = "Stress score"
 TITLE_TEXT = "Stress score against test accuracy"
+NAMED_MOST = 12  # points named on the chart; more, and the names cover each other
 HOW_TO_GET_ONE = (
     "To add a run: open **Evaluate**, pick the run in the sidebar, open the **Stress test** tab and press "
     "**Run the stress test**."
@@ -84,4 +85,22 @@ def stress_chart(points: pd.DataFrame, every_layers: list[str]) -> alt.LayerChar
         size=260, opacity=0.85, stroke="white", strokeWidth=1.5
     )
     stopped = base.transform_filter(alt.datum.Training != COMPLETE).mark_point(size=260, strokeWidth=2.5)
-    return alt.layer(complete, stopped, title=alt.Title(SCORE, **TITLE)).properties(height=220, autosize=PLOT_HEIGHT)
+    return alt.layer(complete, stopped, *_names(base, points), title=alt.Title(SCORE, **TITLE)).properties(
+        height=220, autosize=PLOT_HEIGHT
+    )
+
+
+def _names(base: alt.Chart, points: pd.DataFrame) -> list[alt.Chart]:
+    """Each point's run name beside it, toward the middle so no name runs off the chart (two MLPs share a colour,
+    and a projector has no tooltips); left out when the class has too many runs for the names to be read."""
+    if len(points) > NAMED_MOST:
+        return []
+    low, high = points["Test accuracy"].min(), points["Test accuracy"].max()
+    middle = (low + high) / 2
+    return [
+        base.transform_filter(filter_).mark_text(align=align, dx=dx, fontSize=13).encode(text="Run:N")
+        for filter_, align, dx in (
+            (alt.datum["Test accuracy"] <= middle, "left", 13),
+            (alt.datum["Test accuracy"] > middle, "right", -13),
+        )
+    ]
