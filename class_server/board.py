@@ -22,7 +22,8 @@ AXES = {
     "Architecture": "nominal",
 }
 COMPLETE = "complete"  # the Training column of a run that trained all its epochs
-COLUMNS = ["Run", "Model", "Layers", *AXES, "Train accuracy", "Test accuracy", "Training", "Gap"]
+# "Model file" (None if deleted) is where the board finds a run's kept stress test; no table shows it.
+COLUMNS = ["Run", "Model", "Layers", *AXES, "Train accuracy", "Test accuracy", "Training", "Model file", "Gap"]
 
 
 def board_table(runs, hide_names: bool = False, include_stopped: bool = False) -> pd.DataFrame:
@@ -54,6 +55,7 @@ def board_table(runs, hide_names: bool = False, include_stopped: bool = False) -
                 "Train accuracy": metrics["train_accuracy"],
                 "Test accuracy": metrics["test_accuracy"],
                 "Training": training,
+                "Model file": None if run.model_path is None else str(run.model_path),
             }
         )
     frame = pd.DataFrame(rows, columns=COLUMNS[:-1])

@@ -66,6 +66,15 @@ def open_page(page, app_server, path: str = "/") -> None:
     wait_for_app(page)
 
 
+def assert_no_exception(page) -> None:
+    """No Streamlit exception box (redacted or not) and no traceback text on the page."""
+    exceptions = page.locator('[data-testid="stException"]')
+    assert exceptions.count() == 0, (
+        f"Streamlit exception on {page.url} (details in the server's log):\n{exceptions.first.inner_text()}"
+    )
+    assert "Traceback" not in page.locator("body").inner_text(), f"Traceback on {page.url}"
+
+
 # A process and its descendants, and their resident memory, from /proc: the server's memory in the
 # hostile-canvas test and the load test.
 

@@ -164,6 +164,13 @@ class StressResult:
         return dict(self.curves[kind])[strength]
 
 
+def stress_score(result: StressResult) -> float:
+    """A model's stress score: its average accuracy over every changed version of the test digits (each change
+    at each strength, the unchanged digits left out), so 1.0 is a model no change fools."""
+    changed = [accuracy for curve in result.curves.values() for strength, accuracy in curve if strength != 0]
+    return sum(changed) / len(changed)
+
+
 def stress_test(predictor, panel: StressImages) -> StressResult:
     """A model's accuracy on every picture set of the panel; ``predictor`` is an ``inference.Predictor``
     (any object with ``probabilities_many``)."""

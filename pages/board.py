@@ -9,6 +9,7 @@ from class_server.registry import WITH_MODEL
 from mnist_core.errors import UserError
 from mnist_core.study import run_prefix
 from mnist_core.wording import counted
+from ui.board_stress import stress_section
 from ui.board_view import board_chart, results_table, versus_section
 from ui.plain_text import plain
 from ui.resources import is_teacher, registry, teacher_passcode
@@ -85,6 +86,7 @@ def board() -> None:
     # The model last: beside a whole study run name, the numbers stay on a projector's screen.
     training = ["Training"] if include_stopped else []
     results_table(frame, ["Run", across, "Train accuracy", "Test accuracy", "Gap", *training, "Model"])
+    stress_section(frame, every_layers)
 
 
 def stopped_left_out(count: int) -> str:

@@ -66,7 +66,8 @@ def board_chart(frame, across: str, measure: str, every_layers: list[str]) -> al
         "Training:N",
     ]
     title = "Overfitting gap" if gap else "Test accuracy"
-    points = alt.Chart(frame).encode(x=x, y=y, color=color, tooltip=tooltip)
+    # The model files' paths stay on the server: a chart sends its whole frame to the browser.
+    points = alt.Chart(frame.drop(columns="Model file", errors="ignore")).encode(x=x, y=y, color=color, tooltip=tooltip)
     complete = points.transform_filter(alt.datum.Training == COMPLETE).mark_circle(
         size=260, opacity=0.85, stroke="white", strokeWidth=1.5
     )

@@ -2,11 +2,14 @@
 thickened, covered in noise or blurred (mnist_core/stress.py), a chart per change with a line per model, and
 one sentence saying what the picture shows.
 
-The changed pictures are made once per server and each model is measured once per file (path and time
-changed), as Evaluate's other results are (ui/resources.py).
+The changed pictures are made once per server. Each model is measured once per model file: the result is
+kept on disk beside the file (mnist_core/stress_record.py), where the class board reads it too, and is
+read back after a restart; a file replaced by a retrained model is measured again.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import altair as alt
 import pandas as pd
@@ -23,6 +26,7 @@ from mnist_core.stress import (
     stress_images,
     stress_test,
 )
+from mnist_core.stress_record import FileStamp, read_stress, write_stress
 from mnist_core.wording import counted
 from ui.charts import AXIS, PLOT_HEIGHT, RUN_COLORS, TITLE, digit_grid, wrapping_legend
 from ui.plain_text import plain
@@ -53,19 +57,26 @@ def _panel() -> StressImages:
 
 
 def stress_of(predictor) -> StressResult | None:
-    """The model's stress test, measured once per model file per server (None, said why, if it cannot be)."""
+    """The model's stress test: its kept record if there is one for this very file, else measured once per
+    model file per server and kept (None, said why, if it cannot be)."""
     mnist()  # a missing or damaged MNIST file stops the page with its message, not inside the cache
     try:
-        return _stress(str(predictor.path), predictor.path.stat().st_mtime, predictor)
+        if (recorded := read_stress(predictor.path)) is not None:
+            return recorded
+        stamp = FileStamp.of(predictor.path)
+        return _stress(str(predictor.path), stamp.size, stamp.modified_ns, predictor)
     except (OSError, UserError) as error:  # its file deleted or replaced by a damaged one meanwhile
         st.error(f"This model cannot be tested: {error}")
         return None
 
 
 @st.cache_resource(max_entries=6, show_spinner=f"Testing the model on {SAMPLE_SIZE:,} changed digits per change...")
-def _stress(path: str, modified: float, _predictor) -> StressResult:
-    """Cached by path and modification time (the predictor itself is not hashed: it is the model at that file)."""
-    return stress_test(_predictor, _panel())
+def _stress(path: str, size: int, modified_ns: int, _predictor) -> StressResult:
+    """Cached by path and file stamp (the predictor itself is not hashed: it is the model at that file), so a
+    model whose record cannot be written (a read-only folder) is still measured only once per server."""
+    result = stress_test(_predictor, _panel())
+    write_stress(Path(path), result, FileStamp(size, modified_ns))
+    return result
 
 
 def stress_tab(label: str, predictor) -> None:
@@ -83,7 +94,10 @@ def stress_tab(label: str, predictor) -> None:
     )
     if not st.session_state.get("stress_run"):  # measured only when asked: the other tabs stay quick
         st.button("Run the stress test", type="primary", on_click=lambda: st.session_state.update(stress_run=True))
-        st.caption("It takes a few seconds for each model the first time; after that the results are kept.")
+        st.caption(
+            "It takes a few seconds for each model the first time; after that the results are kept, and the "
+            "Class board can show them."
+        )
         return
     models = {label: predictor}
     if other_label != ALONE:

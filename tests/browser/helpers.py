@@ -12,6 +12,7 @@ from lab.chromium import (  # noqa: F401  (the tests import the browser's basics
     APP_TIMEOUT_MS,
     CHROMIUM_ARGS,
     IDLE_JS,
+    assert_no_exception,
     chromium_executable,
     open_page,
     process_tree,
@@ -28,16 +29,6 @@ def fresh_page(browser, app_server, path: str, width: int = 1280, height: int = 
     page = browser.new_context(viewport={"width": width, "height": height}).new_page()
     open_page(page, app_server, path)
     return page
-
-
-def assert_no_exception(page) -> None:
-    """No Streamlit exception box (redacted or not) and no traceback text on the page."""
-    exceptions = page.locator('[data-testid="stException"]')
-    assert exceptions.count() == 0, (
-        f"Streamlit exception on {page.url} (details in "
-        f"tests/artifacts/streamlit-server.log):\n{exceptions.first.inner_text()}"
-    )
-    assert "Traceback" not in page.locator("body").inner_text(), f"Traceback on {page.url}"
 
 
 def screenshot(page, name: str) -> Path:
