@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from class_server.registry import Registry  # noqa: E402
+from class_server.registry import Registry, RunStatus  # noqa: E402
 from lab.app_server import running_app  # noqa: E402
 from lab.chromium import open_page, wait_for_app  # noqa: E402
 from mnist_core.paths import PROJECT_DIR  # noqa: E402
@@ -32,7 +32,9 @@ def main() -> None:
     parser.add_argument("--home", help="a run store holding a finished dropout study (default: train one)")
     home = Path(parser.parse_args().home or tempfile.mkdtemp(prefix="mnist-studio-board-"))
     finished = [
-        run for run in Registry(home).list_runs(statuses=("finished",)) if run.name.startswith(run_prefix("dropout"))
+        run
+        for run in Registry(home).list_runs(statuses=(RunStatus.FINISHED,))
+        if run.name.startswith(run_prefix("dropout"))
     ]
     if len(finished) < len(study("dropout")):
         subprocess.run(

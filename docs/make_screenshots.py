@@ -30,7 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from class_server.registry import Registry  # noqa: E402
+from class_server.registry import Registry, RunStatus  # noqa: E402
 from lab.app_server import running_app  # noqa: E402
 from lab.chromium import CHROMIUM_ARGS, assert_no_exception, chromium_executable, open_page, wait_for_app  # noqa: E402
 from mnist_core.paths import PROJECT_DIR  # noqa: E402
@@ -51,7 +51,7 @@ DRAWN = 7  # the digit drawn on the Draw page: a hand-drawn one from data/drawin
 
 def quick_runs(home: Path) -> None:
     """Train the quick runs the store does not have yet, with the command line as a student's teacher would."""
-    have = {run.name for run in Registry(home).list_runs(statuses=("finished",))}
+    have = {run.name for run in Registry(home).list_runs(statuses=(RunStatus.FINISHED,))}
     for name, options in QUICK_RUNS.items():
         if name not in have:
             subprocess.run(

@@ -8,6 +8,7 @@ import math
 import os
 import statistics
 
+from class_server.registry import RunStatus
 from lab.load.classroom.server import loadavg
 from lab.load.classroom.stats import FAILURES, Stats
 
@@ -86,7 +87,7 @@ def summarise(
         **_class_figures(stats, elapsed),
         **_server_figures(stats, samples, during),
         "training_runs_started": len(stats.training_runs),
-        "training_runs_finished": sum(r["status"] == "finished" for r in stats.training_runs),
+        "training_runs_finished": sum(r["status"] == RunStatus.FINISHED for r in stats.training_runs),
         "training_runs": stats.training_runs,
         "first_epoch_s": spread(stats.first_epoch_s, 0.5, 0.95),
         "misbehaving_told": stats.told,

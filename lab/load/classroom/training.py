@@ -8,6 +8,7 @@ import contextlib
 import re
 import time
 
+from class_server.registry import RunStatus
 from lab.load.classroom.pages import PAGE_TIMEOUT_MS, Phase, harness_error, new_context, page_errors, wait_idle
 from lab.load.classroom.stats import FIRST_EPOCH_GOAL_S, Stats
 
@@ -69,7 +70,7 @@ async def training_session(
             await page.get_by_role("button", name="Train", exact=True).click()
             heading = page.locator('[data-testid="stHeading"] h3', has_text=name)
             await heading.first.wait_for(timeout=PAGE_TIMEOUT_MS)
-            record = {"who": who, "name": name, "status": "running", "seconds": None, "first_epoch_s": None}
+            record = {"who": who, "name": name, "status": RunStatus.RUNNING, "seconds": None, "first_epoch_s": None}
             stats.training_runs.append(record)
             with contextlib.suppress(Exception):  # a run that never gets there fails below, as unfinished
                 await page.wait_for_function(_FIRST_EPOCH_JS, arg=name, timeout=PAGE_TIMEOUT_MS, polling=100)
@@ -92,7 +93,7 @@ async def training_session(
             record["seconds"] = round(time.monotonic() - t0, 1)
             body = await page.locator("body").inner_text()
             if accuracy := re.search(r"Finished: test accuracy ([\d.]+%)", body):
-                record.update(status="finished", test_accuracy=accuracy.group(1))
+                record.update(status=RunStatus.FINISHED, test_accuracy=accuracy.group(1))
             else:
                 record["status"] = "failed or stopped"
                 stats.error(who, "training", f"run {name!r} ended without 'Finished': {body[:300]!r}")
