@@ -91,11 +91,12 @@ def _results(runs) -> Iterator[tuple]:
     """(run, its config) for every run with a model, trained on MNIST and with both accuracies, oldest first."""
     for run in sorted(runs, key=lambda r: r.id):
         metrics = run.metrics or {}
-        if run.status not in WITH_MODEL or run.config.get("data", "mnist") != "mnist":
+        config = TrainConfig.from_dict(run.config)
+        if run.status not in WITH_MODEL or config.on_class_drawings:
             continue
         if metrics.get("train_accuracy") is None or metrics.get("test_accuracy") is None:
             continue
-        yield run, TrainConfig.from_dict(run.config)
+        yield run, config
 
 
 def _epochs_completed(run, config: TrainConfig) -> int:

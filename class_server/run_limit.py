@@ -44,7 +44,7 @@ class RunLimit:
 
     def problem(self, config: TrainConfig, wait: float = 0.0) -> str | None:
         """Why a student may not start ``config``, or None (also while the server's speed is not known yet)."""
-        if self.minutes <= 0 or config.data != "mnist":
+        if self.minutes <= 0 or config.on_class_drawings:
             return None
         estimate = self.gauge.estimate(config, wait)
         if estimate is None or estimate.seconds <= self.minutes * 60:

@@ -37,7 +37,7 @@ def execute_run(
     """
 
     def training(config: TrainConfig, emit, stop):
-        if config.data == "mnist":
+        if not config.on_class_drawings:
             from mnist_core.trainer import train
 
             return train(config, on_event=emit, should_stop=stop, turn=turn)

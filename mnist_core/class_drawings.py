@@ -70,7 +70,7 @@ def split_drawings(images: np.ndarray, labels: np.ndarray, holdout: float, seed:
 
 def training_data(config: TrainConfig, split: Split, mnist: Mnist) -> Mnist:
     """The images the trainer sees for ``config`` (the MNIST test set stays the test set)."""
-    if config.data == "drawings":
+    if config.fine_tunes:
         return Mnist(split.x_train, split.y_train, mnist.x_test, mnist.y_test)
     copies = max(1, round(config.train_size * MIX_SHARE / len(split.y_train)))
     x_drawn, y_drawn = np.tile(split.x_train, (copies, 1, 1)), np.tile(split.y_train, copies)
@@ -127,7 +127,7 @@ def train_on_drawings(registry, config: TrainConfig, on_event=None, should_stop=
         on_event=on_event,
         should_stop=should_stop,
         data=training_data(config, split, mnist),
-        model=base if config.data == "drawings" else None,
+        model=base if config.fine_tunes else None,
         turn=turn,
     )
     result.metrics.update(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
+from enum import StrEnum
 
 from mnist_core import cpu_threads
 from mnist_core.errors import ConfigError
@@ -22,9 +23,16 @@ PRECISIONS = ("float32", "bfloat16")
 # when the run starts (mnist_core/number_format.py), so a preset or a lesson link is fast on every CPU.
 FASTEST = "fastest"
 NUMBER_FORMATS = (*PRECISIONS, FASTEST)
-# What a run trains on: MNIST; the class's saved drawings, fine-tuning ``base_model``; or MNIST with the
-# drawings mixed in, compared with ``base_model`` (mnist_core/class_drawings.py).
-DATA_SOURCES = ("mnist", "drawings", "mnist+drawings")
+
+
+class DataSource(StrEnum):
+    """What a run trains on (mnist_core/class_drawings.py for the class's drawings)."""
+
+    MNIST = "mnist"
+    DRAWINGS = "drawings"  # the class's saved drawings alone, fine-tuning ``base_model``
+    MIXED = "mnist+drawings"  # MNIST with the drawings mixed in, compared with ``base_model``
+
+
 TRAIN_SET_SIZE = 60_000
 TEST_AS_VALIDATION = "test"  # the seed notebook's way: the test set is watched every epoch
 VALIDATION_SIZE = 5_000  # training images held out for validation unless a config says otherwise
@@ -71,7 +79,7 @@ class TrainConfig:
     shift: int = 0  # pixels: each training image moved by up to this much at random, every time it is seen
     precision: str = "float32"  # one of NUMBER_FORMATS
     seed: int = 0
-    data: str = "mnist"
+    data: str = DataSource.MNIST
     base_model: str = ""  # the .keras file a drawings run starts from or is compared with
     holdout: float = 0.25  # the share of the class's drawings kept out of training, to test on
     validation: int | str = TEST_AS_VALIDATION
@@ -85,6 +93,16 @@ class TrainConfig:
     def holds_out_validation(self) -> bool:
         """True when ``validation`` training images are held out; False for the test set as validation."""
         return self.validation != TEST_AS_VALIDATION
+
+    @property
+    def on_class_drawings(self) -> bool:
+        """True for a run on the class's drawings (fine-tuned on them, or with them mixed into MNIST)."""
+        return self.data != DataSource.MNIST
+
+    @property
+    def fine_tunes(self) -> bool:
+        """True for a run that fine-tunes ``base_model`` on the class's drawings alone."""
+        return self.data == DataSource.DRAWINGS
 
     @property
     def architecture(self) -> str:
@@ -133,9 +151,9 @@ class TrainConfig:
                 "bfloat16 needs a processor with bfloat16 units (AMX or AVX-512 BF16), and this computer's "
                 "has none: choose float32."
             )
-        if self.data not in DATA_SOURCES:
-            raise ConfigError(f"Unknown data {self.data!r}: choose one of {', '.join(DATA_SOURCES)}.")
-        if self.data != "mnist":
+        if self.data not in tuple(DataSource):
+            raise ConfigError(f"Unknown data {self.data!r}: choose one of {', '.join(DataSource)}.")
+        if self.on_class_drawings:
             _check_range("share of drawings held out", self.holdout, *LIMITS["holdout"])
             if not self.base_model:
                 raise ConfigError("Training on the class's drawings needs a model to start from or compare with.")

@@ -10,7 +10,7 @@ import streamlit as st
 
 from class_server.registry import ACTIVE, RunStatus
 from mnist_core.class_drawings import check_drawings, config_of, missing_digits
-from mnist_core.config import TrainConfig
+from mnist_core.config import DataSource, TrainConfig
 from mnist_core.errors import UserError
 from ui.charts import epoch_curves
 from ui.live_run import STOP_COLUMNS, stop_button
@@ -29,7 +29,7 @@ from ui.resources import (
 
 FINE_TUNE = "Fine-tune a model on our drawings"
 MIXED = "Train a new model on MNIST with our drawings mixed in"
-MODES = {FINE_TUNE: "drawings", MIXED: "mnist+drawings"}
+MODES = {FINE_TUNE: DataSource.DRAWINGS, MIXED: DataSource.MIXED}
 RATES = [1e-5, 3e-5, 1e-4, 3e-4, 1e-3]
 
 
@@ -69,7 +69,7 @@ def drawing_runs_table() -> None:
             [
                 {
                     "Run": run.name,
-                    "How": "fine-tuned" if run.config["data"] == "drawings" else "mixed into MNIST",
+                    "How": "fine-tuned" if TrainConfig.from_dict(run.config).fine_tunes else "mixed into MNIST",
                     "Drawings before": run.metrics["before_drawings_accuracy"],
                     "Drawings after": run.metrics["after_drawings_accuracy"],
                     "MNIST before": run.metrics["before_mnist_accuracy"],

@@ -13,7 +13,7 @@ from ui.resources import is_teacher, job_manager, speed_gauge
 
 def run_cost(config: TrainConfig) -> None:
     """One line: how long this run would take here; a warning instead when a student's run is over the limit."""
-    if config.data != "mnist":
+    if config.on_class_drawings:
         return
     estimate = speed_gauge().estimate(config)
     if estimate is None:
