@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from mnist_core.data import DIGITS
 from mnist_core.errors import RegistryError
 from mnist_core.paths import studio_home
 
@@ -113,6 +114,6 @@ class Store:
             raise
 
 
-def is_digit(value, allowed: range = range(10)) -> bool:
+def is_digit(value, allowed: range = DIGITS) -> bool:
     """An int in ``allowed``: never a bool, a float or text, which SQLite would store as given."""
     return not isinstance(value, bool) and isinstance(value, (int, np.integer)) and int(value) in allowed

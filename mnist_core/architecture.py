@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from mnist_core.data import DIGITS
 from mnist_core.geometry import SIZE
 
 INPUT_SHAPE = (SIZE, SIZE)
-DIGITS = 10
 MIXED_BFLOAT16 = "mixed_bfloat16"  # Keras' policy: computes in bfloat16, keeps the weights in float32
 
 
@@ -93,7 +93,13 @@ def network(config) -> list[Layer]:
         ]
     layers.append(
         Layer(
-            "Dense", (DIGITS,), "digits", "Dense, softmax", (DIGITS,), (inputs + 1) * DIGITS, {"activation": "softmax"}
+            "Dense",
+            (len(DIGITS),),
+            "digits",
+            "Dense, softmax",
+            (len(DIGITS),),
+            (inputs + 1) * len(DIGITS),
+            {"activation": "softmax"},
         )
     )
     return layers

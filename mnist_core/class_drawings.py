@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mnist_core.config import TrainConfig
-from mnist_core.data import Mnist, subset
+from mnist_core.data import DIGITS, Mnist, subset
 from mnist_core.errors import UserError
 from mnist_core.scores import accuracy
 from mnist_core.wording import counted
@@ -39,7 +39,7 @@ class Split:
 
 
 def missing_digits(labels: np.ndarray) -> list[int]:
-    return [digit for digit in range(10) if not np.any(np.asarray(labels) == digit)]
+    return [digit for digit in DIGITS if not np.any(np.asarray(labels) == digit)]
 
 
 def check_drawings(labels: np.ndarray) -> None:
@@ -58,7 +58,7 @@ def split_drawings(images: np.ndarray, labels: np.ndarray, holdout: float, seed:
     check_drawings(labels)
     rng = np.random.default_rng(seed)
     held = []
-    for digit in range(10):
+    for digit in DIGITS:
         mine = rng.permutation(np.flatnonzero(labels == digit))
         held.extend(mine[: int(round(len(mine) * holdout))])
     if not held:

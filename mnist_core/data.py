@@ -19,6 +19,8 @@ from mnist_core.errors import DataError
 from mnist_core.geometry import SIZE
 from mnist_core.paths import DATA_DIR
 
+DIGITS = range(10)  # MNIST's ten labels, 0 to 9
+
 FILES = {
     "train_images": ("train-images-idx3-ubyte.gz", 2051, (60_000, SIZE, SIZE)),
     "train_labels": ("train-labels-idx1-ubyte.gz", 2049, (60_000,)),
@@ -118,6 +120,6 @@ def subset(x: np.ndarray, y: np.ndarray, size: int, seed: int = 0) -> tuple[np.n
     wanted = size * np.bincount(y, minlength=10) / len(y)
     shares = np.floor(wanted).astype(int)
     shares[np.argsort(shares - wanted)[: size - shares.sum()]] += 1  # largest remainders first
-    picked = [rng.choice(np.flatnonzero(y == digit), shares[digit], replace=False) for digit in range(10)]
+    picked = [rng.choice(np.flatnonzero(y == digit), shares[digit], replace=False) for digit in DIGITS]
     index = np.sort(np.concatenate(picked))
     return x[index], y[index]

@@ -14,10 +14,9 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import classification_report, confusion_matrix
 
+from mnist_core.data import DIGITS
 from mnist_core.geometry import SIZE
 from mnist_core.scores import accuracy, cross_entropy
-
-DIGITS = list(range(10))
 
 
 @dataclass(frozen=True)

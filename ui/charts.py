@@ -7,6 +7,8 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from mnist_core.data import DIGITS
+
 SPLITS = {"accuracy": "Training", "val_accuracy": "Validation", "loss": "Training", "val_loss": "Validation"}
 SPLIT_COLORS = {"Training": "#3b5bdb", "Validation": "#e8590c"}
 PER_BATCH = "Training, per batch"
@@ -236,8 +238,8 @@ def confusion_figure(matrix, normalised: bool):
     axes = figure.subplots()
     shown = np.log1p(matrix * 100) if normalised else np.log1p(matrix)  # log colours: errors stay visible
     axes.imshow(shown, cmap="Blues")
-    for true in range(10):
-        for predicted in range(10):
+    for true in DIGITS:
+        for predicted in DIGITS:
             value = matrix[true, predicted]
             text = f"{value:.0%}" if normalised else str(int(value))
             if normalised and 0 < value < 0.005:
@@ -246,8 +248,8 @@ def confusion_figure(matrix, normalised: bool):
             axes.text(
                 predicted, true, text, ha="center", va="center", fontsize=7.5, color="white" if dark else "#1f2933"
             )
-    axes.set_xticks(range(10))
-    axes.set_yticks(range(10))
+    axes.set_xticks(DIGITS)
+    axes.set_yticks(DIGITS)
     axes.set_xlabel("Predicted digit")
     axes.set_ylabel("True digit")
     axes.set_title("Confusion matrix" + (" (share of each true digit)" if normalised else " (counts)"))

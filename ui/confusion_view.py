@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from mnist_core.data import DIGITS
 from ui.charts import AXIS, TITLE, confusion_figure, digit_grid
 from ui.nearest_view import nearest_training_images
 
@@ -37,9 +38,7 @@ def confusion_chart(matrix, normalised: bool) -> alt.LayerChart:
     Colours follow the logarithm of the value, so a handful of mistakes still shows beside the
     thousand right answers on the diagonal, whose numbers are white on dark blue.
     """
-    frame = pd.DataFrame(
-        [{"True": t, "Predicted": p, "Value": float(matrix[t, p])} for t in range(10) for p in range(10)]
-    )
+    frame = pd.DataFrame([{"True": t, "Predicted": p, "Value": float(matrix[t, p])} for t in DIGITS for p in DIGITS])
     frame["Shown"] = [
         (f"{v:.0%}" if v >= 0.005 or v == 0 else "<1%") if normalised else f"{int(v)}" for v in frame["Value"]
     ]
@@ -117,8 +116,8 @@ def errors_tab(predictor, result, images) -> None:
     st.session_state.setdefault("cell_predicted", 9)
     with right:
         st.markdown("**Pick a cell**: click it, or choose the two digits here")
-        true = st.selectbox("True digit", range(10), key="cell_true")
-        predicted = st.selectbox("Predicted digit", range(10), key="cell_predicted")
+        true = st.selectbox("True digit", DIGITS, key="cell_true")
+        predicted = st.selectbox("Predicted digit", DIGITS, key="cell_predicted")
         cell = result.cell(true, predicted)
         st.markdown("**Most confused pairs**")
         # Short headings: all three columns fit in this narrow column on a tablet.
@@ -155,8 +154,8 @@ def like_what(predictor, cell, result, images) -> None:
 def mistakes(result, images) -> None:
     st.subheader("Misclassified images")
     left, middle, right = st.columns(3)
-    true_filter = left.selectbox("True digit is", [ANY, *range(10)], key="wrong_true")
-    predicted_filter = middle.selectbox("Model said", [ANY, *range(10)], key="wrong_predicted")
+    true_filter = left.selectbox("True digit is", [ANY, *DIGITS], key="wrong_true")
+    predicted_filter = middle.selectbox("Model said", [ANY, *DIGITS], key="wrong_predicted")
     order = right.radio("Order", ["Most confident first", "Least confident first"], horizontal=True)
     wrong = result.mistakes(
         None if true_filter == ANY else true_filter, None if predicted_filter == ANY else predicted_filter

@@ -11,6 +11,7 @@ import streamlit as st
 from class_server.registry import ACTIVE, RunStatus
 from mnist_core.class_drawings import check_drawings, config_of, missing_digits
 from mnist_core.config import DataSource, TrainConfig
+from mnist_core.data import DIGITS
 from mnist_core.errors import UserError
 from ui.charts import epoch_curves
 from ui.live_run import STOP_COLUMNS, stop_button
@@ -41,7 +42,7 @@ def class_drawing_counts() -> np.ndarray:
     except UserError as error:
         st.error(f"The class's drawings cannot be read: {error}")
         st.stop()
-    counts = pd.DataFrame({"Digit": [str(d) for d in range(10)], "Drawings": np.bincount(labels, minlength=10)})
+    counts = pd.DataFrame({"Digit": [str(d) for d in DIGITS], "Drawings": np.bincount(labels, minlength=len(DIGITS))})
     st.markdown(f"**The class has saved {len(labels)} drawings** (Draw page, **Save as label**)")
     st.altair_chart(
         alt.Chart(counts)

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from mnist_core.data import DIGITS
 from mnist_core.geometry import SIZE
 from mnist_core.network_trace import as_png, map_grid, unit_grid
 from ui.charts import AXIS, probability_bars
@@ -81,7 +82,7 @@ def picture(title: str, explanation: str, png: bytes) -> None:
 
 
 def score_bars(scores) -> alt.Chart:
-    frame = pd.DataFrame({"Digit": [str(d) for d in range(10)], "Score": [float(s) for s in scores]})
+    frame = pd.DataFrame({"Digit": [str(d) for d in DIGITS], "Score": [float(s) for s in scores]})
     return (
         alt.Chart(frame)
         .mark_bar(color="#e8590c")

@@ -13,6 +13,7 @@ from PIL import Image
 
 from class_server.drawing_cap import drawings_per_student
 from class_server.drawing_store import DrawingFilter
+from mnist_core.data import DIGITS
 from mnist_core.errors import DrawingLimitError, UserError
 from mnist_core.wording import counted
 from ui.drawing_grid import browser_name, browser_tag, delete, delete_button, drawing_grid, drawing_page, show_notice
@@ -26,7 +27,7 @@ def save_drawing(prepared, raw, suggested: int) -> None:
     of their drawings this student has saved, out of how many they may."""
     left, right = st.columns([1, 2])
     # No key: a new answer makes a new widget, so the offered label follows the latest drawing.
-    label = left.selectbox("Label", list(range(10)), index=suggested, label_visibility="collapsed")
+    label = left.selectbox("Label", list(DIGITS), index=suggested, label_visibility="collapsed")
     refused = False
     if right.button(
         "Save as label",
@@ -120,7 +121,7 @@ def review_filter(owners: dict[str, int]) -> DrawingFilter:
     if st.session_state.get("review_owner", EVERYONE) not in (EVERYONE, *owners):
         del st.session_state["review_owner"]  # that browser's drawings are all deleted: back to everyone
     left, right = st.columns(2)
-    label = left.selectbox("Saved as", [EVERY_DIGIT, *range(10)], key="review_label")
+    label = left.selectbox("Saved as", [EVERY_DIGIT, *DIGITS], key="review_label")
     owner = right.selectbox(
         "Saved by",
         [EVERYONE, *owners],
