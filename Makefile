@@ -11,11 +11,13 @@ PORT ?= 8501
 run: $(VENV)/.installed
 	MALLOC_ARENA_MAX=2 $(PY) -m streamlit run app.py --server.port $(PORT)
 
-# The linter and the formatter's check first (settings in pyproject.toml), then the whole suite.
+# The linter and the formatter's check first (settings in pyproject.toml), then the whole suite: on both cores,
+# a file per worker at a time (tests/conftest.py), then the tests that time real work, with the machine to themselves.
 test: $(VENV)/.installed-dev chromium
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 --dist loadgroup -m "not alone"
+	$(PY) -m pytest -m alone
 
 # The app's rows (cold start, a class of 30) drive Chromium, as the browser tests do.
 bench: $(VENV)/.installed-lab $(VENV)/.installed-dev chromium

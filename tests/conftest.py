@@ -37,6 +37,19 @@ os.environ["MNIST_STUDIO_RATES_FILE"] = os.path.join(tempfile.mkdtemp(prefix="mn
 _typical_rates()
 
 
+# Files that start Ray clusters: one worker runs them one after another, never two clusters at once.
+RAY_FILES = {"test_ray_runner.py", "test_ray_browser.py", "test_bench.py", "test_lab_nodes.py"}
+
+
+def pytest_collection_modifyitems(items):
+    """Under pytest-xdist (``make test``: ``-n 2 --dist loadgroup``) a worker takes a whole file at a time, so a
+    file's module fixtures (an app server, a trained model) are made once; the Ray files all go to one worker."""
+    for item in items:
+        if not item.get_closest_marker("xdist_group"):
+            group = "ray" if item.path.name in RAY_FILES else str(item.path)
+            item.add_marker(pytest.mark.xdist_group(group))
+
+
 def ray_processes() -> set[int]:
     """Pids of the Ray processes (raylets, GCS servers, agents) of clusters these tests started."""
     found = set()

@@ -197,6 +197,7 @@ QUIET_WAIT_S = 120
 
 
 @pytest.mark.slow
+@pytest.mark.alone
 def test_the_estimate_is_within_a_quarter_of_a_real_run(monkeypatch, tmp_path):
     """This machine's rates, measured now, against real runs timed now: the presets and the maxed-out MLP and
     CNN, on a part of the images (the estimate is linear in epochs and images, and whole runs of the maxed-out
