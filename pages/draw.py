@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from mnist_core.geometry import PEN_WIDTH
-from mnist_core.preprocess import prepare_canvas
 from ui.answer_view import show_answer
-from ui.canvas import CANVAS_SIZE, drawing_canvas
+from ui.canvas import CANVAS_SIZE, drawing_canvas, model_input, stroke_width_slider
 from ui.charts import pixels, saliency_overlay
 from ui.nearest_view import nearest_training_images
 from ui.network_view import inside_the_network
@@ -41,9 +39,7 @@ use_app_navigation()
 st.title("Draw")
 st.caption("Draw one digit, 0 to 9, with the mouse or a finger. Lift the pen and the model answers.")
 label, predictor = choose_model()
-stroke_width = st.sidebar.slider(
-    "Stroke width", 8, 40, PEN_WIDTH, key="stroke_width", help="Thick strokes look most like MNIST."
-)
+stroke_width = stroke_width_slider()
 
 # Side by side where they fit, one under another where they do not (a tablet, a phone): the canvas
 # always gets its full width, so no part of it is cut off, and the answer comes right after it.
@@ -55,7 +51,7 @@ with draw_col:
     st.button("Clear", on_click=clear)
 with upload_area:
     uploaded = upload()
-prepared = uploaded or prepare_canvas(raw)
+prepared = uploaded or model_input(raw)
 
 if prepared is None:
     answer_col.markdown("## Draw a digit")

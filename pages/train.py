@@ -6,13 +6,11 @@ in run_history.py. The training loop itself is mnist_core/trainer.py.
 
 import streamlit as st
 
-from class_server.registry import ENDED
-from mnist_core.run_names import NAME_LIMIT
-from ui.live_run import live_panel, queue_run, teacher_panel
+from ui.live_run import live_panel, queue_run, run_name_box, teacher_panel
 from ui.plain_text import plain
-from ui.resources import open_registry, teacher_login
+from ui.resources import teacher_login
 from ui.run_cost import run_cost
-from ui.run_history import compare_curves, history_table, use_rename_delete
+from ui.run_history import compare_curves, ended_runs, history_table, use_rename_delete
 from ui.streamlit_patches import use_app_navigation
 from ui.train_settings import (
     hyperparameter_controls,
@@ -45,13 +43,7 @@ with settings:
     config = hyperparameter_controls()
     lesson_settings(config)
     problem = problem_with(config)
-    name = st.text_input(
-        "Run name (optional)",
-        max_chars=NAME_LIMIT,
-        placeholder="e.g. dropout 0.5",
-        key="run_name",
-        help="Letters, digits, spaces, '-' and '_'. Without one the run is called 'Run N'.",
-    )
+    name = run_name_box()
     if problem:
         st.error(problem)
     else:
@@ -75,7 +67,7 @@ if not problem:
 
 st.divider()
 st.header("Run history")
-finished = open_registry().list_runs(statuses=ENDED)
+finished = ended_runs()
 if not finished:
     st.caption("Finished runs appear here. Train the seed model, then the no-dropout preset, and compare them.")
 else:

@@ -15,8 +15,7 @@ from class_server.board import COMPLETE
 from mnist_core.stress import stress_score
 from mnist_core.stress_record import read_stress
 from mnist_core.wording import counted
-from ui.board_view import POINT_ROOM
-from ui.charts import AXIS, PLOT_HEIGHT, RUN_COLORS, TITLE, wrapping_legend
+from ui.charts import AXIS, PLOT_HEIGHT, POINT_ROOM, RUN_COLORS, TITLE, wrapping_legend
 
 SCORE = "Stress score"
 TITLE_TEXT = "Stress score against test accuracy"

@@ -9,10 +9,14 @@ from pathlib import Path
 import altair as alt
 import streamlit as st
 
-from class_server.board import AXES, COMPLETE
+from class_server.board import AXES, COMPLETE, board_table, layers_labels, stopped_early
+from class_server.registry import WITH_MODEL
 from mnist_core.errors import UserError
+from mnist_core.study import run_prefix
 from mnist_core.versus import class_result
-from ui.charts import AXIS, PLOT_HEIGHT, RUN_COLORS, TITLE, digit_grid, wrapping_legend
+from mnist_core.wording import counted
+from ui.board_stress import stress_section
+from ui.charts import AXIS, PLOT_HEIGHT, POINT_ROOM, RUN_COLORS, TITLE, digit_grid, wrapping_legend
 from ui.plain_text import plain
 from ui.resources import load_predictor, mnist, model_choices, registry
 from ui.run_history import PERCENT, TRAINING_ACCURACY_HELP, in_percent
@@ -22,12 +26,56 @@ PERCENTS = ("Train accuracy", "Test accuracy", "Gap")
 # Pixels per character of a run name in the table's font, and the cell's padding: wide enough that study
 # runs ("Study dropout - Two dropout layers 02 02 - 1", "... - Two dense layers 128-64 - 1") differ.
 NAME_CHAR_PX, NAME_PADDING_PX, NAME_MAX_PX = 6.5, 24, 420
-# A point's radius and more (size 260 is 9 px, and its outline) inside the plot at each end of a scale, so the
-# runs at the ends are drawn whole, not cut by the chart's edge; not rounded out to nice values after, which
-# on a log scale would add a whole power of ten.
-POINT_ROOM = {"padding": 12, "nice": False}
-VERSUS_REFRESH_SECONDS = 5
+REFRESH_SECONDS = 5  # the board and its You vs model section check for new results this often
 HARDEST_PX = 112
+
+
+@st.fragment(run_every=REFRESH_SECONDS)
+def class_board(across: str, study_only: bool, hide: bool, include_stopped: bool) -> None:
+    """The class's finished runs, charted with ``across`` across and tabled; only the dropout study's runs
+    when ``study_only``. A fragment: it refreshes by itself as runs finish, the rest of the page stays."""
+    try:
+        runs = registry().list_runs(statuses=WITH_MODEL)
+    except UserError as error:
+        st.error(f"The class's runs cannot be read: {error}")
+        return
+    if study_only:
+        runs = [run for run in runs if run.name.startswith(run_prefix("dropout"))]
+    frame = board_table(runs, hide_names=hide, include_stopped=include_stopped)
+    left_out = "" if include_stopped else stopped_left_out(stopped_early(runs))
+    if frame.empty:
+        st.info(
+            "No finished runs yet. Train one on the Train page, or queue the dropout study on "
+            "Evaluate; each appears here when it finishes."
+            + (f" {left_out}: see *Include stopped runs* in the sidebar." if left_out else "")
+        )
+        return
+    best = frame.loc[frame["Test accuracy"].idxmax()]
+    st.markdown(
+        f"**{counted(len(frame), 'run')}** · "
+        f"best test accuracy **{best['Test accuracy']:.2%}** ({plain(best['Run'])})"
+        + (f" · {left_out}" if left_out else "")
+    )
+    left, right = st.columns(2, gap="medium")
+    every_layers = layers_labels(runs)
+    left.altair_chart(board_chart(frame, across, "Test accuracy", every_layers), width="stretch")
+    right.altair_chart(board_chart(frame, across, "Gap", every_layers), width="stretch")
+    st.caption(
+        "Above zero on the right, a model does better on the images it trained on than on new ones: "
+        "it has memorised some of them (overfitting). Dropout is one way to shrink that gap. Below zero, "
+        "usually after one or two epochs: training accuracy is measured while training, with dropout on."
+    )
+    # The model last: beside a whole study run name, the numbers stay on a projector's screen.
+    training = ["Training"] if include_stopped else []
+    results_table(frame, ["Run", across, "Train accuracy", "Test accuracy", "Gap", *training, "Model"])
+    stress_section(frame, every_layers)
+
+
+def stopped_left_out(count: int) -> str:
+    """What the board says about the stopped runs it leaves out, so a missing run is not a mystery."""
+    if not count:
+        return ""
+    return f"{counted(count, 'stopped run')} not shown"
 
 
 def board_chart(frame, across: str, measure: str, every_layers: list[str]) -> alt.LayerChart:
@@ -96,7 +144,7 @@ def name_width(names) -> int:
     return min(int(max(len(name) for name in names) * NAME_CHAR_PX) + NAME_PADDING_PX, NAME_MAX_PX)
 
 
-@st.fragment(run_every=VERSUS_REFRESH_SECONDS)
+@st.fragment(run_every=REFRESH_SECONDS)
 def versus_section(hide_names: bool = False) -> None:
     """The class's "You vs model" rounds: how many students finished one against the model most of them
     played, their median accuracy against the model's on the same images, and the images they got wrong most

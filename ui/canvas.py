@@ -16,8 +16,8 @@ import numpy as np
 import streamlit as st
 
 from mnist_core.errors import UserError
-from mnist_core.geometry import CANVAS_SIZE
-from mnist_core.preprocess import decode_canvas
+from mnist_core.geometry import CANVAS_SIZE, PEN_WIDTH
+from mnist_core.preprocess import Prepared, decode_canvas, prepare_canvas
 
 TOOLBAR_STYLE = """
 .dc-toolbar { top: auto !important; bottom: 100% !important; pointer-events: none; }
@@ -65,3 +65,16 @@ def drawing_canvas(stroke_width: int, key: str) -> np.ndarray | None:
     except UserError as error:
         st.warning(f"{error} Press **Clear** and draw again.")
         return None
+
+
+def model_input(raw) -> Prepared | None:
+    """The canvas's picture as the model is given it (MNIST's own recipe: mnist_core/preprocess.py); None
+    for an empty canvas."""
+    return prepare_canvas(raw)
+
+
+def stroke_width_slider() -> int:
+    """The pen's width in the sidebar, starting at the width the drawn-digit sets were made with."""
+    return st.sidebar.slider(
+        "Stroke width", 8, 40, PEN_WIDTH, key="stroke_width", help="Thick strokes look most like MNIST."
+    )

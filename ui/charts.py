@@ -22,6 +22,10 @@ LEGEND_CHAR_PX, LEGEND_ENTRY_PX = 6.5, 30
 # A chart's height is its plot's, not the whole chart's (Streamlit's theme fits everything in the height):
 # a legend that wraps onto more lines on a narrow screen then adds to the chart instead of squashing the plot.
 PLOT_HEIGHT = alt.AutoSizeParams(type="fit-x", contains="padding")
+# A point's radius and more (size 260 is 9 px, and its outline) inside the plot at each end of a scale, so the
+# runs at the ends are drawn whole, not cut by the chart's edge; not rounded out to nice values after, which
+# on a log scale would add a whole power of ten.
+POINT_ROOM = {"padding": 12, "nice": False}
 TITLE = {"fontSize": 16, "anchor": "start"}
 # The answer's bars: the title, and the tallest bar's height (100%) in pixels.
 ANSWER_BARS_TITLE = "How sure the model is about each digit"

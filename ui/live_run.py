@@ -13,6 +13,7 @@ from class_server.registry import ACTIVE, RunStatus
 from mnist_core import number_format
 from mnist_core.config import FASTEST, TrainConfig
 from mnist_core.errors import UserError
+from mnist_core.run_names import NAME_LIMIT
 from ui.charts import epoch_curves
 from ui.plain_text import plain
 from ui.resources import (
@@ -30,6 +31,17 @@ from ui.train_settings import describe_settings
 # A line and its Stop button: on a tablet (820 px, sidebar open) the panel is about 260 px wide, and a
 # sixth of it cut "Stop" to "S."; a third keeps the word whole.
 STOP_COLUMNS = [2, 1]
+
+
+def run_name_box() -> str:
+    """The Train page's optional run name, no longer than a run name may be."""
+    return st.text_input(
+        "Run name (optional)",
+        max_chars=NAME_LIMIT,
+        placeholder="e.g. dropout 0.5",
+        key="run_name",
+        help="Letters, digits, spaces, '-' and '_'. Without one the run is called 'Run N'.",
+    )
 
 
 def queue_run(config: TrainConfig, name: str) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from class_server.registry import ENDED
 from mnist_core.config import TrainConfig
 from mnist_core.errors import UserError
 from mnist_core.run_names import NAME_LIMIT
@@ -27,6 +28,11 @@ PERCENT = "%.2f%%"
 def in_percent(frame: pd.DataFrame, columns) -> pd.DataFrame:
     """A copy of ``frame`` with ``columns`` (fractions, such as accuracies) times 100, for ``PERCENT``."""
     return frame.assign(**{column: frame[column] * 100 for column in columns})
+
+
+def ended_runs() -> list:
+    """The runs of the history: every run that ended (finished, stopped, failed or interrupted), oldest first."""
+    return open_registry().list_runs(statuses=ENDED)
 
 
 def history_table(runs) -> None:
