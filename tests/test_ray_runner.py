@@ -20,6 +20,7 @@ import ray
 
 from class_server import runners
 from class_server.jobs import JobManager
+from class_server.placement import BFLOAT16
 from class_server.ray_runner import LOST_WORKER, RUNS_PER_WORKER, RayRunner
 from class_server.registry import Registry
 from class_server.runs import execute_run
@@ -75,8 +76,10 @@ def test_without_an_address_the_app_trains_here_without_ray(registry, monkeypatc
 
 @pytest.fixture
 def one_node():
-    """A real single-node cluster of 2 CPUs started by this process (a new one, even if `ray start` runs here)."""
-    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False)
+    """A real single-node cluster of 2 CPUs started by this process (a new one, even if `ray start` runs here),
+    declaring bfloat16 units when this CPU has them, as `make lab` does (class_server/placement.py)."""
+    units = {BFLOAT16: 1} if has_bfloat16_units() else {}
+    ray.init(address="local", num_cpus=2, resources=units, include_dashboard=False, log_to_driver=False)
     try:
         yield
     finally:
