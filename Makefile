@@ -34,17 +34,19 @@ RAY := $(VENV)/bin/ray
 RAY_PORTS := --node-manager-port=6380 --object-manager-port=6381 --runtime-env-agent-port=6382 \
 	--dashboard-agent-grpc-port=6383 --dashboard-agent-listen-port=6384 --metrics-export-port=6385 \
 	--min-worker-port=10002 --max-worker-port=10199 --disable-usage-stats
+# A PC whose CPU has bfloat16 units says so to Ray, so that bfloat16 runs go only there (class_server/placement.py).
+BFLOAT16_OPTION = $$($(PY) -c 'from class_server.placement import ray_start_option; print(ray_start_option())')
 
 lab: $(VENV)/.installed-lab
 	RAY_AUTH_MODE=token $(RAY) get-auth-token --generate >/dev/null
-	RAY_AUTH_MODE=token PYTHONPATH=$(CURDIR) $(RAY) start --head --port=6379 --include-dashboard=false $(RAY_PORTS)
+	RAY_AUTH_MODE=token PYTHONPATH=$(CURDIR) $(RAY) start --head --port=6379 --include-dashboard=false $(RAY_PORTS) $(BFLOAT16_OPTION)
 	@echo "On each student PC, in its copy of this project: make lab-join HEAD=$$(hostname -I | cut -d' ' -f1) TOKEN=$$(RAY_AUTH_MODE=token $(RAY) get-auth-token)"
 	export RAY_AUTH_MODE=token; trap '$(RAY) stop' EXIT; \
 	MNIST_STUDIO_RAY_ADDRESS=auto $(PY) -m streamlit run app.py --server.port $(PORT)
 
 lab-join: $(VENV)/.installed-lab
 	@test -n "$(HEAD)" -a -n "$(TOKEN)" || { echo "Usage: make lab-join HEAD=<teacher's address> TOKEN=<token>"; exit 2; }
-	RAY_AUTH_MODE=token RAY_AUTH_TOKEN=$(TOKEN) PYTHONPATH=$(CURDIR) $(RAY) start --address=$(HEAD):6379 --block $(RAY_PORTS)
+	RAY_AUTH_MODE=token RAY_AUTH_TOKEN=$(TOKEN) PYTHONPATH=$(CURDIR) $(RAY) start --address=$(HEAD):6379 --block $(RAY_PORTS) $(BFLOAT16_OPTION)
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)

@@ -7,11 +7,16 @@ free CPUs, in a worker process that trains a few runs one after another. What tr
 - to the worker: the run's id and config as a dict, and a handle to the
   server's one small ``Mailboxes`` actor (a mailbox per run) on its own node. The worker imports
   ``mnist_core`` from its own copy of the project and reads MNIST from it,
-  checked against the same checksums (``mnist_core.data``);
+  checked against the same checksums (``mnist_core.data``). A run on the class's drawings also takes
+  the drawings and its base model's file (``ClassDrawings``, read here from the run store; Ray moves
+  them through its object store), so it trains on a lab PC like any run;
 - to the server: each batch and epoch event through the actor (this side
   polls it a few times a second), and at the end the ``.keras`` file's bytes
   as the task's return value. The server records them with
   ``runs.record_run``, as it records a local run. No disk is shared.
+
+Before a run is handed to Ray, ``placement.place`` checks that some PC can take it (CPUs, bfloat16
+units) and says which resources its task asks for; a run no PC can take fails at once, saying why.
 
 Stop is a flag in the actor that the worker reads between chunks of batches.
 A PC switched off mid-run (its worker or node dies) fails that run with a
@@ -32,8 +37,11 @@ import ray
 from ray.exceptions import RayError, RayTaskError
 from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
+from class_server.placement import place
 from class_server.registry import Registry, Run
-from class_server.runs import KerasFile, execute_run, record_run
+from class_server.runs import KerasFile, class_drawings_for, record_run
+from mnist_core.class_drawings import ClassDrawings
+from mnist_core.config import TrainConfig
 from mnist_core.cpu_threads import pool_sizes
 from mnist_core.errors import UserError
 from mnist_core.memory import release_memory
@@ -101,8 +109,9 @@ def prepare_worker() -> int:
 
 
 @ray.remote(max_calls=RUNS_PER_WORKER, max_retries=0)
-def train_on_worker(run_id: int, config: dict, progress) -> dict:
-    """Train one run on a lab PC; returns the model file's bytes, the metrics and whether it was stopped.
+def train_on_worker(run_id: int, config: dict, progress, drawings: ClassDrawings | None = None) -> dict:
+    """Train one run on a lab PC (on ``drawings`` for a run on the class's drawings); returns the model
+    file's bytes, the metrics and whether it was stopped.
 
     A worker process trains up to RUNS_PER_WORKER runs, one after another, then exits, so whatever
     TensorFlow keeps goes back to the PC then. Between runs it frees the finished run's model, optimizer
@@ -120,7 +129,7 @@ def train_on_worker(run_id: int, config: dict, progress) -> dict:
         run_id, {"node": context.get_node_id(), "host": socket.gethostname(), "pid": os.getpid(), "cpus": cpus}
     )
     _size_thread_pools(cpus)
-    from mnist_core.config import TrainConfig
+    from mnist_core.class_drawings import train_on_drawings
     from mnist_core.trainer import train
 
     asked = [progress.should_stop.remote(run_id)]  # the question in flight
@@ -134,11 +143,14 @@ def train_on_worker(run_id: int, config: dict, progress) -> dict:
         asked[0] = progress.should_stop.remote(run_id)
         return False
 
-    result = train(
-        TrainConfig.from_dict(config),
-        on_event=lambda event: progress.post.remote(run_id, event),
-        should_stop=should_stop,
-    )
+    def post(event) -> None:
+        progress.post.remote(run_id, event)
+
+    settings = TrainConfig.from_dict(config)
+    if drawings is None:
+        result = train(settings, on_event=post, should_stop=should_stop)
+    else:
+        result = train_on_drawings(settings, drawings, on_event=post, should_stop=should_stop)
     ray.get(progress.where.remote(run_id))  # the actor runs our calls in order: every event is in before we return
     with tempfile.TemporaryDirectory(prefix="mnist-studio-run-") as folder:
         path = Path(folder) / "model.keras"
@@ -188,12 +200,16 @@ class RayRunner:
         on_event: Callable[[dict], None] | None = None,
         should_stop: Callable[[], bool] | None = None,
     ) -> Run:
-        if registry.get(run_id).config.get("data", "mnist") != "mnist":
-            # The class's drawings live in this server's run store, not on the lab's PCs: train here.
-            return execute_run(registry, run_id, on_event, should_stop)
-
-        def training(config, emit, stop):
-            return self._train(run_id, config.to_dict(), emit, stop or (lambda: False))
+        def training(config: TrainConfig, emit, stop):
+            placement = place(config, self.cpus_per_run, ray.nodes())  # a UserError fails the run at once
+            drawings = class_drawings_for(registry, config) if config.on_class_drawings else None
+            task = train_on_worker.options(num_cpus=self.cpus_per_run, resources=placement.resources).remote(
+                run_id, config.replace(precision=placement.precision).to_dict(), self._progress, drawings
+            )
+            result = self._follow(run_id, task, emit, stop or (lambda: False))
+            if placement.note:
+                result.metrics["number_format"] = placement.number_format
+            return result
 
         return record_run(registry, run_id, training, on_event, should_stop)
 
@@ -212,10 +228,10 @@ class RayRunner:
         """Where run ``run_id`` trains (node, host, pid, cpus), or None before its worker started or after it ended."""
         return ray.get(self._progress.where.remote(run_id))
 
-    def _train(self, run_id: int, config: dict, emit, should_stop) -> RemoteResult:
+    def _follow(self, run_id: int, task, emit, should_stop) -> RemoteResult:
+        """Pass on the run's events until its task ends; its result, or its error in plain words."""
         progress = self._progress
         try:
-            task = train_on_worker.options(num_cpus=self.cpus_per_run).remote(run_id, config, progress)
             stop_sent = False
             while True:
                 done, _ = ray.wait([task], timeout=POLL_SECONDS)

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from class_server.registry import Registry, Run, RunStatus
+from mnist_core.class_drawings import ClassDrawings, check_drawings
 from mnist_core.config import TrainConfig
 from mnist_core.errors import UserError
 from mnist_core.memory import release_memory
@@ -43,9 +44,19 @@ def execute_run(
             return train(config, on_event=emit, should_stop=stop, turn=turn)
         from mnist_core.class_drawings import train_on_drawings
 
-        return train_on_drawings(registry, config, on_event=emit, should_stop=stop, turn=turn)
+        return train_on_drawings(config, class_drawings_for(registry, config), emit, stop, turn)
 
     return record_run(registry, run_id, training, on_event, should_stop)
+
+
+def class_drawings_for(registry: Registry, config: TrainConfig) -> ClassDrawings:
+    """The class's drawings and the base model's file, read from this server's store for a drawings run,
+    wherever it trains; too few drawings or a missing model file are said here, before anything is sent."""
+    from mnist_core.models import read_model_file  # imports Keras
+
+    images, labels = registry.drawings()
+    check_drawings(labels)
+    return ClassDrawings(images, labels, read_model_file(config.base_model))
 
 
 def record_run(

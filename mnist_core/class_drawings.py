@@ -10,6 +10,10 @@ Two ways, both named by ``TrainConfig.data``:
 Either way a stated share (``holdout``) of the drawings, the same share of each digit, is kept out
 of training; "before" is ``base_model`` and "after" the new model, both scored on those held-out
 drawings and on the MNIST test set.
+
+The engine takes the drawings and the base model's file as values (``ClassDrawings``), not a run store:
+the server gathers them (``class_server.runs.class_drawings_for``) and they travel with the run, so a lab
+PC trains it without reaching the server's files.
 """
 
 from __future__ import annotations
@@ -36,6 +40,15 @@ class Split:
     y_train: np.ndarray
     x_held_out: np.ndarray
     y_held_out: np.ndarray
+
+
+@dataclass(frozen=True)
+class ClassDrawings:
+    """Everything a drawings run reads besides its settings and MNIST."""
+
+    images: np.ndarray  # uint8, (n, 28, 28), as the Draw page saves them
+    labels: np.ndarray
+    base_model: bytes  # the .keras file named by the run's ``base_model``
 
 
 def missing_digits(labels: np.ndarray) -> list[int]:
@@ -108,18 +121,17 @@ def config_of(model) -> dict:
     }
 
 
-def train_on_drawings(registry, config: TrainConfig, on_event=None, should_stop=None, turn=None):
+def train_on_drawings(config: TrainConfig, drawings: ClassDrawings, on_event=None, should_stop=None, turn=None):
     """Train a run whose ``config.data`` names the class's drawings; "before" and "after" go in its metrics."""
     import keras
 
     from mnist_core.data import load_mnist
-    from mnist_core.models import load_model
+    from mnist_core.models import model_from_bytes
     from mnist_core.trainer import train
 
     mnist = load_mnist()
-    images, labels = registry.drawings()
-    split = split_drawings(images, labels, config.holdout, config.seed)
-    base = load_model(config.base_model)
+    split = split_drawings(drawings.images, drawings.labels, config.holdout, config.seed)
+    base = model_from_bytes(drawings.base_model, config.base_model)
     before = scores(base, split, mnist, "before")
     keras.utils.set_random_seed(config.seed)
     result = train(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import keras
@@ -51,11 +52,7 @@ def make_optimizer(config: TrainConfig, total_steps: int) -> keras.optimizers.Op
 
 def load_model(path: Path | str) -> keras.Model:
     """Load a ``.keras`` file with Keras' safe mode (no arbitrary code), or raise ModelFileError."""
-    path = Path(path)
-    if path.suffix != ".keras":
-        raise ModelFileError(f"{path} is not a .keras model file.")
-    if not path.is_file():
-        raise ModelFileError(f"The model file {path} does not exist.")
+    path = _model_file(path)
     try:
         model = keras.saving.load_model(path, compile=False, safe_mode=True)
     except Exception as error:  # Keras raises many types for a damaged zip or config
@@ -65,3 +62,29 @@ def load_model(path: Path | str) -> keras.Model:
     if tuple(model.input_shape[1:]) != (SIZE, SIZE) or tuple(model.output_shape[1:]) != (10,):
         raise ModelFileError(f"The model in {path} does not take 28x28 images and give 10 digit probabilities.")
     return model
+
+
+def read_model_file(path: Path | str) -> bytes:
+    """A ``.keras`` file's bytes, to send to another computer (``model_from_bytes`` there), or ModelFileError."""
+    return _model_file(path).read_bytes()
+
+
+def model_from_bytes(data: bytes, name: str) -> keras.Model:
+    """The model in a ``.keras`` file's bytes, loaded as ``load_model`` loads; ``name`` is the file's own name,
+    for messages (Keras reads models from files only, so it is written to a temporary one first)."""
+    with tempfile.TemporaryDirectory(prefix="mnist-studio-model-") as folder:
+        path = Path(folder) / Path(name).name
+        path.write_bytes(data)
+        try:
+            return load_model(path)
+        except ModelFileError as error:
+            raise ModelFileError(str(error).replace(str(path), name)) from None
+
+
+def _model_file(path: Path | str) -> Path:
+    path = Path(path)
+    if path.suffix != ".keras":
+        raise ModelFileError(f"{path} is not a .keras model file.")
+    if not path.is_file():
+        raise ModelFileError(f"The model file {path} does not exist.")
+    return path

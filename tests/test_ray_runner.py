@@ -20,6 +20,7 @@ import ray
 
 from class_server import runners
 from class_server.jobs import JobManager
+from class_server.placement import BFLOAT16
 from class_server.ray_runner import LOST_WORKER, RUNS_PER_WORKER, RayRunner
 from class_server.registry import Registry
 from class_server.runs import execute_run
@@ -77,6 +78,17 @@ def test_without_an_address_the_app_trains_here_without_ray(registry, monkeypatc
 def one_node():
     """A real single-node cluster of 2 CPUs started by this process (a new one, even if `ray start` runs here)."""
     ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False)
+    try:
+        yield
+    finally:
+        ray.shutdown()
+
+
+@pytest.fixture
+def one_node_with_bfloat16_units():
+    """The same, declaring this CPU's bfloat16 units as `make lab` does, so bfloat16 runs may go to it
+    (class_server/placement.py)."""
+    ray.init(address="local", num_cpus=2, resources={BFLOAT16: 1}, include_dashboard=False, log_to_driver=False)
     try:
         yield
     finally:
@@ -144,7 +156,7 @@ def test_a_warmed_worker_trains_run_after_run_and_gives_back_each_runs_memory(on
 
 
 @pytest.mark.skipif(not has_bfloat16_units(), reason="this CPU has no bfloat16 units, so bfloat16 is refused")
-def test_a_bfloat16_cnn_trains_on_a_worker_and_comes_back_computing_in_bfloat16(one_node, registry):
+def test_a_bfloat16_cnn_trains_on_a_worker_and_comes_back_computing_in_bfloat16(one_node_with_bfloat16_units, registry):
     config = TrainConfig(
         conv_filters=(8,), hidden_units=(32,), dropouts=(0.0,), precision="bfloat16", epochs=2, train_size=3000
     )  # on this server: 84.8% test accuracy in bfloat16, 84.9% in float32

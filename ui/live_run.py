@@ -82,9 +82,10 @@ def my_runs(manager, registry) -> list:
 
 
 def settings_line(run) -> str:
-    """A run's settings; for the fastest number format, which one it trains in and why."""
+    """A run's settings; which number format it trains in and why, for the fastest or when the lab lacked bfloat16."""
     config = TrainConfig.from_dict(run.config)
-    if config.precision != FASTEST:
+    trained_in = run.metrics.get("number_format", {}).get("precision", config.precision)
+    if config.precision != FASTEST and trained_in == config.precision:
         return describe_settings(config)
     # the run's own record once it ends (it may have trained on a lab PC), this server's measurement before
     recorded, measured = run.metrics.get("number_format"), number_format.known(config)
