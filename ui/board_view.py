@@ -12,6 +12,7 @@ import streamlit as st
 from class_server.board import AXES, COMPLETE, board_table, layers_labels, stopped_early
 from class_server.registry import WITH_MODEL
 from mnist_core.errors import UserError
+from mnist_core.geometry import SIZE
 from mnist_core.study import run_prefix
 from mnist_core.versus import class_result
 from mnist_core.wording import counted
@@ -178,7 +179,7 @@ def versus_section(hide_names: bool = False) -> None:
     if result.hardest:
         st.markdown("**The images the class got wrong most often**")
         st.image(
-            digit_grid([mnist().x_test[case.index] for case in result.hardest], scale=HARDEST_PX // 28),
+            digit_grid([mnist().x_test[case.index] for case in result.hardest], scale=HARDEST_PX // SIZE),
             caption=[
                 f"{case.wrong} of {case.answered} wrong · label {case.label} · model {case.model}"
                 for case in result.hardest

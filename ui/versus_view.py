@@ -14,6 +14,7 @@ import numpy as np
 import streamlit as st
 
 from mnist_core.errors import UserError
+from mnist_core.geometry import SIZE
 from mnist_core.versus import ROUND_SEED, Round, Score, choose_round, score
 from ui.charts import digit_grid
 from ui.resources import evaluation_of, mnist, registry, user_id
@@ -105,7 +106,7 @@ def question(model: str, round_: Round, index: int, done: int) -> None:
     """One test digit, big, and the ten digit buttons; ``done`` digits of the round are answered already."""
     st.progress(done / len(round_), text=f"**{done + 1} of {len(round_)}**")
     with st.container(key="versus_digit"):
-        st.image(digit_grid([mnist().x_test[index]], scale=DIGIT_PX // 28)[0], width=DIGIT_PX)
+        st.image(digit_grid([mnist().x_test[index]], scale=DIGIT_PX // SIZE)[0], width=DIGIT_PX)
     st.markdown("**Which digit is this?** Tap it.")
     with st.container(key="versus_pad"):
         for row in PAD_ROWS:
@@ -139,7 +140,7 @@ def result(outcome: Score) -> None:
         columns = st.columns(4)
         for place, case in enumerate(outcome.disagreements):
             with columns[place % 4]:
-                st.image(digit_grid([images[case.index]], scale=SMALL_PX // 28)[0], width=SMALL_PX)
+                st.image(digit_grid([images[case.index]], scale=SMALL_PX // SIZE)[0], width=SMALL_PX)
                 st.markdown(
                     f"you said **{case.student}**{_tick(case.student, case.label)}  \n"
                     f"model said **{case.model}**{_tick(case.model, case.label)}  \n"
