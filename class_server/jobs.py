@@ -65,7 +65,7 @@ class JobRunner(Protocol):
         self,
         registry: Registry,
         run_id: int,
-        on_event: Callable[[dict], None] | None = None,
+        on_event: Callable[[Progress], None] | None = None,
         should_stop: Callable[[], bool] | None = None,
     ) -> Run: ...
 

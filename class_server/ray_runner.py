@@ -197,7 +197,7 @@ class RayRunner:
         self,
         registry: Registry,
         run_id: int,
-        on_event: Callable[[dict], None] | None = None,
+        on_event: Callable[[Progress], None] | None = None,
         should_stop: Callable[[], bool] | None = None,
     ) -> Run:
         def training(config: TrainConfig, emit, stop):

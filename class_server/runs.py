@@ -22,13 +22,13 @@ if TYPE_CHECKING:
     from mnist_core.trainer import Turn
 
 # train(config, on_event, should_stop) -> an object with .model (anything with .save(path)), .metrics, .stopped
-Training = Callable[[TrainConfig, Callable[[dict], None], Callable[[], bool] | None], object]
+Training = Callable[[TrainConfig, Callable[[Progress], None], Callable[[], bool] | None], object]
 
 
 def execute_run(
     registry: Registry,
     run_id: int,
-    on_event: Callable[[dict], None] | None = None,
+    on_event: Callable[[Progress], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     turn: Turn | None = None,
 ) -> Run:
@@ -63,7 +63,7 @@ def record_run(
     registry: Registry,
     run_id: int,
     training: Training,
-    on_event: Callable[[dict], None] | None = None,
+    on_event: Callable[[Progress], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
 ) -> Run:
     """Mark the run running, train it with ``training``, record each epoch, its model, metrics and outcome.

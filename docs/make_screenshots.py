@@ -157,26 +157,12 @@ def versus(page, server, width: int, touch: bool) -> None:
 def nearest(page, server, width: int) -> None:
     """A hand-drawn digit drawn stroke by stroke with the mouse, as tests/browser/test_draw_*.py draw."""
     from lab.drawn_digits import load_drawn_digits
-    from mnist_core.geometry import CANVAS_SIZE
+    from lab.score_in_browser import draw_strokes
     from ui.nearest_view import KEY
 
     digit = next(d for d in load_drawn_digits() if d["set"] == "holdout" and d["label"] == DRAWN)
     open_page(page, server, "/draw")
-    iframe = 'iframe[title*="streamlit_drawable_canvas"]'
-    root = page.frame_locator(iframe).first if page.locator(iframe).count() else page
-    canvas = root.locator("canvas.upper-canvas").first
-    canvas.wait_for(state="visible")
-    canvas.scroll_into_view_if_needed()
-    box = canvas.bounding_box()
-    scale = box["width"] / CANVAS_SIZE
-    for stroke in digit["strokes"]:
-        points = [(box["x"] + x * scale, box["y"] + y * scale) for x, y in stroke]
-        page.mouse.move(*points[0], steps=5)
-        page.mouse.down()
-        for point in points[1:]:
-            page.mouse.move(*point, steps=2)
-        page.mouse.up()
-        page.wait_for_timeout(80)
+    draw_strokes(page, digit["strokes"])
     page.wait_for_timeout(400)  # the canvas sends its drawing 200 ms after the pen lifts
     wait_for_app(page)
     section = page.locator(f".st-key-{KEY}")
