@@ -81,15 +81,7 @@ def _makespan(config: TrainConfig, runs: int, runner, parallel: int) -> dict:
     with tempfile.TemporaryDirectory(prefix="mnist-studio-class-") as home:
         registry = Registry(home)
         manager = JobManager(registry, max_parallel=parallel, runner=timed)
-        submitted = time.perf_counter()
-        ids = [manager.submit(config.replace(seed=i), owner=f"student {i + 1}") for i in range(runs)]
-        while manager.busy():
-            time.sleep(0.05)
-        makespan = time.perf_counter() - submitted
-        finished = [registry.get(run_id) for run_id in ids]
-        failed = [run.error for run in finished if run.status != RunStatus.FINISHED]
-        if failed:
-            raise RuntimeError(f"{len(failed)} of {runs} runs did not finish: {failed[0]}")
+        finished, submitted, makespan = _pressed_together(manager, registry, config, runs)
         model = finished[0].model_path.read_bytes()
         writes = []
         for _ in range(REGISTRY_WRITES):  # what the server does when a run's model and results come back
@@ -173,15 +165,24 @@ def _pressed_at_once(config: TrainConfig, runs: int, takes_turns: bool) -> dict:
     with tempfile.TemporaryDirectory(prefix="mnist-studio-turns-") as home:
         registry = Registry(home)
         manager = JobManager(registry, runner=timed, takes_turns=takes_turns)
-        pressed = time.perf_counter()
-        ids = [manager.submit(config.replace(seed=i), owner=f"student {i + 1}") for i in range(runs)]
-        while manager.busy():
-            time.sleep(0.05)
-        makespan = time.perf_counter() - pressed
-        failed = [registry.get(run_id).error for run_id in ids if registry.get(run_id).status != RunStatus.FINISHED]
-        if failed:
-            raise RuntimeError(f"{len(failed)} of {runs} runs did not finish: {failed[0]}")
-    return {"makespan_seconds": makespan, "first_epoch_seconds": [first_epoch[r] - pressed for r in ids]}
+        finished, pressed, makespan = _pressed_together(manager, registry, config, runs)
+    return {"makespan_seconds": makespan, "first_epoch_seconds": [first_epoch[run.id] - pressed for run in finished]}
+
+
+def _pressed_together(manager, registry, config: TrainConfig, runs: int) -> tuple[list, float, float]:
+    """``runs`` students submit ``config`` (student i with seed i) at once; wait for the queue to empty.
+    Returns their runs as they ended, when they were submitted, and the seconds until the last ended;
+    a run that did not finish is an error, as the figures would not be a class's."""
+    submitted = time.perf_counter()
+    ids = [manager.submit(config.replace(seed=i), owner=f"student {i + 1}") for i in range(runs)]
+    while manager.busy():
+        time.sleep(0.05)
+    makespan = time.perf_counter() - submitted
+    finished = [registry.get(run_id) for run_id in ids]
+    failed = [run.error for run in finished if run.status != RunStatus.FINISHED]
+    if failed:
+        raise RuntimeError(f"{len(failed)} of {runs} runs did not finish: {failed[0]}")
+    return finished, submitted, makespan
 
 
 def describe_class_turns(c: dict) -> str:
