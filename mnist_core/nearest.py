@@ -4,6 +4,8 @@ The network's last hidden layer (the activations feeding the softmax layer) is w
 pixels into what it uses to pick a digit, so images close there are images it treats alike. The
 index holds that layer's output for each of the 60,000 training images, computed once per model in
 batches; a query is one compiled call for the image and one matrix-vector product against the index.
+The app's own models keep their index on disk beside the model file (mnist_core/nearest_record.py), so
+a server loads it instead of computing it again.
 
 Closeness is cosine similarity (the angle between two activation vectors), not Euclidean distance:
 the hidden units are ReLUs whose outputs grow with the amount of ink, so a drawing in thick mouse
@@ -25,6 +27,9 @@ from dataclasses import dataclass
 import numpy as np
 import tensorflow as tf
 
+from mnist_core.nearest_record import keeps_index, read_rows, write_rows
+from mnist_core.stress_record import FileStamp
+
 K = 6
 BATCH = 500  # images per compiled call while building: a CNN's first feature maps for 500 are about 50 MB
 
@@ -41,9 +46,15 @@ class Neighbours:
 class NearestIndex:
     """The last hidden layer's output for every training image, for one model (a ``Predictor``)."""
 
-    def __init__(self, predictor, images: np.ndarray, labels: np.ndarray, batch: int = BATCH):
+    def __init__(self, predictor, rows: np.ndarray, labels: np.ndarray):
+        """An index of ``rows``, one per image, each already divided by its length (``build`` makes them)."""
         self.predictor = predictor
         self.labels = np.asarray(labels)
+        self._rows = tf.convert_to_tensor(rows)
+
+    @classmethod
+    def build(cls, predictor, images: np.ndarray, labels: np.ndarray, batch: int = BATCH) -> NearestIndex:
+        """The index of ``images``: each one's last hidden layer computed, ``batch`` images per compiled call."""
         first = predictor.last_hidden_many(images[:batch])
         # filled in place, batch by batch: one 60,000-row matrix in memory, never a list of pieces and their join
         rows = np.empty((len(images), first.shape[1]), np.float32)
@@ -51,15 +62,34 @@ class NearestIndex:
         for start in range(batch, len(images), batch):
             rows[start : start + batch] = predictor.last_hidden_many(images[start : start + batch])
         _to_unit_length(rows)
-        self._rows = tf.convert_to_tensor(rows)
+        return cls(predictor, rows, labels)
+
+    @classmethod
+    def kept(cls, predictor) -> NearestIndex | None:
+        """The index of MNIST's training images kept beside the predictor's model file, if it was computed from
+        that file (mnist_core/nearest_record.py); None if there is none to load."""
+        from mnist_core.data import load_mnist
+
+        if not keeps_index(predictor.path):
+            return None
+        labels = load_mnist().y_train
+        rows = read_rows(predictor.path, len(labels))
+        return None if rows is None else cls(predictor, rows, labels)
 
     @classmethod
     def of_training_set(cls, predictor) -> NearestIndex:
-        """The index of MNIST's 60,000 training images."""
+        """The index of MNIST's 60,000 training images: the kept one if there is one, else built (and kept, for
+        the app's own models)."""
         from mnist_core.data import load_mnist
 
+        if (index := cls.kept(predictor)) is not None:
+            return index
+        stamp = FileStamp.of(predictor.path) if keeps_index(predictor.path) else None
         data = load_mnist()
-        return cls(predictor, data.x_train, data.y_train)
+        index = cls.build(predictor, data.x_train, data.y_train)
+        if stamp is not None:
+            write_rows(predictor.path, index._rows.numpy(), stamp)
+        return index
 
     @property
     def nbytes(self) -> int:

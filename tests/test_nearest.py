@@ -13,6 +13,7 @@ from mnist_core.config import TrainConfig
 from mnist_core.data import load_mnist
 from mnist_core.inference import Predictor
 from mnist_core.nearest import K, NearestIndex, Neighbours
+from mnist_core.nearest_record import record_path
 from mnist_core.paths import DEFAULT_MODEL
 from mnist_core.preprocess import prepare_canvas
 from mnist_core.trainer import train
@@ -101,26 +102,48 @@ def test_a_trained_runs_index_gives_the_brute_force_answer(config):
     assert DATA.y_test[2] == 1 and np.sum(index.query(one).labels == 1) >= 4
 
 
-def test_the_section_shows_six_labelled_training_images_for_a_test_image():
-    """As Evaluate would show it for one test image: the heading, its sentence and six labelled pictures."""
+def section_for_the_first_test_image(model_path: str) -> AppTest:
+    """As Evaluate shows it for one test image, run once, for the model in ``model_path``."""
 
-    def page():
+    def page(model_path):
+        from pathlib import Path
+
         from mnist_core.data import load_mnist
-        from mnist_core.paths import DEFAULT_MODEL
         from ui.nearest_view import nearest_training_images
         from ui.resources import load_predictor
 
-        nearest_training_images(load_predictor(DEFAULT_MODEL), load_mnist().x_test[0], what="this test image")
+        nearest_training_images(load_predictor(Path(model_path)), load_mnist().x_test[0], what="this test image")
 
-    app = AppTest.from_function(page, default_timeout=300).run()
+    app = AppTest.from_function(page, default_timeout=300, args=(model_path,)).run()
     assert not app.exception
-    assert "for the first time" in app.caption[1].value  # the index is built in the background, not waited for
-    app = rerun_until_pictures(app)
+    return app
+
+
+def assert_six_labelled_pictures(app: AppTest) -> None:
+    """The heading, its sentence and the six pictures the default model's index gives for the first test image."""
     assert [header.value for header in app.subheader] == [HEADING]
     assert "The six training images that the network finds most like this test image" in app.caption[0].value
     (pictures,) = app.image
     expected = NearestIndex.of_training_set(Predictor.from_file(DEFAULT_MODEL)).query(DATA.x_test[0]).labels
     assert list(pictures.captions) == [f"label {label}" for label in expected]
+
+
+def test_a_models_first_section_says_its_index_is_being_built_and_fills_in_by_itself(tmp_path):
+    """A model with no index kept (a run's: the same weights as the default model, in another folder) is indexed
+    in the background, not waited for, and nothing is kept beside it."""
+    copy = tmp_path / "model.keras"
+    copy.write_bytes(DEFAULT_MODEL.read_bytes())
+    app = section_for_the_first_test_image(str(copy))
+    assert "for the first time" in app.caption[1].value
+    assert_six_labelled_pictures(rerun_until_pictures(app))
+    assert not record_path(copy).exists()
+
+
+def test_the_default_models_section_shows_its_pictures_at_once_from_its_kept_index(default_index):
+    """The app's own model keeps its index beside its file once built (``default_index`` built or loaded it), so
+    a server's first drawing shows the six at once."""
+    assert record_path(DEFAULT_MODEL).exists()
+    assert_six_labelled_pictures(section_for_the_first_test_image(str(DEFAULT_MODEL)))
 
 
 def rerun_until_pictures(app: AppTest, seconds: float = 300) -> AppTest:

@@ -3,7 +3,8 @@ like an image, from the index of its last hidden layer (``mnist_core.nearest``).
 
 The index is built once per model per server, in the background (the default CNN: about 7 s on 2 cores, 31 MB):
 the first drawing of a model shows the section filling in when it is ready; every later drawing costs one
-query of a few milliseconds.
+query of a few milliseconds. The app's own models keep their index on disk, so after its first build ever a
+server loads the default model's at once (mnist_core/nearest_record.py).
 """
 
 from __future__ import annotations
@@ -72,10 +73,13 @@ class _Building:
     whole build: 7 s on an idle 2-core server, over 30 s with a class drawing and a run training."""
 
     def __init__(self, predictor):
-        self.index: NearestIndex | None = None
+        self.index: NearestIndex | None = NearestIndex.kept(predictor)  # the default model's: loaded in 0.1 s
         self.problem: str | None = None
         self.ready = threading.Event()
-        threading.Thread(target=self._build, args=(predictor,), name="nearest-index", daemon=True).start()
+        if self.index is not None:
+            self.ready.set()
+        else:
+            threading.Thread(target=self._build, args=(predictor,), name="nearest-index", daemon=True).start()
 
     def _build(self, predictor) -> None:
         try:
