@@ -18,6 +18,7 @@ from mnist_core.errors import UserError
 from mnist_core.progress import Progress, ProgressKind
 from mnist_core.run_names import validate_run_name
 from mnist_core.study import STUDIES
+from mnist_core.wording import accuracy_percent
 
 MEASURE_WAIT_S = 600  # the estimate's first measurement on a busy machine; training starts after it regardless
 
@@ -108,9 +109,10 @@ def _train(args) -> int:
         "history": run.history,
     }
     print(
-        f"{run.name}: {run.status}, validation accuracy {summary['val_accuracy']:.2%}, "
-        f"test accuracy {summary['test_accuracy']:.2%} (once, at the end), "
-        f"train accuracy {summary['train_accuracy'] or 0:.2%}, {summary['fit_seconds']:.1f} s of training. "
+        f"{run.name}: {run.status}, validation accuracy {accuracy_percent(summary['val_accuracy'])}, "
+        f"test accuracy {accuracy_percent(summary['test_accuracy'])} (once, at the end), "
+        f"train accuracy {accuracy_percent(summary['train_accuracy'] or 0)}, "
+        f"{summary['fit_seconds']:.1f} s of training. "
         f"Model: {run.model_path}"
     )
     if args.json:
@@ -163,7 +165,10 @@ def _evaluate(args) -> int:
     model = load_model(path)
     data = load_mnist()
     test_loss, test_accuracy = evaluate_arrays(model, data.x_test / 255.0, data.y_test.astype("int64"))
-    print(f"{label}: test accuracy {test_accuracy:.2%}, test loss {test_loss:.4f} on 10,000 MNIST test images.")
+    print(
+        f"{label}: test accuracy {accuracy_percent(test_accuracy)}, test loss {test_loss:.4f} "
+        "on 10,000 MNIST test images."
+    )
     if args.json:
         print(
             json.dumps(
@@ -203,7 +208,7 @@ def _runs(args) -> int:
         print("No runs yet: `python -m class_server train` starts one.")
     for run in runs:
         accuracy = run.metrics.get("test_accuracy")
-        shown = f"{accuracy:.2%}" if accuracy is not None else "-"
+        shown = accuracy_percent(accuracy) if accuracy is not None else "-"
         config = TrainConfig.from_dict(run.config)
         print(f"{run.name:<24} {run.status:<11} test {shown:>7}  {config.describe()}")
     return 0
@@ -253,7 +258,7 @@ def _study(args) -> int:
                 break
 
     def percent(value: float) -> str:
-        return "-" if value != value else f"{value:.2%}"  # NaN (no train accuracy) shows as -
+        return "-" if value != value else accuracy_percent(value)  # NaN (no train accuracy) shows as -
 
     print(
         study_table(rows).to_string(

@@ -13,6 +13,7 @@ import streamlit as st
 
 from mnist_core.preprocess import Prepared
 from mnist_core.verdict import Verdict, verdict
+from mnist_core.wording import percent
 from ui.charts import probability_bars_html
 
 MOSTLY_INK = 0.5  # a canvas more than half covered is a scribble, not a digit
@@ -36,14 +37,14 @@ def show_answer(predictor, prepared: Prepared) -> Verdict:
     elif torn:
         st.warning(unsure_message(said))
     else:
-        st.caption(f"{said.top_probability:.1%} sure.")
+        st.caption(f"{percent(said.top_probability, 1)} sure.")
     time.sleep(SEND_AHEAD_S)
     return said
 
 
 def unsure_message(said: Verdict) -> str:
     return (
-        f"The model is not sure: {said.top_probability:.0%} for {said.top}, {said.second_probability:.0%} "
+        f"The model is not sure: {percent(said.top_probability)} for {said.top}, {percent(said.second_probability)} "
         f"for {said.second}. Which one did you mean? Choose it in the box below and press **Save as label**: "
         "your drawing then helps the class's model learn."
     )

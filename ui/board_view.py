@@ -15,7 +15,7 @@ from mnist_core.errors import UserError
 from mnist_core.geometry import SIZE
 from mnist_core.study import run_prefix
 from mnist_core.versus import class_result
-from mnist_core.wording import counted
+from mnist_core.wording import accuracy_percent, counted, percent
 from ui.board_stress import stress_section
 from ui.charts import AXIS, PLOT_HEIGHT, POINT_ROOM, RUN_COLORS, TITLE, digit_grid, wrapping_legend
 from ui.plain_text import plain
@@ -54,7 +54,7 @@ def class_board(across: str, study_only: bool, hide: bool, include_stopped: bool
     best = frame.loc[frame["Test accuracy"].idxmax()]
     st.markdown(
         f"**{counted(len(frame), 'run')}** · "
-        f"best test accuracy **{best['Test accuracy']:.2%}** ({plain(best['Run'])})"
+        f"best test accuracy **{accuracy_percent(best['Test accuracy'])}** ({plain(best['Run'])})"
         + (f" · {left_out}" if left_out else "")
     )
     left, right = st.columns(2, gap="medium")
@@ -172,10 +172,10 @@ def versus_section(hide_names: bool = False) -> None:
     finished.metric("Students finished", result.finished)
     everyone.metric(
         "The class (median)",
-        "-" if result.class_accuracy is None else f"{result.class_accuracy:.0%}",
+        "-" if result.class_accuracy is None else percent(result.class_accuracy),
         help="Half the students who finished did at least this well.",
     )
-    machine.metric("The model", f"{result.model_accuracy:.0%}", help="On the same images.")
+    machine.metric("The model", percent(result.model_accuracy), help="On the same images.")
     if result.hardest:
         st.markdown("**The images the class got wrong most often**")
         st.image(

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from mnist_core.data import DIGITS
+from mnist_core.wording import percent
 
 SPLITS = {"accuracy": "Training", "val_accuracy": "Validation", "loss": "Training", "val_loss": "Validation"}
 SPLIT_COLORS = {"Training": "#3b5bdb", "Validation": "#e8590c"}
@@ -194,7 +195,7 @@ def probability_bars_html(probabilities, highlighted) -> str:
     columns, digits = [], []
     for digit, probability in enumerate(probabilities):
         colour = "#3b5bdb" if digit in highlighted else "#adb5bd"
-        share = f"{probability:.0%}" if probability >= 0.005 else ""
+        share = percent(probability) if probability >= 0.005 else ""
         columns.append(
             f'<div style="flex:1;text-align:center;font-size:12px">{share}'
             f'<div style="height:{float(probability) * ANSWER_BAR_PX:.0f}px;background:{colour};'
@@ -245,7 +246,7 @@ def confusion_figure(matrix, normalised: bool):
     for true in DIGITS:
         for predicted in DIGITS:
             value = matrix[true, predicted]
-            text = f"{value:.0%}" if normalised else str(int(value))
+            text = percent(value) if normalised else str(int(value))
             if normalised and 0 < value < 0.005:
                 text = "<1%"
             dark = shown[true, predicted] > shown.max() * 0.6

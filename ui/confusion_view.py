@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from mnist_core.data import DIGITS
+from mnist_core.wording import percent
 from ui.charts import AXIS, TITLE, confusion_figure, digit_grid
 from ui.nearest_view import nearest_training_images
 
@@ -26,7 +27,7 @@ def gallery(indices, result, images, limit: int = GALLERY_LIMIT) -> None:
         st.caption("No images here.")
         return
     shown = indices[:limit]
-    captions = [f"true {result.labels[i]} → {result.predicted[i]} ({result.confidence[i]:.0%})" for i in shown]
+    captions = [f"true {result.labels[i]} → {result.predicted[i]} ({percent(result.confidence[i])})" for i in shown]
     st.image(digit_grid(images[shown]), caption=captions, width=84)
     if len(indices) > limit:
         st.caption(f"The {limit} most confident of {len(indices):,}.")
@@ -40,7 +41,7 @@ def confusion_chart(matrix, normalised: bool) -> alt.LayerChart:
     """
     frame = pd.DataFrame([{"True": t, "Predicted": p, "Value": float(matrix[t, p])} for t in DIGITS for p in DIGITS])
     frame["Shown"] = [
-        (f"{v:.0%}" if v >= 0.005 or v == 0 else "<1%") if normalised else f"{int(v)}" for v in frame["Value"]
+        (percent(v) if v >= 0.005 or v == 0 else "<1%") if normalised else f"{int(v)}" for v in frame["Value"]
     ]
     frame["Shade"] = np.log1p(frame["Value"] * (100 if normalised else 1))
     frame["Cell"] = [
@@ -142,7 +143,7 @@ def like_what(predictor, cell, result, images) -> None:
     picked = st.selectbox(
         "Image",
         range(len(shown)),
-        format_func=lambda i: f"Image {i + 1} of the {len(shown)} above ({result.confidence[shown[i]]:.0%} sure)",
+        format_func=lambda i: f"Image {i + 1} of the {len(shown)} above ({percent(result.confidence[shown[i]])} sure)",
         key="mistake_picked",
     )
     true, said = result.labels[shown[picked]], result.predicted[shown[picked]]

@@ -13,6 +13,7 @@ from mnist_core.class_drawings import check_drawings, config_of, missing_digits
 from mnist_core.config import DataSource, TrainConfig
 from mnist_core.data import DIGITS
 from mnist_core.errors import UserError
+from mnist_core.wording import accuracy_percent, percent
 from ui.charts import epoch_curves
 from ui.live_run import STOP_COLUMNS, stop_button
 from ui.plain_text import plain
@@ -214,17 +215,17 @@ def before_and_after(run) -> None:
     )
     before, after = st.columns(2, border=True)
     before.markdown("**Before**: " + model_name(run.config["base_model"]))
-    before.metric("Our held-out drawings", f"{m['before_drawings_accuracy']:.0%}")
-    before.metric("MNIST test", f"{m['before_mnist_accuracy']:.2%}")
+    before.metric("Our held-out drawings", percent(m["before_drawings_accuracy"]))
+    before.metric("MNIST test", accuracy_percent(m["before_mnist_accuracy"]))
     after.markdown(f"**After**: {plain(run.name)}")
     after.metric(
         "Our held-out drawings",
-        f"{m['after_drawings_accuracy']:.0%}",
+        percent(m["after_drawings_accuracy"]),
         delta=f"{(m['after_drawings_accuracy'] - m['before_drawings_accuracy']) * 100:+.0f} points",
     )
     after.metric(
         "MNIST test",
-        f"{m['after_mnist_accuracy']:.2%}",
+        accuracy_percent(m["after_mnist_accuracy"]),
         delta=f"{(m['after_mnist_accuracy'] - m['before_mnist_accuracy']) * 100:+.2f} points",
     )
     if run.model_path is not None and st.button("Use for drawing and evaluation", key=f"use_{run.id}"):

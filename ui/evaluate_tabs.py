@@ -7,6 +7,7 @@ import streamlit as st
 
 from mnist_core.errors import UserError
 from mnist_core.evaluation import evaluate, first_layer_pictures
+from mnist_core.wording import accuracy_percent, percent
 from ui.charts import digit_grid, weight_pictures
 from ui.confusion_view import gallery
 from ui.network_view import inside_the_network
@@ -17,7 +18,7 @@ def headline(result) -> None:
     """Three numbers in a row, each short enough for a third of a tablet's width: the number of test
     images is in the help ("1,171 of 10,000" was cut to "1,171 of 10,...", and so was a label with it)."""
     left, middle, right = st.columns(3)
-    left.metric("Test accuracy", f"{result.accuracy:.2%}")
+    left.metric("Test accuracy", accuracy_percent(result.accuracy))
     middle.metric("Test loss", f"{result.loss:.4f}")
     wrong = int((result.predicted != result.labels).sum())
     right.metric("Wrong answers", f"{wrong:,}", help=f"{wrong:,} of the {len(result.labels):,} test images")
@@ -55,7 +56,7 @@ def drawings_tab(predictor) -> None:
         )
         return
     result = evaluate(predictor.probabilities_many(images), labels)
-    st.metric("Accuracy on the class's drawings", f"{result.accuracy:.1%}", help=f"{len(labels)} drawings")
+    st.metric("Accuracy on the class's drawings", percent(result.accuracy, 1), help=f"{len(labels)} drawings")
     st.markdown("**Drawings it got wrong**")
     gallery(result.mistakes(), result, images)
 

@@ -14,6 +14,7 @@ from mnist_core import number_format
 from mnist_core.config import FASTEST, TrainConfig
 from mnist_core.errors import UserError
 from mnist_core.run_names import NAME_LIMIT
+from mnist_core.wording import accuracy_percent
 from ui.charts import epoch_curves
 from ui.plain_text import plain
 from ui.resources import (
@@ -200,12 +201,13 @@ def run_result(live, run) -> None:
     accuracy = run.metrics.get("test_accuracy")
     if live.status == RunStatus.FINISHED:
         st.success(
-            f"Finished: test accuracy {accuracy:.2%} (measured once, now), validation accuracy "
-            f"{run.metrics['val_accuracy']:.2%}, training accuracy {run.metrics['train_accuracy']:.2%}."
+            f"Finished: test accuracy {accuracy_percent(accuracy)} (measured once, now), validation accuracy "
+            f"{accuracy_percent(run.metrics['val_accuracy'])}, "
+            f"training accuracy {accuracy_percent(run.metrics['train_accuracy'])}."
         )
     elif live.status == RunStatus.STOPPED:
         kept = (
-            f" The partly trained model is kept (test accuracy {accuracy:.2%})."
+            f" The partly trained model is kept (test accuracy {accuracy_percent(accuracy)})."
             if run.model_path is not None and accuracy is not None
             else ""
         )

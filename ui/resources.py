@@ -20,6 +20,7 @@ from class_server.registry import WITH_MODEL, Registry, RunStatus
 from mnist_core.errors import UserError
 from mnist_core.memory import fewer_malloc_arenas
 from mnist_core.paths import DEFAULT_MODEL
+from mnist_core.wording import accuracy_percent
 from ui.device import behind_proxy, device_of
 from ui.passcode_tries import PasscodeTries
 from ui.streamlit_patches import XSRF_COOKIE, keep_keras_state, xsrf_token
@@ -128,7 +129,7 @@ def model_choices() -> dict[str, Path]:
         if run.model_path is not None:
             accuracy = run.metrics.get("test_accuracy")
             parts = [run.name] + ([] if run.status == RunStatus.FINISHED else [run.status])
-            parts += [f"{accuracy:.2%} test"] if accuracy is not None else []
+            parts += [f"{accuracy_percent(accuracy)} test"] if accuracy is not None else []
             choices[" · ".join(parts)] = run.model_path  # short, as the sidebar's box cuts long labels
     return choices
 

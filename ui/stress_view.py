@@ -27,7 +27,7 @@ from mnist_core.stress import (
     stress_test,
 )
 from mnist_core.stress_record import FileStamp, read_stress, write_stress
-from mnist_core.wording import counted
+from mnist_core.wording import counted, percent
 from ui.charts import AXIS, PLOT_HEIGHT, RUN_COLORS, TITLE, digit_grid, wrapping_legend
 from ui.plain_text import plain
 from ui.resources import chosen_model, load_predictor, mnist, model_choices
@@ -148,8 +148,8 @@ def headline(results: dict[str, StressResult]) -> str:
     if not rest:
         kind, strength = min(points, key=lambda point: a.accuracy(*point))
         return (
-            f"{WHERE[kind](strength)}, {first} reads {a.accuracy(kind, strength):.0%} of the digits right "
-            f"({a.clean:.0%} of the unchanged ones): its hardest test here."
+            f"{WHERE[kind](strength)}, {first} reads {percent(a.accuracy(kind, strength))} of the digits right "
+            f"({percent(a.clean)} of the unchanged ones): its hardest test here."
         )
     second, b = rest[0]
     kind, strength = max(points, key=lambda point: abs(a.accuracy(*point) - b.accuracy(*point)))
@@ -157,7 +157,8 @@ def headline(results: dict[str, StressResult]) -> str:
         [(first, a.accuracy(kind, strength)), (second, b.accuracy(kind, strength))], key=lambda pair: -pair[1]
     )
     return (
-        f"{WHERE[kind](strength)}, {better} still reads {high:.0%} of the digits right and {worse} only {low:.0%}: "
+        f"{WHERE[kind](strength)}, {better} still reads {percent(high)} of the digits right "
+        f"and {worse} only {percent(low)}: "
         "the biggest difference between them."
     )
 

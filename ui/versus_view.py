@@ -16,6 +16,7 @@ import streamlit as st
 from mnist_core.errors import UserError
 from mnist_core.geometry import SIZE
 from mnist_core.versus import ROUND_SEED, Round, Score, choose_round, score
+from mnist_core.wording import percent
 from ui.charts import digit_grid
 from ui.resources import evaluation_of, mnist, registry, user_id
 
@@ -124,8 +125,8 @@ def result(outcome: Score) -> None:
     """The student's accuracy against the model's on the same images, and each digit where they disagree."""
     st.subheader("You against the model")
     you, model = st.columns(2)
-    you.metric("You", f"{outcome.student_accuracy:.0%}")
-    model.metric("The model", f"{outcome.model_accuracy:.0%}")
+    you.metric("You", percent(outcome.student_accuracy))
+    model.metric("The model", percent(outcome.model_accuracy))
     st.markdown(
         f"You read **{_right(outcome.student_accuracy, outcome.answered)}** of the {outcome.answered} digits as "
         f"MNIST labels them, the model **{_right(outcome.model_accuracy, outcome.answered)}**."
