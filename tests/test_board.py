@@ -1,18 +1,10 @@
 """The class board's table: finished MNIST runs only, the gap, and names hidden on request (as "#1", "#2"...)."""
 
+from recorded import finished
+
 from class_server.board import COMPLETE, board_table, layers_labels, stopped_early
 from class_server.registry import Registry
 from mnist_core.config import PRESETS
-
-
-def finished(registry, name, config, train, test, status="finished", epochs=10, partial=False):
-    """A run as the trainer records it: ``epochs`` whole epochs, then one cut short by a Stop if ``partial``."""
-    run = registry.create_run(config.to_dict(), name=name, owner="pupil")
-    for epoch in range(1, epochs + partial + 1):
-        record = {"epoch": epoch, "loss": 0.3, "accuracy": train, "val_loss": 0.3, "val_accuracy": test}
-        registry.append_epoch(run.id, {**record, "seconds": 1.0, "complete": epoch <= epochs})
-    registry.set_metrics(run.id, {"train_accuracy": train, "test_accuracy": test, "epochs_completed": epochs})
-    registry.set_status(run.id, status)
 
 
 def test_the_board_has_one_row_per_finished_mnist_run_with_its_gap(tmp_path):

@@ -4,8 +4,8 @@ import json
 from pathlib import Path
 
 import pytest
+from recorded import finished
 from streamlit.testing.v1 import AppTest
-from test_board import finished
 
 from mnist_core.config import PRESETS
 

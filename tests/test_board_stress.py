@@ -2,17 +2,16 @@
 model file, at (its test accuracy, the mean of its kept accuracies over every change and strength); runs without
 one, or with a stale one, are counted and told how to get one; nothing is measured on the board."""
 
-import json
 import os
 from pathlib import Path
 
 import numpy as np
 import pytest
+from chart_data import stress_chart_points
+from recorded import fabricated, finished, with_model_file
 from streamlit.testing.v1 import AppTest
-from test_board import finished
 
 from mnist_core.config import PRESETS
-from mnist_core.stress import CORRUPTIONS, StressResult
 from mnist_core.stress_record import FileStamp, record_path, write_stress
 
 BOARD = str(Path(__file__).resolve().parent.parent / "pages" / "board.py")
@@ -21,36 +20,6 @@ BOARD = str(Path(__file__).resolve().parent.parent / "pages" / "board.py")
 @pytest.fixture
 def registry(page_store):
     return page_store
-
-
-def fabricated(clean: float, drop: float) -> StressResult:
-    """A stress result falling by ``drop`` per strength step from ``clean``, different for every point."""
-    curves = {
-        c.kind: ((0.0, clean), *((float(s), clean - drop * (i + 1) * (k + 1) / 10) for i, s in enumerate(c.strengths)))
-        for k, c in enumerate(CORRUPTIONS)
-    }
-    return StressResult(images=2000, curves=curves)
-
-
-def with_model_file(registry, name: str) -> Path:
-    """The run's model file: any bytes do, the board never loads it (its size and time are what a record names)."""
-    path = registry.model_path(registry.find(name).id)
-    path.write_bytes(b"a model " + name.encode())
-    return path
-
-
-def stress_chart_points(at: AppTest) -> dict[str, tuple[float, float]]:
-    """Run -> (test accuracy, stress score) as the chart titled "Stress score" sends them to the browser."""
-    import pyarrow as pa
-
-    for chart in at.get("vega_lite_chart"):
-        spec = json.loads(chart.proto.spec)
-        if spec.get("title", {}).get("text") == "Stress score":
-            (dataset,) = chart.proto.datasets
-            rows = pa.ipc.open_stream(dataset.data.data).read_pandas().to_dict("records")
-            assert not any("Model file" in row for row in rows)  # the server's paths stay on the server
-            return {row["Run"]: (row["Test accuracy"], row["Stress score"]) for row in rows}
-    return {}
 
 
 def captions(at: AppTest) -> str:

@@ -4,25 +4,15 @@ import time
 
 import numpy as np
 import pytest
+from recorded import saved_drawings
 
 from class_server.jobs import JobManager
 from class_server.registry import Registry
-from lab.drawn_digits import load_drawn_digits, render_strokes
 from mnist_core.class_drawings import MIN_DRAWINGS, check_drawings, config_of, missing_digits, split_drawings
 from mnist_core.config import PRESETS, TrainConfig
 from mnist_core.errors import ConfigError, UserError
 from mnist_core.models import load_model
 from mnist_core.paths import DEFAULT_MODEL
-from mnist_core.preprocess import prepare_canvas
-
-
-def saved_drawings(registry: Registry, per_digit: int, digits=range(10)) -> None:
-    """Mouse-drawn digits from tests/drawings, saved as the Draw page's Save as label saves them."""
-    kept: dict[int, int] = {}
-    for digit in load_drawn_digits():
-        if digit["label"] in digits and kept.get(digit["label"], 0) < per_digit:
-            registry.add_drawing(digit["label"], prepare_canvas(render_strokes(digit["strokes"])).image, None, "pupil")
-            kept[digit["label"]] = kept.get(digit["label"], 0) + 1
 
 
 def test_a_stated_share_of_each_digit_is_held_out_the_same_way_each_time():

@@ -12,7 +12,7 @@ import threading
 
 import pytest
 import ray
-from test_class_drawings import saved_drawings
+from recorded import saved_drawings
 
 from class_server.placement import BFLOAT16, BFLOAT16_SHARE, FLOAT32_INSTEAD, place, ray_start_option
 from class_server.ray_runner import RayRunner

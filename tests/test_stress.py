@@ -4,6 +4,7 @@ model called directly in Keras, and an MLP against a CNN on moved digits (mnist_
 import numpy as np
 import pytest
 import tensorflow as tf
+from chart_data import drawn_curves
 
 from mnist_core.config import PRESETS, TrainConfig
 from mnist_core.data import load_mnist
@@ -168,28 +169,6 @@ def test_moved_four_pixels_an_mlp_reads_far_fewer_digits_than_a_cnn():
     cnn = stress_test(Predictor(train(PRESETS["cnn"].replace(**short)).model), panel)
     assert mlp.clean > 0.85 and cnn.clean > 0.85
     assert mlp.accuracy("shift", 4) < cnn.accuracy("shift", 4) - 0.3, (mlp.curves["shift"], cnn.curves["shift"])
-
-
-def drawn_curves(at) -> dict[str, dict[str, list[tuple[float, float]]]]:
-    """Each stress chart's lines as drawn: title -> model -> (strength, accuracy) points (Streamlit sends a
-    chart's data beside its spec, as Arrow)."""
-    import json
-
-    import pyarrow as pa
-
-    charts = {}
-    for chart in at.get("vega_lite_chart"):
-        spec = json.loads(chart.proto.spec)
-        title = spec.get("title", {}).get("text") if isinstance(spec.get("title"), dict) else None
-        if title not in {c.title for c in CORRUPTIONS}:
-            continue
-        (dataset,) = chart.proto.datasets
-        rows = pa.ipc.open_stream(dataset.data.data).read_pandas().to_dict("records")
-        lines = {}
-        for row in rows:
-            lines.setdefault(row["Model"], []).append((row["Strength"], row["Accuracy"]))
-        charts[title] = lines
-    return charts
 
 
 def test_the_stress_tab_draws_a_line_per_model_with_the_engines_numbers(evaluate, default_predictor, evaluate_home):

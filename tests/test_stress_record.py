@@ -123,7 +123,7 @@ def test_the_stress_score_is_the_mean_accuracy_over_every_change_and_strength(me
 def test_the_stress_tab_draws_a_kept_result_without_measuring_and_keeps_what_it_measures(evaluate, evaluate_home):
     """Evaluate's Stress test tab on a fresh server (tests/conftest.py's ``evaluate``): the untrained model's
     kept record is drawn as it is (made-up numbers no measurement gives), the default model is measured and kept."""
-    from test_stress import drawn_curves
+    from chart_data import drawn_curves
 
     from class_server.registry import Registry
     from mnist_core.stress import StressResult

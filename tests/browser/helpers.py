@@ -6,6 +6,8 @@ Import them in a test file under tests/browser with ``from helpers import ...``:
 
 from __future__ import annotations
 
+import re
+import time
 from pathlib import Path
 
 from lab.chromium import (  # noqa: F401  (the tests import the browser's basics from here, with the rest)
@@ -106,3 +108,65 @@ def legend_labels(page, title: str, charts: int = 1) -> tuple[list[str], list[st
         before = labels
         page.wait_for_timeout(250)
     return [label["text"] for label in labels], [label["text"] for label in labels if label["cut"]]
+
+
+# The Draw page's canvas, stroked by a mouse that never hovered (tests/browser/test_draw_no_hover.py).
+STROKE_END = (0.5, 0.6)
+STROKE_STEPS = 20
+
+
+def canvas_box(page) -> dict:
+    canvas = page.locator("canvas.upper-canvas").first
+    canvas.wait_for(state="visible")
+    canvas.scroll_into_view_if_needed()
+    return canvas.bounding_box()
+
+
+def stroke_points(box: dict, start: tuple[float, float]) -> list[dict]:
+    return [
+        {
+            "x": box["x"] + box["width"] * (start[0] + (STROKE_END[0] - start[0]) * i / STROKE_STEPS),
+            "y": box["y"] + box["height"] * (start[1] + (STROKE_END[1] - start[1]) * i / STROKE_STEPS),
+        }
+        for i in range(STROKE_STEPS + 1)
+    ]
+
+
+def mouse_stroke(cdp, points) -> None:
+    """Press where the stroke starts with no mouse movement before it, drag, release."""
+    cdp.send(
+        "Input.dispatchMouseEvent",
+        {"type": "mousePressed", **points[0], "button": "left", "buttons": 1, "clickCount": 1},
+    )
+    for point in points[1:]:
+        cdp.send("Input.dispatchMouseEvent", {"type": "mouseMoved", **point, "button": "left", "buttons": 1})
+        time.sleep(0.01)
+    cdp.send(
+        "Input.dispatchMouseEvent",
+        {"type": "mouseReleased", **points[-1], "button": "left", "buttons": 0, "clickCount": 1},
+    )
+
+
+# The Train page.
+WAIT_MS = 60_000
+
+
+def start_run(page, name: str) -> None:
+    """Name a run on the Train page, press Train, and wait for its live panel."""
+    from playwright.sync_api import expect  # imported here: this module loads before Playwright is checked for
+
+    field = page.get_by_label("Run name (optional)", exact=True).and_(page.locator("input"))
+    field.fill(name)
+    field.press("Enter")
+    wait_for_app(page)
+    train = page.get_by_role("button", name="Train", exact=True)
+    expect(train).to_be_enabled()
+    train.click()
+    expect(page.locator('[data-testid="stHeading"] h3', has_text=name)).to_be_visible(timeout=WAIT_MS)
+
+
+def history_row(page, name: str):
+    """The Run history row of run ``name``, from the accessible copy of the table (the grid is a canvas)."""
+    table = page.locator('[data-testid="stDataFrame"]').last
+    table.scroll_into_view_if_needed()
+    return table.locator('tr[role="row"]', has=page.locator("td", has_text=re.compile(f"^{re.escape(name)}$")))

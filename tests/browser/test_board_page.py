@@ -5,7 +5,7 @@ size (1280x720)."""
 import time
 
 from helpers import assert_no_exception, fresh_page, legend_labels, screenshot, wait_for_app
-from test_board import finished
+from recorded import finished
 
 from class_server.board import AXES
 from class_server.jobs import JobManager

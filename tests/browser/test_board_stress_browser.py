@@ -4,8 +4,7 @@ run's name inside the chart. Screenshots go to tests/artifacts/screenshots."""
 
 import pytest
 from helpers import assert_no_exception, fresh_page, screenshot, wait_for_app
-from test_board import finished
-from test_board_stress import fabricated, with_model_file
+from recorded import fabricated, finished, with_model_file
 
 from class_server.registry import Registry
 from lab.app_server import app_on

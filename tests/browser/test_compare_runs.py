@@ -1,7 +1,7 @@
 """Compare runs on the Train page, with long run names on a tablet (820 px, sidebar open) and a projector."""
 
 from helpers import assert_no_exception, fresh_page, legend_labels, screenshot
-from test_board import finished
+from recorded import finished
 
 from class_server.registry import Registry
 from lab.app_server import app_on

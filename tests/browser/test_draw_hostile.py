@@ -13,8 +13,17 @@ import threading
 import time
 import zlib
 
-from helpers import assert_no_exception, open_page, process_tree, rss_kb, screenshot, wait_for_app
-from test_draw_no_hover import canvas_box, mouse_stroke, stroke_points
+from helpers import (
+    assert_no_exception,
+    canvas_box,
+    mouse_stroke,
+    open_page,
+    process_tree,
+    rss_kb,
+    screenshot,
+    stroke_points,
+    wait_for_app,
+)
 
 SIDE = 12_000
 MAX_RSS_MB = 1_500

@@ -11,7 +11,15 @@ import re
 import time
 
 import pytest
-from helpers import assert_no_exception, open_page, screenshot, wait_for_app
+from helpers import (
+    assert_no_exception,
+    canvas_box,
+    mouse_stroke,
+    open_page,
+    screenshot,
+    stroke_points,
+    wait_for_app,
+)
 
 # Where strokes start, as fractions of the canvas: the top band at 50%, 70% and 85% of the width,
 # the four corners. Each stroke then runs to the lower middle, so every one leaves ink.
@@ -24,40 +32,6 @@ STARTS = {
     "bottom-left": (0.03, 0.97),
     "bottom-right": (0.97, 0.97),
 }
-END = (0.5, 0.6)
-STEPS = 20
-
-
-def canvas_box(page) -> dict:
-    canvas = page.locator("canvas.upper-canvas").first
-    canvas.wait_for(state="visible")
-    canvas.scroll_into_view_if_needed()
-    return canvas.bounding_box()
-
-
-def stroke_points(box: dict, start: tuple[float, float]) -> list[dict]:
-    return [
-        {
-            "x": box["x"] + box["width"] * (start[0] + (END[0] - start[0]) * i / STEPS),
-            "y": box["y"] + box["height"] * (start[1] + (END[1] - start[1]) * i / STEPS),
-        }
-        for i in range(STEPS + 1)
-    ]
-
-
-def mouse_stroke(cdp, points) -> None:
-    """Press where the stroke starts with no mouse movement before it, drag, release."""
-    cdp.send(
-        "Input.dispatchMouseEvent",
-        {"type": "mousePressed", **points[0], "button": "left", "buttons": 1, "clickCount": 1},
-    )
-    for point in points[1:]:
-        cdp.send("Input.dispatchMouseEvent", {"type": "mouseMoved", **point, "button": "left", "buttons": 1})
-        time.sleep(0.01)
-    cdp.send(
-        "Input.dispatchMouseEvent",
-        {"type": "mouseReleased", **points[-1], "button": "left", "buttons": 0, "clickCount": 1},
-    )
 
 
 def touch_stroke(cdp, points) -> None:

@@ -10,9 +10,17 @@ import re
 import socket
 
 import pytest
-from helpers import ARTIFACTS_DIR, assert_no_exception, open_page, screenshot, set_slider
+from helpers import (
+    ARTIFACTS_DIR,
+    WAIT_MS,
+    assert_no_exception,
+    history_row,
+    open_page,
+    screenshot,
+    set_slider,
+    start_run,
+)
 from playwright.sync_api import expect
-from test_train_browser import WAIT_MS, history_row, start_run
 
 from lab.app_server import running_app
 

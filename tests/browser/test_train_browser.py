@@ -7,10 +7,20 @@ from __future__ import annotations
 
 import re
 
-from helpers import assert_no_exception, choose, legend_labels, open_page, screenshot, set_slider, wait_for_app
+from helpers import (
+    WAIT_MS,
+    assert_no_exception,
+    choose,
+    history_row,
+    legend_labels,
+    open_page,
+    screenshot,
+    set_slider,
+    start_run,
+    wait_for_app,
+)
 from playwright.sync_api import expect
 
-WAIT_MS = 60_000
 EPOCH = re.compile(r"Epoch (\d+)/(\d+)")
 
 
@@ -24,27 +34,9 @@ def current_epoch(page) -> int:
     return int(match.group(1)) if match else 0
 
 
-def start_run(page, name: str) -> None:
-    field = page.get_by_label("Run name (optional)", exact=True).and_(page.locator("input"))
-    field.fill(name)
-    field.press("Enter")
-    wait_for_app(page)
-    train = page.get_by_role("button", name="Train", exact=True)
-    expect(train).to_be_enabled()
-    train.click()
-    expect(page.locator('[data-testid="stHeading"] h3', has_text=name)).to_be_visible(timeout=WAIT_MS)
-
-
 def picked(multiselect) -> list[str]:
     """The values chosen in a multiselect, from its chips."""
     return [tag.get_attribute("aria-label") for tag in multiselect.locator("[data-tag]").all()]
-
-
-def history_row(page, name: str):
-    """The Run history row of run ``name``, from the accessible copy of the table (the grid is a canvas)."""
-    table = page.locator('[data-testid="stDataFrame"]').last
-    table.scroll_into_view_if_needed()
-    return table.locator('tr[role="row"]', has=page.locator("td", has_text=re.compile(f"^{re.escape(name)}$")))
 
 
 def whole_page_screenshot(page, name: str) -> None:
