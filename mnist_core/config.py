@@ -51,6 +51,11 @@ LIMITS = {
 }
 
 
+# Configs that passed every rule, by their repr; a class makes a few hundred, so the bound is never reached.
+_CHECKED: set[str] = set()
+CHECKED_KEPT = 4096
+
+
 @dataclass(frozen=True)
 class TrainConfig:
     """One run's hyperparameters. The defaults are the seed notebook's model.
@@ -109,7 +114,26 @@ class TrainConfig:
         return "cnn" if self.conv_filters else "mlp"
 
     def validate(self) -> TrainConfig:
-        """Return self, or raise ConfigError saying what is wrong and what is allowed."""
+        """Return self, or raise ConfigError saying what is wrong and what is allowed.
+
+        The rules run once per config: a Train press checks its config at the page, the queue, the trainer and
+        the model builder (each is an entry point of its own), and all but the first find it checked already.
+        """
+        key = repr(self)  # not the config itself: 1 == True and 10 == 10.0, and a check must tell them apart
+        if key not in _CHECKED:
+            self._check()
+            if len(_CHECKED) < CHECKED_KEPT:
+                _CHECKED.add(key)
+        # The one rule about this computer rather than the settings, asked every time (its answer is cached).
+        if self.precision == "bfloat16" and not cpu_threads.has_bfloat16_units():
+            raise ConfigError(
+                "bfloat16 needs a processor with bfloat16 units (AMX or AVX-512 BF16), and this computer's "
+                "has none: choose float32."
+            )
+        return self
+
+    def _check(self) -> None:
+        """Every rule about the settings themselves, in the order a student meets them."""
         _check_range("number of hidden layers", len(self.hidden_units), *LIMITS["hidden_layers"])
         if len(self.dropouts) != len(self.hidden_units):
             raise ConfigError(
@@ -146,18 +170,12 @@ class TrainConfig:
             raise ConfigError(f"Unknown schedule {self.schedule!r}: choose one of {', '.join(SCHEDULES)}.")
         if self.precision not in NUMBER_FORMATS:
             raise ConfigError(f"Unknown number format {self.precision!r}: choose one of {', '.join(NUMBER_FORMATS)}.")
-        if self.precision == "bfloat16" and not cpu_threads.has_bfloat16_units():
-            raise ConfigError(
-                "bfloat16 needs a processor with bfloat16 units (AMX or AVX-512 BF16), and this computer's "
-                "has none: choose float32."
-            )
         if self.data not in tuple(DataSource):
             raise ConfigError(f"Unknown data {self.data!r}: choose one of {', '.join(DataSource)}.")
         if self.on_class_drawings:
             _check_range("share of drawings held out", self.holdout, *LIMITS["holdout"])
             if not self.base_model:
                 raise ConfigError("Training on the class's drawings needs a model to start from or compare with.")
-        return self
 
     def replace(self, **changes) -> TrainConfig:
         return dataclasses.replace(self, **changes)

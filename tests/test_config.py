@@ -69,3 +69,23 @@ def test_round_trip_through_a_dict_as_the_registry_stores_it():
 def test_every_preset_is_valid():
     for config in PRESETS.values():
         config.validate()
+
+
+def test_a_train_press_runs_the_rules_once_and_a_bad_config_is_refused_every_time(monkeypatch):
+    """The page, the queue, the trainer and the model builder each validate a run's config (each is an entry
+    point of its own); only the first runs TrainConfig's rules, and 1 and True stay different settings."""
+    runs = []
+    check = TrainConfig._check
+    monkeypatch.setattr(TrainConfig, "_check", lambda config: (runs.append(config), check(config))[1])
+    fresh = TrainConfig(seed=987_654_321, epochs=3)
+    for _ in range(4):
+        assert fresh.validate() is fresh
+    assert runs == [fresh]
+    bad = TrainConfig(seed=987_654_321, epochs=0)
+    for _ in range(2):
+        with pytest.raises(ConfigError, match="epochs"):
+            bad.validate()
+    assert runs == [fresh, bad, bad]
+    TrainConfig(seed=987_654_321, batch_size=1, train_size=1000).validate()
+    with pytest.raises(ConfigError, match="batch size"):
+        TrainConfig(seed=987_654_321, batch_size=True, train_size=1000).validate()
