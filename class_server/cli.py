@@ -15,6 +15,7 @@ import sys
 from mnist_core.command_line import EXIT_USAGE, Parser, add_train_options, config_from_args, whole
 from mnist_core.config import FASTEST, LIMITS, TrainConfig, parameter_count
 from mnist_core.errors import UserError
+from mnist_core.model_files import checked_model_file
 from mnist_core.progress import Progress, ProgressKind
 from mnist_core.run_names import validate_run_name
 from mnist_core.study import STUDIES
@@ -157,6 +158,7 @@ def _evaluate(args) -> int:
         path, label = run.model_path, run.name
     else:
         path, label = args.model, args.model
+    checked_model_file(path)  # a mistyped or broken file is answered before TensorFlow starts
 
     from mnist_core.batch_prediction import evaluate_arrays
     from mnist_core.data import load_mnist

@@ -12,6 +12,7 @@ from mnist_core.architecture import INPUT_SHAPE, network
 from mnist_core.config import OPTIMIZERS, TrainConfig
 from mnist_core.errors import ModelFileError
 from mnist_core.geometry import SIZE
+from mnist_core.model_files import model_file
 
 
 def build_model(config: TrainConfig) -> keras.Model:
@@ -52,7 +53,7 @@ def make_optimizer(config: TrainConfig, total_steps: int) -> keras.optimizers.Op
 
 def load_model(path: Path | str) -> keras.Model:
     """Load a ``.keras`` file with Keras' safe mode (no arbitrary code), or raise ModelFileError."""
-    path = _model_file(path)
+    path = model_file(path)
     try:
         model = keras.saving.load_model(path, compile=False, safe_mode=True)
     except Exception as error:  # Keras raises many types for a damaged zip or config
@@ -66,7 +67,7 @@ def load_model(path: Path | str) -> keras.Model:
 
 def read_model_file(path: Path | str) -> bytes:
     """A ``.keras`` file's bytes, to send to another computer (``model_from_bytes`` there), or ModelFileError."""
-    return _model_file(path).read_bytes()
+    return model_file(path).read_bytes()
 
 
 def model_from_bytes(data: bytes, name: str) -> keras.Model:
@@ -79,12 +80,3 @@ def model_from_bytes(data: bytes, name: str) -> keras.Model:
             return load_model(path)
         except ModelFileError as error:
             raise ModelFileError(str(error).replace(str(path), name)) from None
-
-
-def _model_file(path: Path | str) -> Path:
-    path = Path(path)
-    if path.suffix != ".keras":
-        raise ModelFileError(f"{path} is not a .keras model file.")
-    if not path.is_file():
-        raise ModelFileError(f"The model file {path} does not exist.")
-    return path

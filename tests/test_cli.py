@@ -95,7 +95,11 @@ def test_missing_and_corrupt_model_files_are_answered_cleanly(tmp_path):
         assert result.returncode == 2 and len(lines) == 1 and message in lines[0], result.stderr
 
 
-def test_validation_holds_out_training_images_and_scores_the_test_set_once(tmp_path):
+@pytest.fixture(scope="module")
+def cnn_run(tmp_path_factory):
+    """One short CNN-preset run from the command line, validated on 5,000 held-out training images: its result
+    and its run store (the preset asks for the fastest number format, so the CLI measures and says which)."""
+    home = tmp_path_factory.mktemp("cnn-run")
     result = cli(
         "train",
         "--preset",
@@ -107,14 +111,19 @@ def test_validation_holds_out_training_images_and_scores_the_test_set_once(tmp_p
         "--validation",
         "5000",
         "--json",
-        home=tmp_path,
+        home=home,
     )
     assert result.returncode == 0, result.stderr
+    return result, home
+
+
+def test_validation_holds_out_training_images_and_scores_the_test_set_once(cnn_run):
+    result, home = cnn_run
     assert "validated on 5,000 held-out training images" in result.stderr
     summary = json.loads(result.stdout.strip().splitlines()[-1])
     assert summary["history"][-1]["val_accuracy"] == summary["val_accuracy"] != summary["test_accuracy"]
     assert "test_accuracy" not in summary["history"][-1]  # the test set is not looked at during training
-    assert Registry(tmp_path).find(summary["run"]).config["validation"] == 5000
+    assert Registry(home).find(summary["run"]).config["validation"] == 5000
 
 
 def test_train_records_a_run_that_evaluate_and_runs_can_find(tmp_path):
@@ -156,14 +165,12 @@ def test_the_seed_preset_reproduces_the_notebook(tmp_path):
     assert sorted(accuracies)[2] >= 0.980, accuracies
 
 
-@pytest.mark.slow
-def test_a_cnn_run_says_which_number_format_it_trains_in_before_training(tmp_path):
-    result = cli("train", "--preset", "cnn", "--epochs", "1", "--train-size", "1000", "--json", home=tmp_path)
-    assert result.returncode == 0, result.stderr
+def test_a_cnn_run_says_which_number_format_it_trains_in_before_training(cnn_run):
+    result, home = cnn_run
     said = [line for line in error_lines(result) if line.startswith("Number format ")]
     assert len(said) == 1, result.stderr
     assert result.stderr.index(said[0]) < result.stderr.index("Estimated training time")  # before training
-    run = Registry(tmp_path).find(json.loads(result.stdout.splitlines()[-1])["run"])
+    run = Registry(home).find(json.loads(result.stdout.splitlines()[-1])["run"])
     chosen = run.metrics["number_format"]  # what the trainer used: the measurement the CLI printed
     assert said[0].startswith(f"Number format {chosen['reason']}")
     if chosen["float32_step"] is not None:
