@@ -22,11 +22,14 @@ def evaluate_arrays(model, x: tf.Tensor, y: np.ndarray) -> tuple[float, float]:
 
 
 def predict_probabilities(model, x) -> np.ndarray:
-    """Class probabilities for many images, in large batches, without ``model.predict``'s overhead.
-
-    The batches go through HALVES threads at once: with one thread per op (mnist_core/cpu_threads.py)
-    a single stream of batches would leave the other core idle.
-    """
+    """Class probabilities for many images, in large batches, without ``model.predict``'s overhead."""
     x = x if isinstance(x, tf.Tensor) and x.dtype == tf.uint8 else tf.convert_to_tensor(x, dtype=tf.float32)
-    batches = [x[i : i + EVAL_BATCH] for i in range(0, int(x.shape[0]), EVAL_BATCH)]
-    return tf.concat(list(_EVALUATORS.map(lambda batch: model(floats(batch), training=False), batches)), axis=0).numpy()
+    return in_batches(lambda batch: model(floats(batch), training=False), x)
+
+
+def in_batches(predict, images, batch: int = EVAL_BATCH) -> np.ndarray:
+    """``predict`` (one batch in, its probabilities out, as a tensor or an array) over ``images`` in batches of
+    ``batch``, HALVES batches at once: with one thread per op (mnist_core/cpu_threads.py) a single stream of
+    batches would leave the other core idle."""
+    batches = [images[i : i + batch] for i in range(0, int(images.shape[0]), batch)]
+    return np.concatenate([np.asarray(probabilities) for probabilities in _EVALUATORS.map(predict, batches)])

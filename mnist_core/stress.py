@@ -11,13 +11,11 @@ every model, so two models' curves are measured on the very same pictures.
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import ndimage
 
-from mnist_core.cpu_threads import HALVES
 from mnist_core.evaluation import evaluate
 
 # 2,000 images keep the whole panel for the default model to 7.5 s on 2 cores shared with other work (`bench
@@ -29,7 +27,6 @@ SEED = 0
 BATCH = 500  # images per call of the model: a CNN's first layer on 500 images is about 20 MB
 # The four ways an image may move: (rows down, columns right) per pixel of shift.
 DIRECTIONS = ((-1, 0), (1, 0), (0, -1), (0, 1))
-_PREDICTORS = ThreadPoolExecutor(HALVES, thread_name_prefix="stress")
 
 
 def shift(images: np.ndarray, pixels: float, seed: int = SEED) -> np.ndarray:
@@ -186,10 +183,9 @@ def stress_test(predictor, panel: StressImages) -> StressResult:
 
 
 def _accuracy(predictor, images: np.ndarray, labels: np.ndarray) -> float:
-    """Batches of ``BATCH`` images, ``HALVES`` at once: with one thread per op (mnist_core/cpu_threads.py) a
-    single stream of batches would leave a core idle."""
-    batches = [images[i : i + BATCH] for i in range(0, len(images), BATCH)]
-    return evaluate(np.concatenate(list(_PREDICTORS.map(predictor.probabilities_many, batches))), labels).accuracy
+    from mnist_core.batch_prediction import in_batches  # imports TensorFlow: the panel's records need none
+
+    return evaluate(in_batches(predictor.probabilities_many, images, BATCH), labels).accuracy
 
 
 def timed_panel(predictors: dict, repeats: int = 3) -> dict:
