@@ -387,6 +387,9 @@ class JobManager:
             )
             live.status = run.status
         except Exception as error:  # recorded as failed in the registry by execute_run; the worker goes on
-            logging.getLogger(__name__).exception("Run %d failed", live.run_id)  # for whoever runs the server
+            if isinstance(error, UserError):  # explained to the student (a lab PC switched off): no traceback
+                logging.getLogger(__name__).warning("Run %d failed: %s", live.run_id, error)
+            else:
+                logging.getLogger(__name__).exception("Run %d failed", live.run_id)  # for whoever runs the server
             live.error = str(error) or type(error).__name__
             live.status = RunStatus.FAILED

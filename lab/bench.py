@@ -12,7 +12,9 @@ rows are measured in a module of their own:
   class of 30 drawing and 2 training (all three measured by the app's tools in lab/load/, run as child
   processes: the engine imports no test code);
 - lab/class_makespan.py: a class pressing Train at once taking turns, and a class's makespan, K seed-preset
-  runs submitted at once, on the local runner and on Ray.
+  runs submitted at once, on the local runner and on Ray;
+- lab/simulated_lab.py: a lab of PCs simulated on a local Ray cluster, thirty presses at once and a PC switched
+  off mid-lesson (not in ``--quick``: tests/test_simulated_lab.py runs it).
 
 ``--quick`` (1 epoch on 6,000 images, 4 students, the Stress test and the nearest images on the seed MLP alone)
 only checks that the bench runs end to end; its numbers mean little.
@@ -66,6 +68,8 @@ CLASS_RUNS = 4  # seed-preset runs submitted at once for the class makespan (abo
 QUICK_CLASS_RUNS = 2
 PRESSES = 30  # students pressing Train on the seed preset at once, taking turns on this server (issue 29)
 QUICK_PRESSES = 3
+LAB_PCS = 3  # simulated PCs of 1 CPU each, sharing this machine's cores
+LAB_RUN = {"epochs": 2, "train_size": 6000}  # short runs: the row is about the lab's scheduling, not training
 
 
 # The bench's parts, each a few rows that can be run alone (``bench --only``) to repeat one README figure.
@@ -75,6 +79,7 @@ PARTS = {
     "app": "the app's cold start, pen up to answer in Chromium, a class of 30 on the app",
     "turns": "a class pressing Train at once, taking turns against back to back",
     "makespan": "runs submitted at once, this server's trainer against Ray on its cores",
+    "lab": "a lab of PCs simulated on Ray: thirty presses at once, a PC switched off mid-lesson",
 }
 
 
@@ -143,6 +148,11 @@ def run_bench(
 
         result["class_makespan"] = class_makespan(seed, class_runs)
         log(describe_class_makespan(result["class_makespan"]))
+    if "lab" in only and not quick and importlib.util.find_spec("ray") is not None:  # the suite runs it as a test
+        from lab.simulated_lab import describe_lab, lab_row
+
+        result["simulated_lab"] = lab_row(seed.replace(**LAB_RUN), PRESSES, LAB_PCS)
+        log(describe_lab(result["simulated_lab"]))
     result["bench_seconds"] = time.perf_counter() - started
     return result
 

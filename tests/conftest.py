@@ -38,7 +38,7 @@ _typical_rates()
 
 
 # Files that start Ray clusters: one worker runs them one after another, never two clusters at once.
-RAY_FILES = {"test_ray_runner.py", "test_ray_browser.py", "test_bench.py", "test_lab_nodes.py"}
+RAY_FILES = {"test_ray_runner.py", "test_ray_browser.py", "test_bench.py", "test_lab_nodes.py", "test_simulated_lab.py"}
 
 
 def pytest_collection_modifyitems(items):
