@@ -1,11 +1,16 @@
-"""The drawing canvas: streamlit-drawable-canvas, with its toolbar kept off the drawing area and its
-picture checked before it is decoded.
+"""The drawing canvas: streamlit-drawable-canvas, with its toolbar kept off the drawing area, each stroke sent as
+the pen lifts, and its picture checked before it is decoded.
 
 The component (0.13) hides its toolbar (undo, redo, reset) over the top-right band of the canvas
 until the pointer hovers there. A press that arrives with no hover first (a finger, a pen, a mouse
 that jumps straight to where it starts) lands on the invisible toolbar and draws nothing. The
 component draws in a shadow root that page styles cannot reach, so a small script adds one style
 rule to it: the toolbar sits just above the canvas, and takes clicks only while it is shown.
+
+The component also waits 200 ms after each stroke before it sends the drawing to the server (so that two quick
+strokes are sent once), and a student waited that long for every answer: the same script presses the
+component's own "Update the app with this drawing" button as the pen lifts, which sends at once. A digit of two
+strokes is now answered after each of them; the second answer replaces the first.
 """
 
 from __future__ import annotations
@@ -24,6 +29,10 @@ TOOLBAR_STYLE = """
 .dc-root:hover > .dc-toolbar, .dc-toolbar:focus-within, .dc-toolbar[data-pinned="true"] { pointer-events: auto; }
 """
 
+# The component's toolbar button that sends the drawing now, and how long after the pen lifts it is pressed.
+SEND_BUTTON = 'button[aria-label="Update the app with this drawing"]'
+SEND_AFTER_MS = 10
+
 _TOOLBAR_OFF_THE_CANVAS = f"""<script>
 (() => {{
   if (window.__mnistToolbarStyle) return;
@@ -41,6 +50,26 @@ _TOOLBAR_OFF_THE_CANVAS = f"""<script>
   }};
   addStyle();
   setInterval(addStyle, 100);  // a new canvas (after Clear) gets its shadow root a moment after it mounts
+
+  // A stroke is sent the moment the pen lifts, by the component's own "Update the app with this drawing"
+  // button (it sends at once and cancels the component's wait of 200 ms after each stroke).
+  let strokeIn = null;  // the shadow root of the canvas a stroke began on
+  addEventListener('pointerdown', (event) => {{
+    const path = event.composedPath();
+    const onCanvas = path.some((node) => node.classList && node.classList.contains('upper-canvas'));
+    strokeIn = onCanvas ? path.find((node) => node instanceof ShadowRoot) || null : null;
+  }}, true);
+  const sendNow = () => {{
+    const root = strokeIn;
+    strokeIn = null;
+    if (!root) return;
+    setTimeout(() => {{  // after the canvas has turned the stroke into a path (its own pointer-up handler)
+      const send = root.querySelector({json.dumps(SEND_BUTTON)});
+      if (send) send.click();
+    }}, {SEND_AFTER_MS});
+  }};
+  addEventListener('pointerup', sendNow, true);
+  addEventListener('pointercancel', () => {{ strokeIn = null; }}, true);
 }})();
 </script>"""
 

@@ -8,14 +8,14 @@ It starts its own app (an empty ``MNIST_STUDIO_HOME``, the default model) unless
 /draw at 1280x800 and, for each of N one-stroke mouse-drawn digits (data/drawings/digits.json, both sets,
 in turn), presses Clear, draws the digit with the mouse and times in the page, on the browser's clock:
 
-- ``sent``: pen-up to the drawing leaving the browser (the canvas component waits 200 ms after the last
-  stroke before it sends, so that a digit of two strokes is answered once: that wait is not the app's);
+- ``sent``: pen-up to the drawing leaving the browser (the component alone would wait 200 ms after each
+  stroke; the app presses its send button as the pen lifts, ui/canvas.py);
 - ``received``: the drawing leaving the browser to the answer's heading arriving from the server (the
   server's share; the rest is the browser's);
 - ``heading``: the drawing leaving the browser to the "Prediction" heading on screen (the bars may follow);
 - ``answer``: the drawing leaving the browser to the answer on screen: the "Prediction" heading and the
   probability bars drawn (the frame after they are in the page);
-- ``pen_up_to_answer``: the two together, what the student waits;
+- ``pen_up_to_answer``: the two together, what the student waits, and what the goal is on;
 - ``inside``: the drawing leaving the browser to "Inside the network" on screen, which must follow every answer;
 - ``nearest``: the answer on screen to "It learned this from these" and its six training images in the page
   (``first_nearest_ms``: the same for the server's first drawing, which builds the model's index).
@@ -42,7 +42,7 @@ from lab.score_in_browser import clear, draw_strokes
 DRAWINGS = 40
 TIMEOUT_MS = 30_000
 FIRST_TIMEOUT_MS = 120_000  # the server's first drawing builds the model's index of 60,000 training images
-GOAL_P95_MS = 150  # issue 25: the answer on screen within 150 ms (p95), "Inside the network" following it
+GOAL_P95_MS = 150  # issue 25: the answer on screen within 150 ms of the pen lifting (p95), "Inside the network" next
 
 # Installed before the page's own scripts: every pen-up and every message to the server, on one clock.
 CLOCK_JS = """
@@ -155,20 +155,20 @@ def run(url: str, drawings: int, chromium: str) -> dict:
         finally:
             browser.close()
     timed = [row for row in rows if not row.get("failed")]
-    answer = percentiles([row["answer"] for row in timed])
+    waited = percentiles([row["pen_up_to_answer"] for row in timed])
     return {
         "drawings": len(rows),
         "failed": len(rows) - len(timed),
         "sent": percentiles([row["sent"] for row in timed]),
         "received": percentiles([row["received"] for row in timed]),
         "heading": percentiles([row["heading"] for row in timed]),
-        "answer": answer,
-        "pen_up_to_answer": percentiles([row["pen_up_to_answer"] for row in timed]),
+        "answer": percentiles([row["answer"] for row in timed]),
+        "pen_up_to_answer": waited,
         "inside": percentiles([row["inside"] for row in timed]),
         "nearest": percentiles([row["nearest"] for row in timed]),
         "first_nearest_ms": first.get("nearest"),
         "goal_p95_ms": GOAL_P95_MS,
-        "passed": not (len(rows) - len(timed)) and answer["p95_ms"] is not None and answer["p95_ms"] <= GOAL_P95_MS,
+        "passed": not (len(rows) - len(timed)) and waited["p95_ms"] is not None and waited["p95_ms"] <= GOAL_P95_MS,
         "load_average": Path("/proc/loadavg").read_text().split()[:3],
         "rows": rows,
     }
