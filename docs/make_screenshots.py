@@ -66,8 +66,9 @@ def stress_test_through_the_engine(home: Path, name: str) -> None:
     """Keep ``name``'s stress test beside its model file, as Evaluate's Stress test tab does."""
     from mnist_core.data import load_mnist
     from mnist_core.inference import Predictor
+    from mnist_core.kept_files import FileStamp
     from mnist_core.stress import stress_images, stress_test
-    from mnist_core.stress_record import FileStamp, read_stress, write_stress
+    from mnist_core.stress_record import read_stress, write_stress
 
     path = Registry(home).find(name).model_path
     if read_stress(path) is None:

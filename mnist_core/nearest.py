@@ -27,8 +27,8 @@ from dataclasses import dataclass
 import numpy as np
 import tensorflow as tf
 
+from mnist_core.kept_files import FileStamp
 from mnist_core.nearest_record import keeps_index, read_rows, write_rows
-from mnist_core.stress_record import FileStamp
 
 K = 6
 BATCH = 500  # images per compiled call while building: a CNN's first feature maps for 500 are about 50 MB

@@ -12,15 +12,13 @@ the run store by gigabytes in a lesson, so a run's model is indexed once per ser
 
 from __future__ import annotations
 
-import os
-import tempfile
 import zipfile
 from pathlib import Path
 
 import numpy as np
 
+from mnist_core.kept_files import FileStamp, write_whole
 from mnist_core.paths import MODELS_DIR
-from mnist_core.stress_record import FileStamp
 
 SUFFIX = ".nearest.npz"
 
@@ -54,19 +52,6 @@ def read_rows(model_path: Path, images: int) -> np.ndarray | None:
 def write_rows(model_path: Path, rows: np.ndarray, measured: FileStamp) -> bool:
     """Keep ``rows``, computed from the model file as ``measured`` found it (its stamp taken before computing, so a
     file replaced meanwhile is not credited with the old one's rows). False if it cannot be written (a read-only
-    folder, a full disk): the next server then builds the index again, never an error.
-
-    Written to a temporary file and renamed into place, so a reader (another server, a test worker) never sees
-    half a file."""
-    target = record_path(model_path)
-    try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".npz", dir=target.parent)
-        try:
-            with os.fdopen(handle, "wb") as file:
-                np.savez(file, stamp=np.array([measured.size, measured.modified_ns], np.int64), rows=rows)
-            os.replace(temporary, target)
-        finally:
-            Path(temporary).unlink(missing_ok=True)
-    except OSError:
-        return False
-    return True
+    folder, a full disk): the next server then builds the index again, never an error."""
+    stamp = np.array([measured.size, measured.modified_ns], np.int64)
+    return write_whole(record_path(model_path), lambda file: np.savez(file, stamp=stamp, rows=rows), binary=True)

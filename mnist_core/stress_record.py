@@ -10,30 +10,15 @@ damaged or unreadable record reads as no record at all, so the model is simply m
 from __future__ import annotations
 
 import json
-import os
-import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 
+from mnist_core.kept_files import FileStamp, write_whole
 from mnist_core.stress import CORRUPTIONS, SAMPLE_SIZE, SEED, StressResult
 
 SUFFIX = ".stress.json"
 # Raise it when mnist_core/stress.py changes how a change's pictures are made without changing a change's
 # name or strengths: the records measured on the old pictures then read as stale.
 PICTURES_VERSION = 1
-
-
-@dataclass(frozen=True)
-class FileStamp:
-    """What tells one model file from the next one saved at the same place."""
-
-    size: int
-    modified_ns: int
-
-    @classmethod
-    def of(cls, path: Path) -> FileStamp:
-        stat = Path(path).stat()
-        return cls(stat.st_size, stat.st_mtime_ns)
 
 
 def panel_identity(size: int = SAMPLE_SIZE, seed: int = SEED) -> dict:
@@ -53,27 +38,14 @@ def record_path(model_path: Path) -> Path:
 
 def write_stress(model_path: Path, result: StressResult, measured: FileStamp, panel: dict | None = None) -> bool:
     """Keep ``result``, measured on the model file as ``measured`` found it (its stamp taken before measuring, so
-    a file replaced meanwhile is not credited with the old one's result). False if it cannot be written (a
-    read-only folder, a full disk): the result is then only lost for the next server, never an error.
-
-    Written to a temporary file and renamed into place, so a reader never sees half a record."""
-    target = record_path(model_path)
+    a file replaced meanwhile is not credited with the old one's result). False if it cannot be written: the
+    result is then only lost for the next server, never an error."""
     record = {
         "model": {"size": measured.size, "modified_ns": measured.modified_ns},
         "panel": panel_identity() if panel is None else panel,
         "result": {"images": result.images, "curves": {kind: list(map(list, c)) for kind, c in result.curves.items()}},
     }
-    try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-        try:
-            with os.fdopen(handle, "w") as file:
-                json.dump(record, file)
-            os.replace(temporary, target)
-        finally:
-            Path(temporary).unlink(missing_ok=True)
-    except OSError:
-        return False
-    return True
+    return write_whole(record_path(model_path), lambda file: json.dump(record, file))
 
 
 def read_stress(model_path: Path, panel: dict | None = None) -> StressResult | None:

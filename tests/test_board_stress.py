@@ -12,7 +12,8 @@ from recorded import fabricated, finished, with_model_file
 from streamlit.testing.v1 import AppTest
 
 from mnist_core.config import PRESETS
-from mnist_core.stress_record import FileStamp, record_path, write_stress
+from mnist_core.kept_files import FileStamp
+from mnist_core.stress_record import record_path, write_stress
 
 BOARD = str(Path(__file__).resolve().parent.parent / "pages" / "board.py")
 

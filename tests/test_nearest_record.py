@@ -6,9 +6,9 @@ import os
 import numpy as np
 import pytest
 
+from mnist_core.kept_files import FileStamp
 from mnist_core.nearest_record import keeps_index, read_rows, record_path, write_rows
 from mnist_core.paths import DEFAULT_MODEL, MODELS_DIR
-from mnist_core.stress_record import FileStamp
 
 ROWS = np.random.default_rng(0).random((50, 8), dtype=np.float32)
 

@@ -10,9 +10,10 @@ import pytest
 
 from mnist_core.data import load_mnist
 from mnist_core.inference import Predictor
+from mnist_core.kept_files import FileStamp
 from mnist_core.paths import DEFAULT_MODEL
 from mnist_core.stress import CORRUPTIONS, stress_images, stress_score, stress_test
-from mnist_core.stress_record import FileStamp, panel_identity, read_stress, record_path, write_stress
+from mnist_core.stress_record import panel_identity, read_stress, record_path, write_stress
 
 TINY_PANEL = 200  # images: enough for real accuracies, quick on 2 shared cores
 

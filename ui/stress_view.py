@@ -16,6 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from mnist_core.errors import UserError
+from mnist_core.kept_files import FileStamp
 from mnist_core.stress import (
     BY_KIND,
     CORRUPTIONS,
@@ -26,7 +27,7 @@ from mnist_core.stress import (
     stress_images,
     stress_test,
 )
-from mnist_core.stress_record import FileStamp, read_stress, write_stress
+from mnist_core.stress_record import read_stress, write_stress
 from mnist_core.wording import counted, percent
 from ui.charts import AXIS, PLOT_HEIGHT, RUN_COLORS, TITLE, digit_grid, wrapping_legend
 from ui.plain_text import plain

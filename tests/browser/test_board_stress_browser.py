@@ -9,8 +9,9 @@ from recorded import fabricated, finished, with_model_file
 from class_server.registry import Registry
 from lab.app_server import app_on
 from mnist_core.config import PRESETS
+from mnist_core.kept_files import FileStamp
 from mnist_core.stress import stress_score
-from mnist_core.stress_record import FileStamp, write_stress
+from mnist_core.stress_record import write_stress
 
 CHART = '[data-testid="stVegaLiteChart"]'
 # Per point of the chart titled "Stress score": its aria-label and box, with the chart's box; null until drawn.
