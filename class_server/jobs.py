@@ -37,9 +37,12 @@ RUNS_PER_STUDENT = 2
 # thirty seed runs (half a second an epoch here) then each show an epoch before any shows its second, and a
 # maxed-out network holds the trainer for at most this long at a time.
 TURN_SECONDS = 2.0
-# A run's first turns last until its first epoch is on screen, unless that takes this long of the trainer (a big
-# network): cut at TURN_SECONDS on a busy machine, a seed run's first epoch waited for every other run's first turn.
+# A run's turn lasts until its first epoch is on screen, unless that takes this long (a big network): cut at
+# TURN_SECONDS on a busy machine, a seed run's first epoch waited for every other run's first turn.
 FIRST_TURN_SECONDS = 6.0
+# A run still to show its first epoch goes before runs that have shown one while it has had less than this of
+# the trainer: a seed run's epoch takes 1 to 6 s on a busy 2-core machine; a big network's must not hold the class.
+FIRST_EPOCH_SECONDS = 20.0
 
 PARALLEL_RUNS = "MNIST_STUDIO_PARALLEL_RUNS"  # how many runs train at once (with Ray: are handed to it at once)
 
@@ -104,7 +107,7 @@ class _RunTurn:
         now = time.monotonic()
         self.since = self.since or now
         self.epoch_done = self.epoch_done or epoch_ended
-        limit = TURN_SECONDS if self.epoch_done else max(TURN_SECONDS, FIRST_TURN_SECONDS - self.trained)
+        limit = TURN_SECONDS if self.epoch_done else FIRST_TURN_SECONDS
         long_enough = epoch_ended or now - self.since >= limit
         return long_enough and not self.live.stop_requested and self.turns.others_waiting(self.live.run_id)
 
@@ -115,7 +118,7 @@ class _RunTurn:
     def pause(self, meanwhile: Callable[[], None]) -> None:
         seconds = self.counted()
         self.trained += seconds
-        first = not self.epoch_done and self.trained < FIRST_TURN_SECONDS
+        first = not self.epoch_done and self.trained < FIRST_EPOCH_SECONDS
         self.turns.give_back(self.live.run_id, seconds, again=True, first=first)
         meanwhile()
         self.live.waiting_turn = True
@@ -267,11 +270,14 @@ class JobManager:
     def _work(self, live: LiveRun, config: TrainConfig) -> None:
         """A run's own thread: prepare what it can, wait for its first turn, train (taking turns), give the
         trainer back."""
-        if self._takes_turns and self._turns.must_wait(live.run_id):
-            try:  # while the runs ahead train, so that a class pressing Train at once waits for no builds
+        if self._takes_turns:
+            self._turns.preparing(live.run_id, True)
+            try:
                 prepare_run(config)
             except Exception:  # the run's own turn builds it again, and records what went wrong
                 logging.getLogger(__name__).exception("Run %d could not be prepared", live.run_id)
+            finally:
+                self._turns.preparing(live.run_id, False)
         if not self._turns.take(live.run_id):
             return  # stopped before it started
         live.status = RunStatus.RUNNING

@@ -16,7 +16,7 @@ class Turns:
     student's first run starts before anyone's second, and a student with a long run shares with the rest.
     At a tie, a run that has not started goes first: a student who just pressed Train soon sees an epoch.
     Before the trainer time counts, a run still to finish its first epoch goes before runs that have finished
-    one (for its first ``jobs.FIRST_TURN_SECONDS`` on the trainer), so nobody's second epoch comes before
+    one (for its first ``jobs.FIRST_EPOCH_SECONDS`` on the trainer), so nobody's second epoch comes before
     another student's first.
 
     A student who comes back to the queue starts level with the least-served student waiting, not at zero,
@@ -29,9 +29,10 @@ class Turns:
         self._holding: set[int] = set()
         self._waiting: dict[int, str | None] = {}  # run: its owner
         self._started: set[int] = set()  # runs that have had a turn
-        # Runs whose thread waits in ``take`` now: a run still preparing (``must_wait``) does not hold the
-        # trainer up, the best of these takes it.
-        self._asking: set[int] = set()
+        # Runs building their model before their first turn. Nobody takes the trainer meanwhile: a build
+        # clears TensorFlow's caches (mnist_core/starting_model.py), and the run training would set its graph
+        # up again after each. So a class pressing at once builds first, then trains with no more builds.
+        self._preparing: set[int] = set()
         self._hurry: set[int] = set()  # runs asked to stop: they go next, to end cleanly
         self._first: set[int] = set()  # runs still to finish their first epoch (and not long at it)
         self._owners: dict[int, str | None] = {}
@@ -51,10 +52,8 @@ class Turns:
     def take(self, run_id: int) -> bool:
         """Wait for this run's turn; False if it left the queue meanwhile (stopped before it started)."""
         with self._lock:
-            self._asking.add(run_id)
             while run_id in self._waiting and not self._may_take(run_id):
                 self._lock.wait()
-            self._asking.discard(run_id)
             if run_id not in self._waiting:
                 return False
             del self._waiting[run_id]
@@ -62,10 +61,14 @@ class Turns:
             self._started.add(run_id)
             return True
 
-    def must_wait(self, run_id: int) -> bool:
-        """Whether this run, waiting, would not get a trainer now: it has time to prepare."""
+    def preparing(self, run_id: int, now: bool) -> None:
+        """This run, waiting for its first turn, starts (``now``) or ends building its model."""
         with self._lock:
-            return len(self._holding) >= self.trainers or self._next() != run_id
+            if now:
+                self._preparing.add(run_id)
+            else:
+                self._preparing.discard(run_id)
+                self._lock.notify_all()
 
     def give_back(self, run_id: int, seconds: float, again: bool, first: bool = False) -> None:
         """End this run's turn after ``seconds`` on the trainer; ``again``: it waits for another turn;
@@ -111,8 +114,7 @@ class Turns:
             return order.index(run_id) + 1
 
     def _may_take(self, run_id: int) -> bool:
-        asking = (r for r in self._waiting if r in self._asking)
-        return len(self._holding) < self.trainers and min(asking, key=self._priority) == run_id
+        return len(self._holding) < self.trainers and not self._preparing and self._next() == run_id
 
     def _next(self) -> int | None:
         return min(self._waiting, key=self._priority, default=None)

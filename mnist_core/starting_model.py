@@ -5,8 +5,9 @@ TensorFlow clears its caches of ready kernels and functions: the next chunk of t
 run it belongs to, then sets its graph up again (about 0.1 s of CPU against 0.01 s for the same four
 batches; the next validation pays too). Built in the run's own turn, a class pressing Train at once
 paid the build and that setup thirty times in a row before the last student's first epoch. Built by
-each run's thread while it waits (``build_ahead``), they come in one burst as the class presses, and
-the run training meanwhile sets its graph up again once or twice.
+each run's thread before its first turn (``build_ahead``), while no run takes the trainer
+(class_server/turns.py), the thirty builds come first, one after another, and then the runs train
+with no cache cleared between them.
 """
 
 from __future__ import annotations

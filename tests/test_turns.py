@@ -158,16 +158,16 @@ def test_a_run_still_to_finish_its_first_epoch_goes_before_runs_that_have_finish
     assert turns._next() == 2  # Bob has had the most of the trainer, but has not seen an epoch yet
 
 
-def test_a_run_still_preparing_does_not_hold_the_trainer_up():
+def test_nobody_takes_the_trainer_while_a_run_builds_its_model():
     turns = Turns(trainers=1)
-    for run, owner in [(1, "ann"), (2, "bob"), (3, "cat")]:
+    for run, owner in [(1, "ann"), (2, "bob")]:
         turns.join(run, owner)
-    assert turns.take(1)
-    assert turns.must_wait(2) and turns.must_wait(3)  # both prepare while Ann's run trains
-    turns.give_back(1, 1.0, again=True)
+    turns.preparing(2, True)  # Bob's run builds its model: that would slow whichever run trained meanwhile
     taken = threading.Event()
-    threading.Thread(target=lambda: turns.take(3) and taken.set(), daemon=True).start()
-    assert taken.wait(10)  # Bob's run would go first, but it is not asking yet: Cat's run takes the trainer
+    threading.Thread(target=lambda: turns.take(1) and taken.set(), daemon=True).start()
+    assert not taken.wait(0.5)
+    turns.preparing(2, False)
+    assert taken.wait(10)
 
 
 def test_a_run_starts_from_the_model_built_while_it_waited():
