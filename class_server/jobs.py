@@ -4,7 +4,7 @@ The app creates one JobManager per server. A page submits a run and then
 only reads ``live(run_id)``: leaving the page or closing the tab does not
 touch the run. At most ``max_parallel`` runs train at any moment (a 2-core
 machine trains one model at full speed). The others wait for a turn
-(``Turns``): students are served in round robin, and on this server's own
+(class_server/turns.py): students are served in round robin, and on this server's own
 trainers a run hands the trainer on after each epoch (or ``TURN_SECONDS``)
 when another run waits, so a long run never keeps the class waiting.
 """
@@ -21,8 +21,9 @@ from typing import Protocol
 
 from class_server.registry import ACTIVE, Registry, Run, RunStatus
 from class_server.run_limit import RunLimit
-from class_server.runs import execute_run
+from class_server.runs import execute_run, prepare_run
 from class_server.settings import number_setting
+from class_server.turns import Turns
 from mnist_core.config import TrainConfig
 from mnist_core.errors import UserError
 from mnist_core.progress import Progress
@@ -36,6 +37,12 @@ RUNS_PER_STUDENT = 2
 # thirty seed runs (half a second an epoch here) then each show an epoch before any shows its second, and a
 # maxed-out network holds the trainer for at most this long at a time.
 TURN_SECONDS = 2.0
+# A run's turn lasts until its first epoch is on screen, unless that takes this long (a big network): cut at
+# TURN_SECONDS on a busy machine, a seed run's first epoch waited for every other run's first turn.
+FIRST_TURN_SECONDS = 6.0
+# A run still to show its first epoch goes before runs that have shown one while it has had less than this of
+# the trainer: a seed run's epoch takes 1 to 6 s on a busy 2-core machine; a big network's must not hold the class.
+FIRST_EPOCH_SECONDS = 20.0
 
 PARALLEL_RUNS = "MNIST_STUDIO_PARALLEL_RUNS"  # how many runs train at once (with Ray: are handed to it at once)
 
@@ -85,106 +92,6 @@ def default_parallel_runs(fallback: int | None = None) -> int:
     return number_setting(PARALLEL_RUNS, fallback, int, 1)
 
 
-class Turns:
-    """Who may train now: at most ``trainers`` runs at once; the others wait, and the next to go is the
-    waiting run of the student who has had the least trainer time (their earliest run first), so every
-    student's first run starts before anyone's second, and a student with a long run shares with the rest.
-    At a tie, a run that has not started goes first: a student who just pressed Train soon sees an epoch.
-
-    A student who comes back to the queue starts level with the least-served student waiting, not at zero,
-    so time they did not use earlier buys no priority now.
-    """
-
-    def __init__(self, trainers: int):
-        self.trainers = trainers
-        self._lock = threading.Condition()
-        self._holding: set[int] = set()
-        self._waiting: dict[int, str | None] = {}  # run: its owner
-        self._started: set[int] = set()  # runs that have had a turn
-        self._hurry: set[int] = set()  # runs asked to stop: they go next, to end cleanly
-        self._owners: dict[int, str | None] = {}
-        self._used: dict[str | None, float] = {}  # trainer seconds per student while they have runs here
-
-    def join(self, run_id: int, owner: str | None) -> None:
-        """A new run waits for its first turn."""
-        with self._lock:
-            if not any(o == owner for o in self._owners.values()):
-                level = min((self._used.get(o, 0.0) for o in self._owners.values()), default=0.0)
-                self._used[owner] = max(self._used.get(owner, 0.0), level)
-            self._owners[run_id] = owner
-            self._waiting[run_id] = owner
-            self._lock.notify_all()
-
-    def take(self, run_id: int) -> bool:
-        """Wait for this run's turn; False if it left the queue meanwhile (stopped before it started)."""
-        with self._lock:
-            while run_id in self._waiting and not (len(self._holding) < self.trainers and self._next() == run_id):
-                self._lock.wait()
-            if run_id not in self._waiting:
-                return False
-            del self._waiting[run_id]
-            self._holding.add(run_id)
-            self._started.add(run_id)
-            return True
-
-    def give_back(self, run_id: int, seconds: float, again: bool) -> None:
-        """End this run's turn after ``seconds`` on the trainer; ``again``: it waits for another turn."""
-        with self._lock:
-            self._holding.discard(run_id)
-            owner = self._owners[run_id]
-            self._used[owner] = self._used.get(owner, 0.0) + seconds
-            if again:
-                self._waiting[run_id] = owner
-            else:
-                self._forget(run_id)
-            self._lock.notify_all()
-
-    def drop(self, run_id: int) -> bool:
-        """Take a run that has not started out of the queue; False if it has started."""
-        with self._lock:
-            if run_id in self._started or run_id not in self._waiting:
-                return False
-            del self._waiting[run_id]
-            self._forget(run_id)
-            self._lock.notify_all()
-            return True
-
-    def hurry(self, run_id: int) -> None:
-        """A run asked to stop takes the next turn, to end and keep its model."""
-        with self._lock:
-            self._hurry.add(run_id)
-            self._lock.notify_all()
-
-    def others_waiting(self, run_id: int) -> bool:
-        with self._lock:
-            return any(other != run_id for other in self._waiting)
-
-    def place(self, run_id: int) -> int | None:
-        """1 for the next run to start among those that have not started; None once started (or gone)."""
-        with self._lock:
-            if run_id in self._started or run_id not in self._waiting:
-                return None
-            order = sorted((r for r in self._waiting if r not in self._started), key=self._priority)
-            return order.index(run_id) + 1
-
-    def _next(self) -> int | None:
-        return min(self._waiting, key=self._priority, default=None)
-
-    def _priority(self, run_id: int) -> tuple:
-        """Stopping runs first; then runs whose student has no other run under way; then the least-served
-        student; at a tie a run yet to start; then the oldest."""
-        owner = self._waiting[run_id]
-        under_way = sum(1 for r in self._started if r != run_id and self._owners[r] == owner)
-        return (run_id not in self._hurry, under_way, self._used.get(owner, 0.0), run_id in self._started, run_id)
-
-    def _forget(self, run_id: int) -> None:
-        owner = self._owners.pop(run_id)
-        self._hurry.discard(run_id)
-        self._started.discard(run_id)
-        if not any(o == owner for o in self._owners.values()):
-            self._used.pop(owner, None)  # they start level with the class when they come back
-
-
 class _RunTurn:
     """The trainer's side of a run's turns (``mnist_core.trainer.Turn``)."""
 
@@ -193,19 +100,27 @@ class _RunTurn:
         # When this turn's counted time began. The trainer first asks after the run's first chunk, so loading
         # the data, building the model and tracing a new network (seconds on a busy machine) count for nobody.
         self.since: float | None = None
+        self.trained = 0.0  # seconds of its turns so far
+        self.epoch_done = False
 
     def should_yield(self, epoch_ended: bool) -> bool:
         now = time.monotonic()
         self.since = self.since or now
-        long_enough = epoch_ended or now - self.since >= TURN_SECONDS
+        self.epoch_done = self.epoch_done or epoch_ended
+        limit = TURN_SECONDS if self.epoch_done else FIRST_TURN_SECONDS
+        long_enough = epoch_ended or now - self.since >= limit
         return long_enough and not self.live.stop_requested and self.turns.others_waiting(self.live.run_id)
 
     def counted(self) -> float:
         """Seconds of this turn charged to the student."""
         return time.monotonic() - self.since if self.since else 0.0
 
-    def pause(self) -> None:
-        self.turns.give_back(self.live.run_id, self.counted(), again=True)
+    def pause(self, meanwhile: Callable[[], None]) -> None:
+        seconds = self.counted()
+        self.trained += seconds
+        first = not self.epoch_done and self.trained < FIRST_EPOCH_SECONDS
+        self.turns.give_back(self.live.run_id, seconds, again=True, first=first)
+        meanwhile()
         self.live.waiting_turn = True
         self.turns.take(self.live.run_id)
         self.live.waiting_turn = False
@@ -280,7 +195,7 @@ class JobManager:
                 live = self._live[run.id] = LiveRun(run.id, owner, device)
                 # Turns go round the devices when known, so windows on one device share that device's turn.
                 self._turns.join(run.id, device or owner)
-                threading.Thread(target=self._work, args=(live,), name=f"run-{run.id}", daemon=True).start()
+                threading.Thread(target=self._work, args=(live, config), name=f"run-{run.id}", daemon=True).start()
                 ids.append(run.id)
         return ids
 
@@ -352,8 +267,17 @@ class JobManager:
     def busy(self) -> bool:
         return any(r.status in ACTIVE for r in self._live.values())
 
-    def _work(self, live: LiveRun) -> None:
-        """A run's own thread: wait for its first turn, train (taking turns), give the trainer back."""
+    def _work(self, live: LiveRun, config: TrainConfig) -> None:
+        """A run's own thread: prepare what it can, wait for its first turn, train (taking turns), give the
+        trainer back."""
+        if self._takes_turns:
+            self._turns.preparing(live.run_id, True)
+            try:
+                prepare_run(config)
+            except Exception:  # the run's own turn builds it again, and records what went wrong
+                logging.getLogger(__name__).exception("Run %d could not be prepared", live.run_id)
+            finally:
+                self._turns.preparing(live.run_id, False)
         if not self._turns.take(live.run_id):
             return  # stopped before it started
         live.status = RunStatus.RUNNING

@@ -49,6 +49,15 @@ def execute_run(
     return record_run(registry, run_id, training, on_event, should_stop)
 
 
+def prepare_run(config: TrainConfig) -> None:
+    """What can be done for a run of ``config`` while it waits for its turn, in the thread that will run
+    ``execute_run`` for it: build its starting model (mnist_core/starting_model.py)."""
+    if not config.on_class_drawings:  # a drawings run starts from its base model
+        from mnist_core.starting_model import build_ahead
+
+        build_ahead(config)
+
+
 def class_drawings_for(registry: Registry, config: TrainConfig) -> ClassDrawings:
     """The class's drawings and the base model's file, read from this server's store for a drawings run,
     wherever it trains; too few drawings or a missing model file are said here, before anything is sent."""

@@ -16,7 +16,7 @@ run's model and results into the registry.
 ``class_turns`` is the class on one server: thirty students press Train on the
 seed preset at once. The same thirty runs go through the job manager twice, back
 to back (one whole run after another, as a queue without turns would) and taking
-turns (mnist_core/jobs.Turns); it reports each student's time from the press to
+turns (class_server/turns.Turns); it reports each student's time from the press to
 their first epoch, and the two makespans.
 """
 

@@ -43,8 +43,9 @@ from mnist_core import number_format
 from mnist_core.batch_prediction import evaluate_arrays
 from mnist_core.config import TrainConfig
 from mnist_core.data import Mnist, load_mnist, split_validation, subset
-from mnist_core.models import build_model, make_optimizer
+from mnist_core.models import make_optimizer
 from mnist_core.progress import EpochRecord, Progress, ProgressKind
+from mnist_core.starting_model import build, starting_model
 from mnist_core.train_steps import compile_steps, images_of
 
 CHUNK_SECONDS = 0.2
@@ -54,11 +55,12 @@ KEPT_NETWORKS = 4  # compiled networks kept while no run uses them; each holds a
 class Turn(Protocol):
     """How a run shares the machine with other runs (the server's queue gives one; without it a run trains
     straight through). Between chunks of batches the trainer asks ``should_yield``; if so, it puts the run's
-    state aside and calls ``pause``, which returns when it is this run's turn again."""
+    state aside and calls ``pause``, which hands the machine on, calls ``meanwhile`` (the run's work that needs
+    no trainer: at an epoch's end, its validation), and returns when it is this run's turn again."""
 
     def should_yield(self, epoch_ended: bool) -> bool: ...
 
-    def pause(self) -> None: ...
+    def pause(self, meanwhile: Callable[[], None]) -> None: ...
 
 
 @dataclass
@@ -95,7 +97,7 @@ def train(
 
     rows, y_train, x_val, y_val = _split(config, data)
     rows, y_train = subset(rows, y_train, config.train_size, config.seed)
-    own = model if model is not None else build_model(config)
+    own = model if model is not None else starting_model(config)  # built while the run waited, if it did
     steps = math.ceil(len(y_train) / config.batch_size)
     network = _network_key(config, steps) if model is None else None  # a fine-tuned model trains on its own
     trainer = _Trainer.take(network, config, own, steps, None)
@@ -127,17 +129,18 @@ def train(
             emit(so_far.progress(ProgressKind.BATCH, *clock.read(), **latest))
         if result.stopped and so_far.images == 0:
             break
-        val_loss, val_accuracy = evaluate_arrays(trainer.model, x_val, y_val)
-        epoch_seconds, elapsed = clock.read()
-        record = EpochRecord(
-            epoch, so_far.loss, so_far.accuracy, val_loss, val_accuracy, epoch_seconds, complete=not result.stopped
-        )
-        result.history.append(record.to_dict())
-        emit(so_far.progress(ProgressKind.EPOCH, epoch_seconds, elapsed, record=record))
+
+        def close(model, so_far=so_far) -> None:
+            event = _epoch_event(model, so_far, (x_val, y_val), clock, complete=not result.stopped)
+            result.history.append(event.record.to_dict())
+            emit(event)
+
+        if result.stopped or epoch == config.epochs:
+            close(trainer.model)
+        else:  # handing the trainer on first, the run validates while the next run trains
+            trainer = trainer.take_turn(turn, True, clock, (config, own, steps), close)
         if result.stopped:
             break
-        if epoch < config.epochs:
-            trainer = trainer.take_turn(turn, True, clock, (config, own, steps))
 
     fit_seconds = clock.read()[1]
     result.metrics = _final_metrics(config, data, trainer.model, result.history, (x_val, y_val))
@@ -190,6 +193,14 @@ class _EpochSoFar:
             eta,
             **extra,
         )
+
+
+def _epoch_event(model, so_far: _EpochSoFar, validation: tuple, clock: _Clock, complete: bool) -> Progress:
+    """The epoch's end, with ``model`` (the run's weights at the end of the epoch) scored on the validation images."""
+    val_loss, val_accuracy = evaluate_arrays(model, *validation)
+    epoch_seconds, elapsed = clock.read()
+    record = EpochRecord(so_far.epoch, so_far.loss, so_far.accuracy, val_loss, val_accuracy, epoch_seconds, complete)
+    return so_far.progress(ProgressKind.EPOCH, epoch_seconds, elapsed, record=record)
 
 
 def _final_metrics(config: TrainConfig, data: Mnist, model, history: list[dict], validation) -> dict:
@@ -246,17 +257,31 @@ class _Trainer:
         self.run_steps = compile_steps(model, optimizer, image_dtype)
         self.fresh = [variable.numpy() for variable in optimizer.variables]  # its state before a first step
 
-    def take_turn(self, turn: Turn | None, epoch_ended: bool, clock: _Clock, run: tuple) -> _Trainer:
+    def take_turn(
+        self, turn: Turn | None, epoch_ended: bool, clock: _Clock, run: tuple, close: Callable | None = None
+    ) -> _Trainer:
         """Hand the machine to another run if ``turn`` says so, and come back where this run was: this trainer,
-        or another of the same network now holding the run's state. ``run``: its config, model and steps."""
+        or another of the same network now holding the run's state. ``run``: its config, model and steps.
+        ``close(model)``, at an epoch's end, validates the model and reports the epoch: on the run's own model
+        once the trainer is handed on, else on this trainer's."""
         if turn is None or not turn.should_yield(epoch_ended):
+            if close:
+                close(self.model)
             return self
         config, own, steps = run
         waiting = time.perf_counter()
         state = self.put_aside(own)
-        turn.pause()
+        closing = []  # its seconds: the run's own time, unlike its wait
+
+        def meanwhile() -> None:
+            if close:
+                started = time.perf_counter()
+                close(own)
+                closing.append(time.perf_counter() - started)
+
+        turn.pause(meanwhile)
         trainer = _Trainer.take(self.network, config, own, steps, state)
-        clock.skip(time.perf_counter() - waiting)
+        clock.skip(time.perf_counter() - waiting - sum(closing))
         return trainer
 
     @classmethod
@@ -269,7 +294,7 @@ class _Trainer:
             free = cls._free.get(network)
             trainer = free.pop() if free else None
         if trainer is None:
-            trainer = cls(build_model(config), make_optimizer(config, steps * config.epochs), network, dtype)
+            trainer = cls(build(config), make_optimizer(config, steps * config.epochs), network, dtype)
         for mine, its in zip(trainer.model.variables, own.variables, strict=True):
             mine.assign(its)
         for variable, value in zip(trainer.optimizer.variables, state or trainer.fresh, strict=True):

@@ -7,9 +7,10 @@ import threading
 import numpy as np
 import pytest
 
-from class_server.jobs import JobManager, Turns
+from class_server.jobs import JobManager
 from class_server.registry import Registry
 from class_server.runs import execute_run
+from class_server.turns import Turns
 from mnist_core.config import PRESETS, TrainConfig
 from tests.test_jobs import wait_for
 
@@ -78,10 +79,14 @@ def test_a_run_asked_to_stop_takes_the_next_turn_and_a_queued_one_leaves():
     assert not turns.drop(1)  # it has started: it stops by itself, keeping its model
 
 
-def trained_weights(config: TrainConfig, turn=None) -> list[np.ndarray]:
+def trained(config: TrainConfig, turn=None):
     from mnist_core.trainer import train
 
-    return [w.numpy() for w in train(config, turn=turn).model.weights]
+    return train(config, turn=turn)
+
+
+def trained_weights(config: TrainConfig, turn=None) -> list[np.ndarray]:
+    return [w.numpy() for w in trained(config, turn).model.weights]
 
 
 class EveryEpoch:
@@ -93,17 +98,21 @@ class EveryEpoch:
     def should_yield(self, epoch_ended: bool) -> bool:
         return True
 
-    def pause(self) -> None:
+    def pause(self, meanwhile) -> None:
         if len(self.others) < 3:  # other runs of the same network use the same compiled trainer meanwhile
             self.others.append(trained_weights(dataclasses.replace(self.other, epochs=1)))
+        meanwhile()  # after another run trained: the run's own work must not need the trainer
 
 
 @pytest.mark.parametrize("config", [SMALL, dataclasses.replace(PRESETS["cnn"], epochs=2, train_size=1500)])
 def test_a_run_that_hands_the_trainer_on_ends_exactly_where_it_would_alone(config):
-    alone = trained_weights(config)
-    taking_turns = trained_weights(config, EveryEpoch(dataclasses.replace(config, seed=config.seed + 1)))
-    for a, b in zip(alone, taking_turns, strict=True):
-        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    alone = trained(config)
+    taking_turns = trained(config, EveryEpoch(dataclasses.replace(config, seed=config.seed + 1)))
+    for a, b in zip(alone.model.weights, taking_turns.model.weights, strict=True):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-5, atol=1e-6)
+    # Each epoch was validated after the trainer was handed on, on the run's own model: the same scores.
+    for a, b in zip(alone.history, taking_turns.history, strict=True):
+        assert (b["val_loss"], b["val_accuracy"]) == pytest.approx((a["val_loss"], a["val_accuracy"]), rel=1e-5)
 
 
 def test_a_short_run_trains_while_a_long_run_of_another_student_is_under_way(tmp_path):
@@ -137,3 +146,34 @@ def test_thirty_presses_at_once_all_show_a_first_epoch_before_any_run_shows_its_
     assert all(manager.live(r).status == "finished" for r in ids)
     third = next(i for i, (epoch, _) in enumerate(order) if epoch == 3)
     assert {run for epoch, run in order[:third] if epoch == 1} == set(ids)
+
+
+def test_a_run_still_to_finish_its_first_epoch_goes_before_runs_that_have_finished_one():
+    turns = Turns(trainers=1)
+    for run, owner in [(1, "ann"), (2, "bob"), (3, "cat")]:
+        turns.join(run, owner)
+    for run, seconds, first in [(1, 0.9, False), (2, 2.0, True), (3, 0.9, False)]:
+        assert turns.take(run)
+        turns.give_back(run, seconds, again=True, first=first)  # Bob's epoch is long: his turn ended inside it
+    assert turns._next() == 2  # Bob has had the most of the trainer, but has not seen an epoch yet
+
+
+def test_nobody_takes_the_trainer_while_a_run_builds_its_model():
+    turns = Turns(trainers=1)
+    for run, owner in [(1, "ann"), (2, "bob")]:
+        turns.join(run, owner)
+    turns.preparing(2, True)  # Bob's run builds its model: that would slow whichever run trained meanwhile
+    taken = threading.Event()
+    threading.Thread(target=lambda: turns.take(1) and taken.set(), daemon=True).start()
+    assert not taken.wait(0.5)
+    turns.preparing(2, False)
+    assert taken.wait(10)
+
+
+def test_a_run_starts_from_the_model_built_while_it_waited():
+    from mnist_core.starting_model import build_ahead
+
+    alone = trained_weights(SMALL)
+    build_ahead(SMALL)  # as the run's thread does while other runs train
+    for a, b in zip(alone, trained_weights(SMALL), strict=True):
+        np.testing.assert_array_equal(a, b)
