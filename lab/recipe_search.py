@@ -65,15 +65,15 @@ def score_candidates(
 
 def label(config: TrainConfig) -> str:
     """What sets a candidate apart, such as ``16-32-64 filters + 128 dense, 7 epochs, batch 128, rate 0.005``
-    (and ``, no shift`` for a CNN trained on unmoved images)."""
+    (and ``, no shift`` or ``, no dropout`` where it differs from the CNN preset)."""
     filters = "-".join(str(f) for f in config.conv_filters)
     units = "-".join(str(u) for u in config.hidden_units)
     epochs = counted(config.epochs, "epoch")
-    shift = (
-        "" if config.shift == PRESETS["cnn"].shift else f", shift {config.shift} px" if config.shift else ", no shift"
-    )
+    cnn = PRESETS["cnn"]
+    shift = "" if config.shift == cnn.shift else f", shift {config.shift} px" if config.shift else ", no shift"
+    dropout = "" if config.dropouts == cnn.dropouts else f", dropout {'/'.join(f'{d:g}' for d in config.dropouts)}"
     rate = f"rate {config.learning_rate:g}"
-    return f"{filters} filters + {units} dense, {epochs}, batch {config.batch_size}, {rate}{shift}"
+    return f"{filters} filters + {units} dense, {epochs}, batch {config.batch_size}, {rate}{shift}{dropout}"
 
 
 def mean(score: dict) -> float:
