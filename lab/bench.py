@@ -4,7 +4,7 @@ This module runs the parts (``PARTS``, each alone with ``bench --only``) and des
 rows are measured in a module of their own:
 
 - lab/bench_training.py: plain Keras ``model.fit`` against our trainer on the seed preset, each in a child
-  process, and the CNN preset over its first three seeds in the same rounds;
+  process, and the CNN preset and the Quick CNN over its first three seeds in the same rounds;
 - lab/bench_epoch_limit.py: the seed preset's epoch against what this CPU's matmuls allow;
 - lab/bench_prediction.py: the latency of one prediction, Inside the network, the Stress test and the nearest
   training images;
@@ -59,6 +59,7 @@ from lab.bench_training import (
     ROUNDS,
     describe_cnn,
     describe_comparison,
+    describe_quick_cnn,
     training_rounds,
 )
 from mnist_core.config import PRESETS
@@ -74,7 +75,7 @@ LAB_RUN = {"epochs": 2, "train_size": 6000}  # short runs: the row is about the 
 
 # The bench's parts, each a few rows that can be run alone (``bench --only``) to repeat one README figure.
 PARTS = {
-    "training": "plain Keras against ours on the seed and CNN presets, and the epoch limit",
+    "training": "plain Keras against ours on the seed preset, the CNN presets (CNN, Quick CNN), and the epoch limit",
     "prediction": "one drawing's answer, Inside the network, its nearest training images and the Stress test",
     "app": "the app's cold start, pen up to answer in Chromium, a class of 30 on the app",
     "turns": "a class pressing Train at once, taking turns against back to back",
@@ -104,14 +105,15 @@ def run_bench(
     if quick:
         log("Quick mode: 1 epoch on 6,000 images; these numbers only show that the bench runs.")
 
-    seed, cnn = PRESETS["seed"], PRESETS["cnn"]
-    if quick:
-        seed, cnn = seed.replace(**QUICK), cnn.replace(**QUICK)
+    seed = PRESETS["seed"].replace(**QUICK) if quick else PRESETS["seed"]
+    cnns = {"cnn_preset": PRESETS["cnn"], "quick_cnn_preset": PRESETS["quick-cnn"]}
+    cnns = {key: cnn.replace(**QUICK) for key, cnn in cnns.items()} if quick else cnns
     rounds = rounds or (QUICK_ROUNDS if quick else ROUNDS)
     if "training" in only:
-        result.update(training_rounds(seed, cnn, rounds, min(rounds, CNN_SEEDS)))
+        result.update(training_rounds(seed, cnns, rounds, min(rounds, CNN_SEEDS)))
         log(describe_comparison(result["seed_preset"]))
         log(describe_cnn(result["cnn_preset"]))
+        log(describe_quick_cnn(result["quick_cnn_preset"]))
         result["epoch_limit"] = epoch_limit(seed, result["seed_preset"]["ours_seconds_per_epoch"])
         log(describe_epoch_limit(result["epoch_limit"]))
 

@@ -14,6 +14,8 @@ from lab.bench import PARTS as BENCH_PARTS
 from mnist_core.command_line import EXIT_USAGE, Parser, whole
 from mnist_core.errors import UserError
 
+SEARCHES = {"cnn-search": ("CNN", 20), "quick-cnn-search": ("Quick CNN", 10)}  # command: (its preset, minutes)
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog="python -m lab", description="MNIST Studio's lab: measurements and the model card.")
@@ -23,7 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _lab_commands(commands) -> None:
-    """The default model and its card, the profile, the CNN search, the bench and the 'not sure' rule."""
+    """The default model and its card, the profile, the CNN searches, the bench and the 'not sure' rule."""
     commands.add_parser(
         "default-model",
         help="retrain models/default.keras from its recipe with today's code, "
@@ -32,15 +34,16 @@ def _lab_commands(commands) -> None:
     commands.add_parser("model-card", help="measure models/default.keras and write its model card's table")
 
     commands.add_parser("profile", help="where an epoch of the seed preset's training goes, op by op")
-    search = commands.add_parser(
-        "cnn-search",
-        help="how the CNN preset is chosen: its candidates judged on the validation images by a fixed rule "
-        "(about 20 minutes here; prints no test score)",
-    )
-    search.add_argument(
-        "--quick", action="store_true", help="two candidates, 1 epoch on 6,000 images: only checks that it runs"
-    )
-    search.add_argument("--json", action="store_true", help="print the results as one JSON line at the end")
+    for name, (preset, minutes) in SEARCHES.items():
+        search = commands.add_parser(
+            name,
+            help=f"how the {preset} preset is chosen: its candidates judged on the validation images by a fixed rule "
+            f"(about {minutes} minutes here; prints no test score)",
+        )
+        search.add_argument(
+            "--quick", action="store_true", help="two candidates, 1 epoch on 6,000 images: only checks that it runs"
+        )
+        search.add_argument("--json", action="store_true", help="print the results as one JSON line at the end")
     bench = commands.add_parser("bench", help="time training, prediction and the app's start on this machine")
     bench.add_argument(
         "--quick",
@@ -82,7 +85,8 @@ def main(argv: list[str] | None = None) -> int:
         return {
             "bench": _bench,
             "profile": _profile,
-            "cnn-search": _cnn_search,
+            "cnn-search": _search,
+            "quick-cnn-search": _search,
             "default-model": _default_model,
             "model-card": _model_card,
             "close-margin": _close_margin,
@@ -124,14 +128,17 @@ def _bench(args) -> int:
     return 0
 
 
-def _cnn_search(args) -> int:
-    from lab.cnn_search import run_search
+def _search(args) -> int:
+    from lab import cnn_search, quick_cnn_search
 
+    search = {"cnn-search": cnn_search, "quick-cnn-search": quick_cnn_search}[args.command]
+    preset, minutes = SEARCHES[args.command]
     print(
-        "Comparing CNN recipes on the validation images (about 20 minutes here; --quick for a smoke test)...",
+        f"Comparing {preset} recipes on the validation images (about {minutes} minutes here; "
+        "--quick for a smoke test)...",
         file=sys.stderr,
     )
-    result = run_search(quick=args.quick, log=lambda line: print(line, flush=True))
+    result = search.run_search(quick=args.quick, log=lambda line: print(line, flush=True))
     if args.json:
         print(json.dumps(result))
     return 0

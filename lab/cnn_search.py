@@ -4,7 +4,7 @@ The preset's goal (issue 18): 99.4% test accuracy, median of seeds 0-2, in at mo
 ``model.fit`` time for the seed MLP. Each candidate trains with seeds 0-5 and is judged on the 5,000
 validation images only. The search prints no test score, so it can be run again without looking at
 the test set. Plain Keras is timed before and after the candidates, in the bench's child processes,
-because the time goal is a ratio to it.
+because the time goal is a ratio to it (lab/recipe_search.py, shared with the Quick CNN's search).
 
 The rule, written before its first run (round 4; rounds 1-3 are in the README):
 
@@ -21,15 +21,14 @@ from __future__ import annotations
 
 import statistics
 
-from lab.bench_training import QUICK, fit_in_child, trainer_process
+from lab.bench_training import QUICK
+from lab.recipe_search import describe_plain, describe_score, mean, score_candidates
 from mnist_core.config import PRESETS, TrainConfig
-from mnist_core.wording import counted
 
 SEEDS = (0, 1, 2, 3, 4, 5)
 TIME_CAP = 0.9
 TIE = 0.0002  # one image in 5,000
 BAR = 0.9945
-PLAIN_SEEDS = (0, 1)  # plain fits before the candidates and again after them
 QUICK_SEEDS = SEEDS[:2]
 
 # Each candidate is the CNN preset with these changes (the faster number format here: bfloat16 in the README's
@@ -55,22 +54,14 @@ def candidates(quick: bool = False) -> list[TrainConfig]:
     return [config.replace(**QUICK) for config in configs[0:3:2]] if quick else configs
 
 
-def label(config: TrainConfig) -> str:
-    """What sets a candidate apart, such as ``16-32-64 filters + 128 dense, 7 epochs, batch 128, rate 0.005``."""
-    filters = "-".join(str(f) for f in config.conv_filters)
-    units = "-".join(str(u) for u in config.hidden_units)
-    epochs = counted(config.epochs, "epoch")
-    return f"{filters} filters + {units} dense, {epochs}, batch {config.batch_size}, rate {config.learning_rate:g}"
-
-
 def choose(scores: list[dict], plain_seconds: float) -> dict:
     """Rules 1 and 2 on scores {"config", "accuracies" (one a seed), "seconds" (their mean)}: the winner's index."""
     cap = TIME_CAP * plain_seconds
     admissible = [i for i, score in enumerate(scores) if score["seconds"] <= cap]
     if not admissible:
         return {"cap_seconds": cap, "admissible": [], "winner": None}
-    best = max(_mean(scores[i]) for i in admissible)
-    near = [i for i in admissible if _mean(scores[i]) >= best - TIE - 1e-9]
+    best = max(mean(scores[i]) for i in admissible)
+    near = [i for i in admissible if mean(scores[i]) >= best - TIE - 1e-9]
     return {"cap_seconds": cap, "admissible": admissible, "winner": min(near, key=lambda i: scores[i]["seconds"])}
 
 
@@ -81,67 +72,22 @@ def clears_bar(accuracies: list[float]) -> bool:
 def run_search(quick: bool = False, log=print) -> dict:
     """Train every candidate with SEEDS (QUICK_SEEDS when ``quick``), apply the rule; log and return it all."""
     configs = candidates(quick)
-    seeds = QUICK_SEEDS if quick else SEEDS
-    plain_config = PRESETS["seed"].replace(**QUICK) if quick else PRESETS["seed"]
-
-    def plain_fits() -> list[float]:
-        return [
-            plain.submit(fit_in_child, "plain", plain_config.replace(seed=s)).result()["seconds"] for s in PLAIN_SEEDS
-        ]
-
-    def validation(config: TrainConfig) -> dict:
-        runs = [ours.submit(fit_in_child, "ours", config.replace(seed=s)).result() for s in seeds]
-        return {  # the runs' test accuracies stay here, unread
-            "config": label(config),
-            "seeds": list(seeds),
-            "accuracies": [run["val_accuracy"] for run in runs],
-            "seconds": statistics.mean(run["seconds"] for run in runs),
-        }
-
-    with trainer_process(tensorflow_defaults=True) as plain, trainer_process(False) as ours:
-        before = plain_fits()
-        scores = []
-        for number, config in enumerate(configs, 1):
-            scores.append(validation(config))
-            log(f"[{number}/{len(configs)}] {scores[-1]['config']}: mean {_mean(scores[-1]):.3%}")
-        after = plain_fits()
-        plain_seconds = statistics.mean(before + after)
-        result = {
-            "quick": quick,
-            "plain_seconds": before + after,
-            "scores": scores,
-            "preset": configs.index(PRESETS["cnn"]) if PRESETS["cnn"] in configs else None,
-            **choose(scores, plain_seconds),
-        }
-        log(describe_plain(result))
-    for i, score in enumerate(scores):
-        log(describe_score(score, plain_seconds, admissible=i in result["admissible"]))
+    scored = score_candidates(configs, QUICK_SEEDS if quick else SEEDS, quick, log)
+    scores = scored.scores
+    result = {
+        "quick": quick,
+        "plain_seconds": scored.plain_seconds,
+        "scores": scored.scores,
+        "preset": configs.index(PRESETS["cnn"]) if PRESETS["cnn"] in configs else None,
+        **choose(scored.scores, scored.plain_mean),
+    }
+    log(describe_plain(scored, TIME_CAP, result["cap_seconds"], len(result["admissible"])))
+    for i, score in enumerate(scored.scores):
+        log(describe_score(score, score["seconds"], scored.plain_mean, admissible=i in result["admissible"]))
     winner = result["winner"]
     result["replace_preset"] = winner not in (None, result["preset"]) and clears_bar(scores[winner]["accuracies"])
     log(describe_verdict(result))
     return result
-
-
-def _mean(score: dict) -> float:
-    return statistics.mean(score["accuracies"])
-
-
-def describe_score(score: dict, plain_seconds: float, admissible: bool) -> str:
-    accuracies = " ".join(f"{a:.2%}" for a in score["accuracies"])
-    return (
-        f"  {score['config']}: validation {accuracies} (seeds {score['seeds'][0]}-{score['seeds'][-1]}), "
-        f"mean {_mean(score):.3%}, {score['seconds']:.1f} s, {score['seconds'] / plain_seconds:.2f}x plain"
-        f"{'' if admissible else ', over the cap'}"
-    )
-
-
-def describe_plain(result: dict) -> str:
-    seconds = ", ".join(f"{s:.1f} s" for s in result["plain_seconds"])
-    return (
-        f"Plain Keras model.fit of the seed MLP: {seconds} (before and after), mean "
-        f"{statistics.mean(result['plain_seconds']):.1f} s; admissible within {TIME_CAP:g}x: "
-        f"{result['cap_seconds']:.1f} s ({len(result['admissible'])} of {len(result['scores'])} candidates)."
-    )
 
 
 def describe_verdict(result: dict) -> str:
@@ -149,7 +95,7 @@ def describe_verdict(result: dict) -> str:
     if winner is None:
         return "No candidate is admissible: the preset stays."
     best = result["scores"][winner]
-    line = f"Best admissible: {best['config']}, mean {_mean(best):.3%}"
+    line = f"Best admissible: {best['config']}, mean {mean(best):.3%}"
     if winner == result["preset"]:
         return f"{line}, the preset itself: the preset stays."
     if result["replace_preset"]:

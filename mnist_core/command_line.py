@@ -116,21 +116,21 @@ def add_train_options(train: argparse.ArgumentParser) -> None:
         "--validation",
         type=validation,
         help="what each epoch is checked on: N training images held out (e.g. 5000), or 'test' for "
-        "the test set as the seed notebook does (default: the preset's; seed: test, cnn: 5000)",
+        "the test set as the seed notebook does (default: the preset's; seed: test, cnn and quick-cnn: 5000)",
     )
     train.add_argument(
         "--shift",
         type=whole(*LIMITS["shift"]),
         metavar="PIXELS",
         help="move each training image by up to this many pixels at random, every time it is seen "
-        "(default: the preset's; cnn: 2)",
+        "(default: the preset's; cnn: 2, quick-cnn: 0)",
     )
     train.add_argument(
         "--precision",
         choices=NUMBER_FORMATS,
         help="what the layers compute in: bfloat16 needs a CPU with bfloat16 units, and is faster on some; "
         "fastest: the faster of the two, measured on this computer before training "
-        "(default: the preset's; cnn: fastest)",
+        "(default: the preset's; cnn and quick-cnn: fastest)",
     )
     train.add_argument("--augment", action="store_true", help="train on shifted, rotated, scaled, distorted digits")
     train.add_argument("--seed", type=whole(0, 2**31 - 1))

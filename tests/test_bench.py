@@ -70,6 +70,9 @@ def test_the_quick_bench_runs_end_to_end_and_ends_with_one_json_line(tmp_path):
     cnn = summary["cnn_preset"]  # seeds 0 and 1, in the same rounds
     assert len(cnn["test_accuracies"]) == len(cnn["seconds"]) == 2 and cnn["epochs"] == 1
     assert cnn["time_vs_plain_mlp"] == pytest.approx(cnn["median_seconds"] / seed["plain_median_seconds"])
+    quick_cnn = summary["quick_cnn_preset"]  # the Quick CNN, 1 epoch on the quick subset, in the same rounds
+    assert len(quick_cnn["test_accuracies"]) == 2 and quick_cnn["epochs"] == 1
+    assert quick_cnn["time_to_99_seconds"] is None  # one epoch on 6,000 images does not reach 99%
 
     limit = summary["epoch_limit"]  # 6,000 images x 234,752 multiply-adds x 6
     assert limit["gflop_per_epoch"] == pytest.approx(6 * 234_752 * 6_000 / 1e9)
