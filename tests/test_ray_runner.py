@@ -148,11 +148,12 @@ def test_a_warmed_worker_trains_run_after_run_and_gives_back_each_runs_memory(on
         assert registry.get(run_id).status == "finished"
         assert workers[0]["pid"] == warm_pid
         sizes.append(_rss_mb(warm_pid))
-    # The first run compiles TensorFlow's kernels and graphs for good, and the heap settles within a few runs
-    # (measured here: one step of +17 MB at the fifth run, then flat within 2 MB to the tenth). Without
-    # freeing, every run added 10 to 70 MB as collections fell: the last four runs would add far more than 5.
+    # The first run compiles TensorFlow's kernels and graphs for good, and the heap settles within a few runs,
+    # in a step or two whose run varies (measured here: +17 MB at the fifth run then flat within 2 MB; in CI
+    # once +8 MB at the eighth). Without freeing, every run added 10 to 70 MB as collections fell, so the last
+    # four runs added 40 MB or more: the bound is half that, above any settling step seen.
     settled, last = max(sizes[:-4]), max(sizes[-4:])
-    assert last - settled < 5, f"the worker grew from {settled:.0f} to {last:.0f} MB in its last four runs: {sizes}"
+    assert last - settled < 20, f"the worker grew from {settled:.0f} to {last:.0f} MB in its last four runs: {sizes}"
 
 
 @pytest.mark.skipif(not has_bfloat16_units(), reason="this CPU has no bfloat16 units, so bfloat16 is refused")
