@@ -81,7 +81,7 @@ def _makespan(config: TrainConfig, runs: int, runner, parallel: int) -> dict:
     with tempfile.TemporaryDirectory(prefix="mnist-studio-class-") as home:
         registry = Registry(home)
         manager = JobManager(registry, max_parallel=parallel, runner=timed)
-        finished, submitted, makespan = _pressed_together(manager, registry, config, runs)
+        finished, submitted, makespan = pressed_together(manager, registry, config, runs)
         model = finished[0].model_path.read_bytes()
         writes = []
         for _ in range(REGISTRY_WRITES):  # what the server does when a run's model and results come back
@@ -165,11 +165,11 @@ def _pressed_at_once(config: TrainConfig, runs: int, takes_turns: bool) -> dict:
     with tempfile.TemporaryDirectory(prefix="mnist-studio-turns-") as home:
         registry = Registry(home)
         manager = JobManager(registry, runner=timed, takes_turns=takes_turns)
-        finished, pressed, makespan = _pressed_together(manager, registry, config, runs)
+        finished, pressed, makespan = pressed_together(manager, registry, config, runs)
     return {"makespan_seconds": makespan, "first_epoch_seconds": [first_epoch[run.id] - pressed for run in finished]}
 
 
-def _pressed_together(manager, registry, config: TrainConfig, runs: int) -> tuple[list, float, float]:
+def pressed_together(manager, registry, config: TrainConfig, runs: int) -> tuple[list, float, float]:
     """``runs`` students submit ``config`` (student i with seed i) at once; wait for the queue to empty.
     Returns their runs as they ended, when they were submitted, and the seconds until the last ended;
     a run that did not finish is an error, as the figures would not be a class's."""

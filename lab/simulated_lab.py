@@ -108,15 +108,11 @@ def on_this_server(config: TrainConfig, runs: int) -> float:
     """The makespan of the same runs pressed at once on this server's own trainer, taking turns (no lab)."""
     from class_server.jobs import JobManager
     from class_server.registry import Registry
+    from lab.class_makespan import pressed_together
 
     with tempfile.TemporaryDirectory(prefix="mnist-studio-lab-") as home:
-        manager = JobManager(Registry(home))
-        pressed = time.perf_counter()
-        for i in range(runs):
-            manager.submit(config.replace(seed=i), owner=f"student {i + 1}")
-        while manager.busy():
-            time.sleep(0.05)
-        return time.perf_counter() - pressed
+        registry = Registry(home)
+        return pressed_together(JobManager(registry), registry, config, runs)[2]
 
 
 def lab_row(config: TrainConfig, runs: int, pcs: int) -> dict:
