@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui.answer_view import show_answer
+from ui.answer_view import show_answer, show_waiting
 from ui.canvas import CANVAS_SIZE, drawing_canvas, model_input, stroke_width_slider
-from ui.charts import pixels, saliency_overlay
+from ui.charts import BLANK, pixels, saliency_overlay
 from ui.nearest_view import nearest_training_images
 from ui.network_view import inside_the_network
 from ui.photo_upload import upload
@@ -27,10 +27,13 @@ def clear() -> None:
 
 
 def model_view(predictor, prepared) -> None:
+    """The 28x28 picture the model is given (blank before a drawing) and, on request, why it answered."""
     st.markdown("**What the model is given** (28x28)")
-    st.image(pixels(prepared.image), width=280)
+    st.image(pixels(prepared.image if prepared else BLANK), width=280)
     if st.toggle(
-        "Why this answer?", help="Red pixels pushed the answer up, blue ones pushed it down (gradient x input)."
+        "Why this answer?",
+        help="Red pixels pushed the answer up, blue ones pushed it down (gradient x input).",
+        disabled=prepared is None,
     ):
         st.image(saliency_overlay(prepared.image, predictor.saliency(prepared.image)), width=280)
 
@@ -54,8 +57,10 @@ with upload_area:
 prepared = uploaded or model_input(raw)
 
 if prepared is None:
-    answer_col.markdown("## Draw a digit")
-    answer_col.caption("The model's answer appears here.")
+    with answer_col:
+        show_waiting()
+    with seen_col:
+        model_view(predictor, None)
 elif predictor is not None:
     # The answer first: Streamlit sends each element as the script makes it, so the answer and its bars
     # reach the screen before the pictures beside and below them are even made.

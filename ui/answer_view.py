@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
 import streamlit as st
 
 from mnist_core.preprocess import Prepared
@@ -40,6 +41,15 @@ def show_answer(predictor, prepared: Prepared) -> Verdict:
         st.caption(f"{percent(said.top_probability, 1)} sure.")
     time.sleep(SEND_AHEAD_S)
     return said
+
+
+def show_waiting() -> None:
+    """Before any drawing: the answer's place, with its bars at zero. It is the same kind of element as the
+    answer (markdown with HTML), so the browser fetches the code that draws it when the page opens, not as the
+    first answer arrives: at a class's first drawing, thirty pages fetching it at once held answers back by up to
+    half a minute (the classroom load test, issue 29)."""
+    st.markdown(f"## Draw a digit\n\n{probability_bars_html(np.zeros(10), ())}", unsafe_allow_html=True)
+    st.caption("The model's answer appears here.")
 
 
 def unsure_message(said: Verdict) -> str:

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from mnist_core.data import DIGITS
+from mnist_core.geometry import SIZE
 from mnist_core.wording import percent
 
 SPLITS = {"accuracy": "Training", "val_accuracy": "Validation", "loss": "Training", "val_loss": "Validation"}
@@ -212,6 +213,9 @@ def probability_bars_html(probabilities, highlighted) -> str:
         f"{''.join(columns)}</div>"
         f'<div style="{row}">{"".join(digits)}</div></figure>'
     )
+
+
+BLANK = np.zeros((SIZE, SIZE), np.uint8)  # what the model is given before anything is drawn
 
 
 def pixels(image28, scale: int = 10):
