@@ -34,20 +34,23 @@ _TOLD_JS = """
 """
 
 # Arms window.__loadRerun: resolves once the app's script has run (started and ended) after the next click,
-# quicker than waiting for half a second of quiet; FLOOD_SAVES presses add up.
+# quicker than waiting for half a second of quiet; FLOOD_SAVES presses add up. A quick run can start and end
+# between two calls of the observer, which then reads "not running" twice: the records' old values still say
+# it ran (reading only the current state, the flood waited out the whole timeout on such presses: 2 saves in
+# 129 s at 44f0869).
 _ARM_RERUN_JS = """
 (timeoutMs) => {
   const app = document.querySelector('[data-testid="stApp"]');
   window.__loadRerun = new Promise((resolve) => {
     let ran = false;
-    const check = () => {
+    const check = (records) => {
       const state = app.dataset.testScriptState;
-      if (state === 'running') ran = true;
+      if (state === 'running' || records.some((r) => r.oldValue === 'running')) ran = true;
       if (ran && state !== 'running') { observer.disconnect(); clearTimeout(timer); resolve(true); }
     };
     const observer = new MutationObserver(check);
     const timer = setTimeout(() => { observer.disconnect(); resolve(false); }, timeoutMs);
-    observer.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+    observer.observe(app, {attributes: true, attributeOldValue: true, attributeFilter: ['data-test-script-state']});
   });
 }
 """
