@@ -6,6 +6,8 @@ each call); a compiled function on the model costs a few milliseconds.
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +30,9 @@ class Predictor:
         self.probabilities(np.zeros((SIZE, SIZE), np.uint8))  # compile now, not on the first drawing
         self._trace = None
         self._last_hidden = None
+        # The sub-models below are built once, by whichever thread asks first: a class's first drawings arrive
+        # together, and each of 8 threads built its own (3.7 s of 8 first calls here, holding the GIL).
+        self._building = threading.Lock()
 
     @classmethod
     def from_file(cls, path: Path) -> Predictor:
@@ -44,19 +49,21 @@ class Predictor:
     def inside(self, image28: np.ndarray) -> list:
         """Every layer's output for one image (see ``mnist_core.network_trace``); the sub-model is
         built on the first call and kept, so later drawings cost one compiled call."""
-        if self._trace is None:
-            from mnist_core.network_trace import NetworkTrace
+        with self._building:
+            if self._trace is None:
+                from mnist_core.network_trace import NetworkTrace
 
-            self._trace = NetworkTrace(self.model)
+                self._trace = NetworkTrace(self.model)
         return self._trace(image28)
 
     def last_hidden_many(self, images: np.ndarray) -> np.ndarray:
         """The activations feeding the softmax layer for uint8 (n, 28, 28) images: float32 (n, units).
         Batched, so 60,000 images cost a few hundred compiled calls; the sub-model is built on the first call."""
-        if self._last_hidden is None:
-            from mnist_core.network_trace import last_hidden_function
+        with self._building:
+            if self._last_hidden is None:
+                from mnist_core.network_trace import last_hidden_function
 
-            self._last_hidden = last_hidden_function(self.model)
+                self._last_hidden = last_hidden_function(self.model)
         x = tf.convert_to_tensor(np.asarray(images, np.float32) / 255.0)
         return self._last_hidden(x).numpy()
 
@@ -69,6 +76,16 @@ class Predictor:
         values = self._saliency(x).numpy()[0]
         peak = np.abs(values).max()
         return values / peak if peak > 0 else values
+
+    def warm_up(self) -> None:
+        """Build and compile now what a drawing's page asks of the model (every layer's output, the last hidden
+        layer, the saliency), so that the first drawings of a class do not wait for it."""
+        blank = np.zeros((SIZE, SIZE), np.uint8)
+        with contextlib.suppress(ValueError):  # a model whose layers cannot be shown: its pages say so
+            self.inside(blank)
+        with contextlib.suppress(ValueError):
+            self.last_hidden_many(blank[None])
+        self.saliency(blank)
 
     def _gradient_times_input(self, x):
         with tf.GradientTape() as tape:

@@ -56,3 +56,46 @@ def test_a_bfloat16_cnn_shows_its_layers_in_float32_agreeing_with_its_answer():
     assert {layer.values.dtype for layer in layers} == {np.dtype(np.float32)}
     np.testing.assert_allclose(layers[-1].values, predictor.probabilities(image), atol=1e-5)
     assert map_grid(layers[0].values).dtype == np.uint8
+
+
+def test_a_class_first_drawings_build_the_sub_models_once_and_a_warmed_model_builds_none(monkeypatch):
+    """Thirty first drawings arrive together: the threads asking at once share one network trace and one
+    last-hidden function (each built its own before); after ``warm_up`` a drawing builds nothing."""
+    import threading
+
+    import mnist_core.network_trace as network_trace
+
+    built = {"trace": 0, "last hidden": 0}
+    trace_init, last_hidden = network_trace.NetworkTrace.__init__, network_trace.last_hidden_function
+
+    def counting_trace(self, model):
+        built["trace"] += 1
+        trace_init(self, model)
+
+    def counting_last_hidden(model):
+        built["last hidden"] += 1
+        return last_hidden(model)
+
+    monkeypatch.setattr(network_trace.NetworkTrace, "__init__", counting_trace)
+    monkeypatch.setattr(network_trace, "last_hidden_function", counting_last_hidden)
+    images = load_mnist().x_test[:8]
+    predictor = Predictor(build_model(PRESETS["seed"]))
+    answers = [None] * len(images)
+
+    def draw(i):
+        answers[i] = (predictor.inside(images[i])[-1].values, predictor.last_hidden_many(images[i][None])[0])
+
+    threads = [threading.Thread(target=draw, args=(i,)) for i in range(len(images))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert built == {"trace": 1, "last hidden": 1}
+    for i, (softmax, _) in enumerate(answers):
+        np.testing.assert_allclose(softmax, predictor.probabilities(images[i]), atol=1e-5)
+
+    warmed = Predictor(build_model(PRESETS["seed"]))
+    warmed.warm_up()
+    assert built == {"trace": 2, "last hidden": 2}
+    warmed.inside(images[0]), warmed.last_hidden_many(images[:1]), warmed.saliency(images[0])
+    assert built == {"trace": 2, "last hidden": 2}

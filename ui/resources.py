@@ -71,10 +71,13 @@ def speed_gauge():
 
 @st.cache_resource(max_entries=6, show_spinner="Loading the model...")
 def _load(path: str, modified: float):
-    """Cached by path and modification time, so a replaced file is loaded again."""
+    """Cached by path and modification time, so a replaced file is loaded again; warmed up once here, under the
+    cache's lock, instead of in the first drawings' scripts."""
     from mnist_core.inference import Predictor
 
-    return Predictor.from_file(Path(path))
+    predictor = Predictor.from_file(Path(path))
+    predictor.warm_up()
+    return predictor
 
 
 def open_registry() -> Registry:
