@@ -2,6 +2,7 @@
 pictures made once per drawing, and an uploaded photo decoded once per file."""
 
 import io
+import re
 
 import numpy as np
 import pytest
@@ -11,7 +12,7 @@ import ui.photo_upload as photo_upload
 from mnist_core.network_trace import as_png, map_grid
 from mnist_core.verdict import verdict
 from ui.answer_view import unsure_message
-from ui.charts import ANSWER_BARS_TITLE, probability_bars_html
+from ui.charts import ANSWER_BARS_TITLE, probability_bars_html, score_bars_html
 
 
 def ten(**shares) -> np.ndarray:
@@ -33,6 +34,26 @@ def test_the_answers_bars_show_every_digit_and_highlight_the_ones_named():
     assert html.count("background:#3b5bdb") == 2 and html.count("background:#adb5bd") == 8
     assert "48%" in html and "45%" in html
     assert all(f">{digit}</div>" in html for digit in range(10))
+
+
+def test_the_scores_bars_go_up_or_down_from_zero_in_proportion_and_highlight_the_winner():
+    scores = np.array([-7.5, 4.2, 0.5, -3.6, -7.9, -9.8, -22.7, 15.8, -8.6, 1.7])
+    html = score_bars_html(scores, "Scores")
+    assert 'aria-label="Scores"' in html and all(f">{digit}</div>" in html for digit in range(10))
+    assert all(f"{score:.1f}" in html for score in scores)
+    heights = [float(h) for h in re.findall(r'<div style="height:(\d+)px;background:', html)]
+    assert len(heights) == 20  # an upper and a lower bar per digit, one of them empty
+    up, down = heights[0::2], heights[1::2]
+    assert [u > 0 for u in up] == list(scores > 0) and [d > 0 for d in down] == list(scores < 0)
+    # one scale for both directions: 15.8 up is about 22.7 down times 15.8 / 22.7
+    assert abs(up[7] / down[6] - 15.8 / 22.7) < 0.02
+    assert html.count("background:#e8590c") == 2  # the winner's two bars (one empty), the others lighter
+    assert "Scores</figcaption>" not in html
+
+
+def test_the_softmax_bars_can_leave_their_title_to_the_heading_above():
+    html = probability_bars_html(ten(d7=0.99), highlighted=(7,), title="Softmax", captioned=False)
+    assert 'aria-label="Softmax"' in html and "<figcaption" not in html
 
 
 def test_a_network_picture_is_a_png_of_its_grid():

@@ -154,44 +154,12 @@ def compare_runs(histories: dict[str, list[dict]]) -> alt.Chart:
     )
 
 
-def probability_bars(probabilities, title: str = "", height: int = 220) -> dict:
-    """The ten digit probabilities as bars, the top one highlighted ("Inside the network", beside the scores).
-
-    A plain Vega-Lite spec for ``st.vega_lite_chart``, not an Altair chart: Altair checks its spec against
-    the whole schema each time it is built (15 ms and more on a busy 2-core server), paid on every drawing.
-    """
-    top = int(probabilities.argmax())
-    values = [
-        {"Digit": str(digit), "Probability": float(p), "Top": digit == top} for digit, p in enumerate(probabilities)
-    ]
-    return {
-        "title": title,
-        "height": height,
-        "data": {"values": values},
-        "mark": {"type": "bar"},
-        "encoding": {
-            "x": {"field": "Digit", "type": "nominal", "sort": None, "axis": {"labelAngle": 0, "labelFontSize": 16}},
-            "y": {"field": "Probability", "type": "quantitative", "scale": {"domain": [0, 1]}, "axis": {"format": "%"}},
-            "color": {
-                "field": "Top",
-                "type": "nominal",
-                "scale": {"domain": [True, False], "range": ["#3b5bdb", "#adb5bd"]},
-                "legend": None,
-            },
-            "tooltip": [
-                {"field": "Digit", "type": "nominal"},
-                {"field": "Probability", "type": "quantitative", "format": ".1%"},
-            ],
-        },
-    }
-
-
-def probability_bars_html(probabilities, highlighted) -> str:
+def probability_bars_html(probabilities, highlighted, title: str = ANSWER_BARS_TITLE, captioned: bool = True) -> str:
     """The ten digit probabilities as bars in plain HTML, ``highlighted`` digits in blue, each bar's share above it.
 
     The answer's own bars (the Draw page), in the same element as its heading: the browser lays both out in
     one frame, where a Vega chart first compiles its spec and then draws, tens of milliseconds later on a
-    busy 2-core machine.
+    busy 2-core machine. "Inside the network" draws its last layer with them too.
     """
     columns, digits = [], []
     for digit, probability in enumerate(probabilities):
@@ -204,13 +172,45 @@ def probability_bars_html(probabilities, highlighted) -> str:
         )
         digits.append(f'<div style="flex:1;text-align:center;font-size:16px">{digit}</div>')
     row = "display:flex;gap:6px;align-items:flex-end"
+    caption = f'<figcaption style="font-weight:600;font-size:14px;margin-bottom:4px">{title}</figcaption>'
     return (
-        f'<figure aria-label="{ANSWER_BARS_TITLE}" style="margin:0 0 8px 0">'
-        f'<figcaption style="font-weight:600;font-size:14px;margin-bottom:4px">{ANSWER_BARS_TITLE}</figcaption>'
+        f'<figure aria-label="{title}" style="margin:0 0 8px 0">{caption if captioned else ""}'
         # a faint line where a bar of 100% would end, so a short bar reads as short
         f'<div style="height:18px;border-bottom:1px dashed #dee2e6;font-size:11px;color:#868e96">100%</div>'
         f'<div style="{row};height:{ANSWER_BAR_PX + 18}px;margin-top:-18px;border-bottom:1px solid #868e96">'
         f"{''.join(columns)}</div>"
+        f'<div style="{row}">{"".join(digits)}</div></figure>'
+    )
+
+
+def score_bars_html(scores, title: str) -> str:
+    """Ten scores that can be below zero, as bars in plain HTML from a line at zero, each bar's score beside it.
+
+    Not a Vega chart, for the Draw page's sake: its two Vega charts cost the browser a fifth of a second of CPU
+    per drawing, and their code (775 kB) was fetched as a class's first drawings came in.
+    """
+    scores = np.asarray(scores, np.float64)
+    above, below = max(float(scores.max()), 0.0), max(-float(scores.min()), 0.0)
+    scale = ANSWER_BAR_PX / max(above + below, 1e-9)
+    top = int(scores.argmax())
+    columns, digits = [], []
+    stack = "display:flex;flex-direction:column;justify-content:flex-end"
+    for digit, score in enumerate(scores):
+        colour = "#e8590c" if digit == top else "#f4a77c"
+        up, down = (score * scale, 0.0) if score > 0 else (0.0, -score * scale)
+        label = f"{score:.1f}"
+        columns.append(
+            '<div style="flex:1;text-align:center;font-size:11px">'
+            f'<div style="height:{above * scale + 14:.0f}px;{stack}">{label if score > 0 else ""}'
+            f'<div style="height:{up:.0f}px;background:{colour}"></div></div>'
+            f'<div style="height:{below * scale + 14:.0f}px;border-top:1px solid #868e96">'
+            f'<div style="height:{down:.0f}px;background:{colour}"></div>{label if score <= 0 else ""}</div></div>'
+        )
+        digits.append(f'<div style="flex:1;text-align:center;font-size:16px">{digit}</div>')
+    row = "display:flex;gap:6px"
+    return (
+        f'<figure aria-label="{title}" style="margin:0 0 8px 0">'
+        f'<div style="{row}">{"".join(columns)}</div>'
         f'<div style="{row}">{"".join(digits)}</div></figure>'
     )
 

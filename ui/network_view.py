@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import altair as alt
 import numpy as np
-import pandas as pd
 import streamlit as st
 
-from mnist_core.data import DIGITS
 from mnist_core.geometry import SIZE
 from mnist_core.network_trace import as_png, map_grid, unit_grid
-from ui.charts import AXIS, probability_bars
+from ui.charts import probability_bars_html, score_bars_html
 
 FEATURE_MAP = (
     "A **feature map** is a picture of where in the image one filter found its pattern "
@@ -46,10 +43,12 @@ def inside_the_network(predictor, image28) -> None:
     left, right = st.columns(2, gap="medium")
     left.markdown(f"**{scores.title}**")
     left.caption("The biggest score wins; the numbers can be below zero.")
-    left.altair_chart(score_bars(scores.values), width="stretch")
+    left.markdown(score_bars_html(scores.values, scores.title), unsafe_allow_html=True)
     right.markdown(f"**{softmax.title}**")
     right.caption("The model's answer is the digit with the highest probability.")
-    right.vega_lite_chart(spec=probability_bars(softmax.values), width="stretch")
+    top = int(softmax.values.argmax())
+    bars = probability_bars_html(softmax.values, (top,), softmax.title, captioned=False)  # titled just above
+    right.markdown(bars, unsafe_allow_html=True)
 
 
 # A drawing's layers and pictures are made once: a rerun for the same drawing (the "Why this answer?" toggle,
@@ -79,17 +78,3 @@ def picture(title: str, explanation: str, png: bytes) -> None:
     st.caption(explanation)
     width = int.from_bytes(png[16:20], "big")  # the PNG header's width: no need to decode the picture
     st.image(png, width="stretch" if width > 360 else "content")
-
-
-def score_bars(scores) -> alt.Chart:
-    frame = pd.DataFrame({"Digit": [str(d) for d in DIGITS], "Score": [float(s) for s in scores]})
-    return (
-        alt.Chart(frame)
-        .mark_bar(color="#e8590c")
-        .encode(
-            x=alt.X("Digit:N", sort=None, axis=alt.Axis(labelAngle=0, labelFontSize=16, titleFontSize=14)),
-            y=alt.Y("Score:Q", axis=alt.Axis(**AXIS)),
-            tooltip=["Digit", alt.Tooltip("Score:Q", format=".2f")],
-        )
-        .properties(height=220)
-    )
