@@ -57,7 +57,7 @@ with settings:
     lesson_link(config)
 
 with view:
-    live_panel()
+    live_panel(config.epochs)
     teacher_panel()
     with st.expander("Model summary: the network the controls describe", expanded=True):
         network_summary(config)

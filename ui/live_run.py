@@ -94,9 +94,11 @@ def settings_line(run) -> str:
     return f"{describe_settings(config)} · {reason}"
 
 
-def live_panel() -> None:
+def live_panel(epochs: int) -> None:
     """This user's run in training (else their latest run), refreshed every second while any of their runs is
-    queued or running; their other queued or running runs below it, one line each."""
+    queued or running; their other queued or running runs below it, one line each. Before their first run, the
+    empty accuracy chart of a run of ``epochs`` epochs: the browser fetches the charts' code as the page opens,
+    not as the whole class presses Train."""
     manager, registry = job_manager(), open_registry()
     mine = my_runs(manager, registry)
     if not mine:
@@ -104,6 +106,7 @@ def live_panel() -> None:
             "Press **Train** to start. The curves of training and validation accuracy appear here, epoch by epoch. "
             "You can leave the page while it trains: the run goes on."
         )
+        st.altair_chart(epoch_curves([], "accuracy", epochs), width="stretch")
         return
     was_active = any(live.status in ACTIVE for live, _ in mine)
 
