@@ -56,6 +56,21 @@ def evaluate_server(evaluate_home, tmp_path_factory):
         yield server
 
 
+# The teacher's passcode on ``class_server``.
+PASSCODE = "owl-42"
+
+
+@pytest.fixture(scope="session")
+def class_server(tmp_path_factory):
+    """(the app, its store) as a class's teacher runs it: a teacher passcode, a cap of 2 drawings per student
+    and a run store of its own (the shared ``app_server`` has neither). One per worker: the files that use it
+    mark themselves ``xdist_group("class_server")``, which gives them all to the same worker."""
+    home = tmp_path_factory.mktemp("class-home")
+    env = {"MNIST_STUDIO_HOME": str(home), "MNIST_STUDIO_TEACHER_PASSCODE": PASSCODE}
+    with running_app(home / "server.log", env={**env, "MNIST_STUDIO_DRAWINGS_PER_STUDENT": "2"}) as server:
+        yield server, home
+
+
 @pytest.fixture(scope="session")
 def app_server():
     """The app server shared by the browser tests of a session."""
