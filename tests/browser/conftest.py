@@ -64,7 +64,7 @@ PASSCODE = "owl-42"
 def class_server(tmp_path_factory):
     """(the app, its store) as a class's teacher runs it: a teacher passcode, a cap of 2 drawings per student
     and a run store of its own (the shared ``app_server`` has neither). One per worker: the files that use it
-    mark themselves ``xdist_group("class_server")``, which gives them all to the same worker."""
+    are one group of ``make test`` (``SHARED`` in tests/conftest.py), which gives them all to the same worker."""
     home = tmp_path_factory.mktemp("class-home")
     env = {"MNIST_STUDIO_HOME": str(home), "MNIST_STUDIO_TEACHER_PASSCODE": PASSCODE}
     with running_app(home / "server.log", env={**env, "MNIST_STUDIO_DRAWINGS_PER_STUDENT": "2"}) as server:

@@ -15,8 +15,6 @@ from conftest import PASSCODE
 from helpers import assert_no_exception, open_page, screenshot, set_slider, wait_for_app
 from playwright.sync_api import expect
 
-pytestmark = pytest.mark.xdist_group("class_server")
-
 WAIT_MS = 90_000
 LONG_RUN = "/train?preset=seed&epochs=40"  # the issue's own steps: long enough to reload mid-run
 
