@@ -114,7 +114,7 @@ def run_bench(
         log(describe_comparison(result["seed_preset"]))
         log(describe_cnn(result["cnn_preset"]))
         log(describe_quick_cnn(result["quick_cnn_preset"]))
-        result["epoch_limit"] = epoch_limit(seed, result["seed_preset"]["ours_seconds_per_epoch"])
+        result["epoch_limit"] = epoch_limit(seed, result["seed_preset"]["ours_seconds_per_epoch"], quick)
         log(describe_epoch_limit(result["epoch_limit"]))
 
     if "prediction" in only:
@@ -128,9 +128,13 @@ def run_bench(
         log(describe_nearest(result["nearest"]))
 
     if app and "app" in only:
-        result["server"] = app_tool("cold_start")
+        if quick:  # the answer latency on the cold start's server, once its cold start is measured
+            result["server"] = app_tool("cold_start", "--answer-drawings", "3")
+            result["answer_latency"] = result["server"].pop("answer_latency")
+        else:
+            result["server"] = app_tool("cold_start")
+            result["answer_latency"] = app_tool("answer_latency", "--drawings", str(ANSWER_DRAWINGS))
         log(describe_server(result["server"]))
-        result["answer_latency"] = app_tool("answer_latency", "--drawings", str(3 if quick else ANSWER_DRAWINGS))
         log(describe_answer_latency(result["answer_latency"]))
         result["class_load"] = class_load(QUICK_CLASS if quick else CLASS)
         log(describe_class_load(result["class_load"]))

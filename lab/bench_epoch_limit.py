@@ -8,11 +8,12 @@ from mnist_core.config import TrainConfig
 from mnist_core.cost import arithmetic
 
 
-def epoch_limit(config: TrainConfig, seconds_per_epoch: float) -> dict:
+def epoch_limit(config: TrainConfig, seconds_per_epoch: float, quick: bool = False) -> dict:
     """The seed preset's epoch against what this CPU's matmuls allow: the epoch's multiply-adds, forward and
-    backward (3 matmuls' worth per layer), at the rate of large float32 matmuls on every core."""
+    backward (3 matmuls' worth per layer), at the rate of large float32 matmuls on every core (``quick``: timed
+    over a quarter of a second instead of two, enough to show the row runs)."""
     gflop = 6 * arithmetic(config).dense_macs * config.training_images / 1e9  # the weights' multiply-adds
-    rate = matmul_gflops()
+    rate = matmul_gflops(seconds=0.25 if quick else 2.0)
     return {
         "gflop_per_epoch": gflop,
         "matmul_gflops": rate,

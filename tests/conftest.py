@@ -39,15 +39,37 @@ _typical_rates()
 
 # Files that start Ray clusters: one worker runs them one after another, never two clusters at once.
 RAY_FILES = {"test_ray_runner.py", "test_ray_browser.py", "test_bench.py", "test_lab_nodes.py", "test_simulated_lab.py"}
+# Files that share a session fixture of their own, so one worker must run them all (tests/browser/conftest.py).
+SHARED = {
+    "test_class_identity.py": "class_server",
+    "test_drawing_review.py": "class_server",
+    "test_evaluate_widths.py": "evaluate_server",
+    "test_stress_tab.py": "evaluate_server",
+}
 
 
-def pytest_collection_modifyitems(items):
-    """Under pytest-xdist (``make test``: ``-n 2 --dist loadgroup``) a worker takes a whole file at a time, so a
-    file's module fixtures (an app server, a trained model) are made once; the Ray files all go to one worker."""
-    for item in items:
-        if not item.get_closest_marker("xdist_group"):
-            group = "ray" if item.path.name in RAY_FILES else str(item.path)
-            item.add_marker(pytest.mark.xdist_group(group))
+def group_of(nodeid: str) -> str:
+    """The worker's unit of ``make test`` (``-n 2 --dist loadgroup``) a test belongs to: its file, so that a
+    file's module fixtures (an app server, a trained model) are made once; the Ray files all in one."""
+    path = nodeid.split("::", 1)[0]
+    name = path.rsplit("/", 1)[-1]
+    return "ray" if name in RAY_FILES else SHARED.get(name, path)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_xdist_make_scheduler(config, log):
+    """``--dist loadgroup`` by ``group_of``. pytest-xdist 3.8 reads its groups from nodeids it rewrites in
+    the workers (``item._nodeid``), which pytest 9.2 no longer reads: every test was sent on its own, a
+    file's module fixtures were made on both workers, and two Ray clusters could run at once."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class FileGroups(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return group_of(nodeid)
+
+    return FileGroups(config, log)
 
 
 def ray_processes() -> set[int]:
@@ -86,16 +108,14 @@ def no_stray_ray_processes():
 STUDY_GAPS = {"No dropout": 0.0197, "Dropout 0.5": -0.0031}
 
 
-@pytest.fixture(scope="module")
-def evaluate_home(tmp_path_factory):
-    """A run store for the Evaluate page: the finished dropout study (its results, no model files) and
-    an untrained model, "Untrained", that answers most test images wrongly (more than 1,000 mistakes)."""
+def make_evaluate_home(home):
+    """A run store for the Evaluate page in ``home``: the finished dropout study (its results, no model files)
+    and an untrained model, "Untrained", that answers most test images wrongly (more than 1,000 mistakes)."""
     from class_server.registry import Registry
     from mnist_core.config import TrainConfig
     from mnist_core.models import build_model
     from mnist_core.study import STUDIES, run_name
 
-    home = tmp_path_factory.mktemp("evaluate-home")
     registry = Registry(home)
     for label, config in STUDIES["dropout"]:
         run = registry.create_run(config.to_dict(), name=run_name("dropout", label, 1), owner="pupil")
@@ -106,6 +126,18 @@ def evaluate_home(tmp_path_factory):
     registry.save_model(run.id, build_model(TrainConfig(hidden_units=(8,), dropouts=(0.0,))))
     registry.set_status(run.id, "finished")
     return home
+
+
+@pytest.fixture(scope="module")
+def evaluate_home(tmp_path_factory):
+    """``make_evaluate_home`` for a module."""
+    return make_evaluate_home(tmp_path_factory.mktemp("evaluate-home"))
+
+
+@pytest.fixture(scope="session")
+def evaluate_session_home(tmp_path_factory):
+    """``make_evaluate_home`` for the session: the browser tests' Evaluate server (tests/browser/conftest.py)."""
+    return make_evaluate_home(tmp_path_factory.mktemp("evaluate-session-home"))
 
 
 @pytest.fixture

@@ -145,15 +145,24 @@ def run(url: str, drawings: int, chromium: str) -> dict:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
         try:
-            page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
-            page.add_init_script(CLOCK_JS)
-            page.goto(url + "/draw", wait_until="domcontentloaded", timeout=120_000)
-            wait_for_app(page, timeout=120_000)
-            # The first drawing builds the network's sub-model and its index; it is a server's first, not a student's.
-            first = measure(page, one_stroke_digits(1)[0], FIRST_TIMEOUT_MS)
-            rows = [measure(page, digit) for digit in one_stroke_digits(drawings)]
+            return run_in(browser, url, drawings)
         finally:
             browser.close()
+
+
+def run_in(browser, url: str, drawings: int) -> dict:
+    """``run`` in a Chromium already launched (lab/load/cold_start.py's), in a browser context of its own."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    try:
+        page = context.new_page()
+        page.add_init_script(CLOCK_JS)
+        page.goto(url + "/draw", wait_until="domcontentloaded", timeout=120_000)
+        wait_for_app(page, timeout=120_000)
+        # The first drawing builds the network's sub-model and its index; it is a server's first, not a student's.
+        first = measure(page, one_stroke_digits(1)[0], FIRST_TIMEOUT_MS)
+        rows = [measure(page, digit) for digit in one_stroke_digits(drawings)]
+    finally:
+        context.close()
     timed = [row for row in rows if not row.get("failed")]
     waited = percentiles([row["pen_up_to_answer"] for row in timed])
     return {

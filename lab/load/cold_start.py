@@ -2,7 +2,7 @@
 
 Run by ``python -m lab bench`` (which reads the JSON line it prints last), or by hand:
 
-    .venv/bin/python -m lab.load.cold_start
+    .venv/bin/python -m lab.load.cold_start [--answer-drawings 3]
 
 With Chromium and Playwright: from launch until the /draw page shows "Draw a digit" (the page loads the
 default model before it shows that). Without them: until /_stcore/health answers ok, plus, in a fresh
@@ -12,6 +12,7 @@ VmRSS once that is done.
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
@@ -26,7 +27,10 @@ TIMEOUT_S = 120
 DRAW_READY_TEXT = "Draw a digit"
 
 
-def cold_start() -> dict:
+def cold_start(answer_drawings: int = 0) -> dict:
+    """The cold start's figures; with ``answer_drawings``, also the Draw page's pen up to answer for that many
+    drawings on the same server once it is measured (``answer_latency``), which spares the quick bench a
+    second server."""
     chromium = _chromium()
     with tempfile.TemporaryDirectory(prefix="mnist-studio-cold-start-") as home:
         server_env = {"MNIST_STUDIO_HOME": home}
@@ -43,9 +47,11 @@ def cold_start() -> dict:
                         page.get_by_text(DRAW_READY_TEXT, exact=True).wait_for(timeout=TIMEOUT_S * 1000)
                         ready = server.seconds()
                         rss = rss_kb(server.pid) / 1024
+                        page.close()
+                        latency = _answer_latency(browser, server.url, answer_drawings)
                 finally:
                     browser.close()
-            return {
+            return latency | {
                 "method": "chromium",
                 "health_seconds": health,
                 "ready_seconds": ready,
@@ -57,7 +63,7 @@ def cold_start() -> dict:
             health = server.wait_healthy(TIMEOUT_S)
             model_seconds = _fresh_process_model_seconds()
             rss = rss_kb(server.pid) / 1024
-        return {
+        return _answer_latency(None, None, answer_drawings) | {
             "method": "health+subprocess",
             "health_seconds": health,
             "model_seconds": model_seconds,
@@ -67,6 +73,19 @@ def cold_start() -> dict:
             "model and predicting once in a fresh process (Chromium or Playwright missing); "
             "memory before any page was loaded",
         }
+
+
+def _answer_latency(browser, url: str | None, drawings: int) -> dict:
+    """``{"answer_latency": ...}`` as lab/load/answer_latency.py prints it, measured with ``browser`` on the
+    server at ``url``; nothing when ``drawings`` is 0."""
+    if not drawings:
+        return {}
+    if browser is None:
+        return {"answer_latency": {"error": "Chromium or Playwright not found"}}
+    from lab.load.answer_latency import run_in
+
+    result = run_in(browser, url, drawings)
+    return {"answer_latency": {key: value for key, value in result.items() if key != "rows"}}
 
 
 def _fresh_process_model_seconds() -> float:
@@ -89,4 +108,11 @@ def _chromium() -> str | None:
 
 
 if __name__ == "__main__":
-    print(json.dumps(cold_start()))
+    parser = argparse.ArgumentParser(description="The app's cold start, in Chromium if it is installed.")
+    parser.add_argument(
+        "--answer-drawings",
+        type=int,
+        default=0,
+        help="then draw this many digits on the same server, as lab/load/answer_latency.py does",
+    )
+    print(json.dumps(cold_start(parser.parse_args().answer_drawings)))

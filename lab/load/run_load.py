@@ -146,6 +146,12 @@ def parse_args(argv=None):
         f"{FLOOD_SAVES} times",
     )
     parser.add_argument(
+        "--misbehave-for",
+        type=float,
+        help="seconds after --duration the misbehaving students go on opening windows and saving "
+        "(default: --training-grace)",
+    )
+    parser.add_argument(
         "--started-by",
         choices=("streamlit run", "make run"),
         default="streamlit run",

@@ -47,13 +47,30 @@ def running_app(log_path: Path = SERVER_LOG, env: dict[str, str] | None = None):
         yield server
 
 
-@pytest.fixture(scope="module")
-def evaluate_server(evaluate_home, tmp_path_factory):
-    """The app on the Evaluate page's run store (``evaluate_home``, tests/conftest.py): a finished dropout study
-    and an untrained model, for the tests of Evaluate's tabs."""
-    log = tmp_path_factory.mktemp("evaluate-server") / "server.log"
-    with running_app(log, env={"MNIST_STUDIO_HOME": str(evaluate_home)}) as server:
+@pytest.fixture(scope="session")
+def evaluate_server(evaluate_session_home):
+    """The app on the Evaluate page's run store (``make_evaluate_home``, tests/conftest.py): a finished dropout
+    study and an untrained model, for the tests of Evaluate's tabs. One per worker, with what it has measured
+    (the models' answers, their stress tests): the files that use it are one group of ``make test``
+    (``SHARED`` in tests/conftest.py)."""
+    home = evaluate_session_home
+    with running_app(home / "server.log", env={"MNIST_STUDIO_HOME": str(home)}) as server:
         yield server
+
+
+# The teacher's passcode on ``class_server``.
+PASSCODE = "owl-42"
+
+
+@pytest.fixture(scope="session")
+def class_server(tmp_path_factory):
+    """(the app, its store) as a class's teacher runs it: a teacher passcode, a cap of 2 drawings per student
+    and a run store of its own (the shared ``app_server`` has neither). One per worker: the files that use it
+    are one group of ``make test`` (``SHARED`` in tests/conftest.py), which gives them all to the same worker."""
+    home = tmp_path_factory.mktemp("class-home")
+    env = {"MNIST_STUDIO_HOME": str(home), "MNIST_STUDIO_TEACHER_PASSCODE": PASSCODE}
+    with running_app(home / "server.log", env={**env, "MNIST_STUDIO_DRAWINGS_PER_STUDENT": "2"}) as server:
+        yield server, home
 
 
 @pytest.fixture(scope="session")

@@ -2,13 +2,14 @@
 everyone's in a grid, pick the 7s, tick a 3 that a student saved as 7, delete it, and every count on the
 page goes down. A student saves drawings up to the cap, is refused past it, and deletes one of their own.
 
-The server here has a run store, a teacher passcode and a cap of 2 drawings per student of its own.
+The server here has a run store, a teacher passcode and a cap of 2 drawings per student of its own
+(``class_server``, tests/browser/conftest.py, shared with tests/browser/test_class_identity.py).
 """
 
 from __future__ import annotations
 
 import pytest
-from conftest import running_app
+from conftest import PASSCODE
 from helpers import assert_no_exception, choose, open_page, screenshot, wait_for_app
 from playwright.sync_api import expect
 
@@ -18,25 +19,18 @@ from lab.drawn_digits import load_drawn_digits, render_strokes  # noqa: E402
 from lab.score_in_browser import draw_strokes, read_prediction
 from mnist_core.preprocess import prepare_canvas  # noqa: E402
 
-PASSCODE = "owl-42"
 WAIT_MS = 60_000
 CLASS = {"5e1f0a7c2b9d4e61": range(10), "c0ffee00deadbeef": (7, 7, 1, 4)}  # browsers and the digits they drew
 MISCHIEF = "9b3a71d2e8c04f55"  # saves a 3 as a 7
 
 
 @pytest.fixture(scope="module")
-def review_server(tmp_path_factory):
-    home = tmp_path_factory.mktemp("review-home")
-    save_class_drawings(Registry(home))
-    with running_app(
-        home / "server.log",
-        env={
-            "MNIST_STUDIO_HOME": str(home),
-            "MNIST_STUDIO_TEACHER_PASSCODE": PASSCODE,
-            "MNIST_STUDIO_DRAWINGS_PER_STUDENT": "2",
-        },
-    ) as server:
-        yield server, Registry(home)
+def review_server(class_server):
+    """The class server with the class's drawings saved."""
+    server, home = class_server
+    registry = Registry(home)
+    save_class_drawings(registry)
+    return server, registry
 
 
 def drawn(digit: int, nth: int = 0):

@@ -40,6 +40,7 @@ async def load(args, url: str, home: str, stats: Stats) -> dict:
             # The class arrives: every student opens /draw (at most --open-concurrency pages loading
             # at once), trainers set up /train. Then everyone works for --duration seconds.
             misbehaving = MISBEHAVING if args.misbehave else ()  # three of the class, instead of drawing
+            misbehave_for = args.training_grace if args.misbehave_for is None else args.misbehave_for
             phase, opening = Phase(args.sessions + args.trainers), asyncio.Semaphore(args.open_concurrency)
             stats.arrival = arrival = time.monotonic()
             tasks = [
@@ -51,7 +52,7 @@ async def load(args, url: str, home: str, stats: Stats) -> dict:
                 for i in range(args.sessions - len(misbehaving))
             ]
             tasks += [
-                asyncio.create_task(misbehaving_session(kind, browser, url, stats, phase, home, args.training_grace))
+                asyncio.create_task(misbehaving_session(kind, browser, url, stats, phase, home, misbehave_for))
                 for kind in misbehaving
             ]
             with contextlib.suppress(asyncio.TimeoutError):

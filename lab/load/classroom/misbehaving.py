@@ -75,7 +75,7 @@ async def misbehaving_session(
     """One of the class's three who misbehave (``kind``: maxed, windows or flood); what they were told goes
     into ``stats.told[kind]``. Their runs and drawings are not checked like the others': only that the page
     never breaks (an exception box or a traceback still fails the test). ``home`` is the server's run store,
-    where the flood's saved drawings are counted."""
+    where the flood's saved drawings are counted; ``grace``: how many seconds after the load they go on."""
     who = f"misbehaving-{kind}"
     contexts, told = [], stats.told.setdefault(kind, [])
     try:
@@ -97,7 +97,7 @@ async def misbehaving_session(
                 await page.goto(url + "/train", wait_until="domcontentloaded", timeout=PAGE_TIMEOUT_MS)
                 await wait_idle(page, PAGE_TIMEOUT_MS)
                 told.append({"window": window, "told": await press_train(page, f"window {window}")})
-        else:  # draws one digit, then presses "Save as label" again and again, until the load's grace ends
+        else:  # draws one digit, then presses "Save as label" again and again (at least once) until ``grace`` ends
             await open_draw(page, url, stats)
             box = await page.locator("canvas.upper-canvas").first.bounding_box()
             await draw(page, [(box["x"] + x * box["width"], box["y"] + y * box["height"]) for x, y in DIGITS[7]], who)
@@ -105,7 +105,7 @@ async def misbehaving_session(
             await save.wait_for(timeout=PAGE_TIMEOUT_MS)
             await wait_idle(page, PAGE_TIMEOUT_MS)  # the answer's own run has ended: each click then starts one
             store, saved, pressed, began = Registry(home), 0, 0, time.monotonic()
-            while pressed < FLOOD_SAVES and time.monotonic() < phase.deadline + grace:
+            while pressed < FLOOD_SAVES and (not pressed or time.monotonic() < phase.deadline + grace):
                 await page.evaluate(_ARM_RERUN_JS, PAGE_TIMEOUT_MS)
                 await save.click()
                 await page.evaluate("window.__loadRerun")
