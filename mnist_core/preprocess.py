@@ -126,9 +126,12 @@ def decode_upload(data: bytes, filename: str = "") -> np.ndarray:
         raise UserError(_TOO_MANY_PIXELS) from None
     except Exception:  # Pillow raises many kinds (OSError, SyntaxError, ValueError...) for a damaged file
         raise UserError("The image could not be read: it may be damaged.") from None
-    if np.median(grey) > 127:
-        grey = 255.0 - grey
-    grey = np.clip(grey - np.median(grey), 0, None)
+    # The paper is told by the picture's edge, not by the whole picture: a digit cropped tight (a coarse scan
+    # enlarged, a cut-out) can be more than half ink, and the whole picture's median would then be ink.
+    edge = np.median(np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]]))
+    if edge > 127:
+        grey, edge = 255.0 - grey, 255.0 - edge
+    grey = np.clip(grey - min(edge, np.median(grey)), 0, None)  # shadows at a photo's edge are not ink
     peak = grey.max()
     return grey * (255.0 / peak) if peak > 0 else grey
 
