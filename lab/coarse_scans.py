@@ -144,8 +144,8 @@ def _one_slanted_bar(r):
 
 
 def _nine_open(r):
-    gap = r(15, 45)  # degrees of the loop left open at its lower left
-    loop = _arc(0.45, 0.3, 0.38, r(0.22, 0.3), 360, 180 - gap)
+    """The loop drawn from the stem over the top and round the bottom, stopping short of the stem."""
+    loop = _arc(0.45, 0.3, 0.38, r(0.22, 0.3), 360, r(45, 100))
     return [loop, [(0.83, 0.3), (0.8 + r(-0.1, 0.05), 1)]]
 
 
