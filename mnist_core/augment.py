@@ -75,10 +75,11 @@ BASED_ONES = 0.5  # ...and of those, a base serif too
 CROSSED_SEVENS = 0.2  # share of the augmented 7s given a bar across the stem
 COARSE = 0.15  # share of the augmented images blurred as a low-resolution scan, enlarged, looks
 BLUR_SIGMA = (0.7, 1.5)  # pixels of the 28x28 image: a digit 8 to 14 px high, enlarged to 20
-SCANNED = 0.15  # share of the augmented images scanned coarsely into a few grey blocks
+SCANNED = 0.3  # share of the augmented images scanned coarsely into a few grey blocks
 SCAN_GRIDS = (7, 8, 8, 8, 9, 10)  # blocks across the box the binarised digit is fitted to
 SCAN_BLOCKS = (3, 4, 4, 4)  # a block's side in bitmap pixels: 10 or 17 grey levels
 SCAN_THRESHOLD = (0.3, 0.6)  # of the strongest ink, where the bitmap is cut
+SCAN_MARGINS = (0, 0, 1, 2)  # blank blocks around the counted image: without them the edge can be ink
 STRETCHED = 1 / 3  # share of the scans whose digit is stretched to fill the box, its aspect lost
 BLOCK = 5_000  # images per block: bounds memory (about 100 MB per block at work) and spreads work over cores
 WORKERS = min(4, os.cpu_count() or 1)
@@ -223,7 +224,7 @@ def _coarsen(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 def _scan(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """A share of the images as a coarse scan of a form shows them once enlarged and preprocessed: binarised,
     fitted to a box (aspect kept or stretched), counted in blocks, enlarged again and fitted to 20x20."""
-    from mnist_core.preprocess import prepare_digit  # the app's own fit, so the scans look as the app sees them
+    from mnist_core.preprocess import prepare_digit, without_paper  # as the app reads an uploaded picture
 
     for index in np.flatnonzero(rng.random(len(x)) < SCANNED):
         grid, block = int(rng.choice(SCAN_GRIDS)), int(rng.choice(SCAN_BLOCKS))
@@ -242,10 +243,11 @@ def _scan(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         bitmap[: size[1], : size[0]] = np.asarray(crop.resize(size, Image.Resampling.BILINEAR)) >= 128
         counted = bitmap.reshape(grid, block, grid, block).sum(axis=(1, 3)) * np.float32(255 / block**2)
         method = (Image.Resampling.NEAREST, Image.Resampling.BILINEAR, Image.Resampling.BICUBIC)[rng.integers(3)]
-        shown = Image.fromarray(counted).resize((grid * 8, grid * 8), method)
+        framed = np.pad(counted, rng.choice(SCAN_MARGINS))
+        shown = np.asarray(Image.fromarray(framed).resize((len(framed) * 8, len(framed) * 8), method))  # 8 px a block
         if rng.random() < 1 / 3:
-            shown = Image.fromarray(ndimage.gaussian_filter(np.asarray(shown), rng.uniform(1.5, 5)))
-        prepared = prepare_digit(np.asarray(shown))
+            shown = ndimage.gaussian_filter(shown, rng.uniform(0.2, 0.6) * 8)
+        prepared = prepare_digit(without_paper(shown))
         if prepared is not None:
             x[index] = prepared.image
     return x

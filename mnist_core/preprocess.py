@@ -99,7 +99,7 @@ def decode_upload(data: bytes, filename: str = "") -> np.ndarray:
     """A PNG or JPEG photo of a digit to bright ink on dark, checked before it is decoded.
 
     Dark ink on light paper (the usual photo) is inverted; the paper's own
-    grey is subtracted so that shadows and texture do not count as ink.
+    grey is subtracted so that shadows and texture do not count as ink (``without_paper``).
     """
     if not data:
         raise UserError("The file is empty.")
@@ -126,8 +126,15 @@ def decode_upload(data: bytes, filename: str = "") -> np.ndarray:
         raise UserError(_TOO_MANY_PIXELS) from None
     except Exception:  # Pillow raises many kinds (OSError, SyntaxError, ValueError...) for a damaged file
         raise UserError("The image could not be read: it may be damaged.") from None
-    # The paper is told by the picture's edge, not by the whole picture: a digit cropped tight (a coarse scan
-    # enlarged, a cut-out) can be more than half ink, and the whole picture's median would then be ink.
+    return without_paper(grey)
+
+
+def without_paper(grey: np.ndarray) -> np.ndarray:
+    """A picture of a digit (0-255, ink dark or bright) as bright ink on black, the paper's own grey taken away.
+
+    The paper is told by the picture's edge, not by the whole picture: a digit cropped tight (a coarse scan
+    enlarged, a cut-out) can be more than half ink, and the whole picture's median would then be ink.
+    """
     edge = np.median(np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]]))
     if edge > 127:
         grey, edge = 255.0 - grey, 255.0 - edge
