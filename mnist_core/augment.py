@@ -22,12 +22,6 @@ aspect MNIST rarely has. So each image, independently, gets:
   on paper and scanned or photographed at low resolution looks once
   preprocessing has enlarged it to 20x20 (the open top of a 4 closes, a 7's
   corner rounds: without it a coarse 4 reads as 9);
-- sometimes a coarse scan of a form: binarised, fitted to a box of 7 to 10
-  blocks (its aspect kept, or stretched to fill the box as some form
-  readers do, a narrow 1 too), its ink counted in blocks of 3x3 or 4x4
-  pixels (10 or 17 grey levels), enlarged again (nearest neighbour,
-  bilinear or bicubic, sometimes blurred) and preprocessed as the app
-  preprocesses a picture: without it a coarse 1 reads as 8 and a 9 as 7;
 - its centre of mass put back at the centre, give or take a random shift,
   as preprocessing centres a drawing;
 
@@ -47,7 +41,6 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
-from PIL import Image
 from scipy import ndimage
 
 from mnist_core.geometry import CENTRE, FIT, INK_THRESHOLD, SIZE
@@ -75,12 +68,6 @@ BASED_ONES = 0.5  # ...and of those, a base serif too
 CROSSED_SEVENS = 0.2  # share of the augmented 7s given a bar across the stem
 COARSE = 0.15  # share of the augmented images blurred as a low-resolution scan, enlarged, looks
 BLUR_SIGMA = (0.7, 1.5)  # pixels of the 28x28 image: a digit 8 to 14 px high, enlarged to 20
-SCANNED = 0.3  # share of the augmented images scanned coarsely into a few grey blocks
-SCAN_GRIDS = (7, 8, 8, 8, 9, 10)  # blocks across the box the binarised digit is fitted to
-SCAN_BLOCKS = (3, 4, 4, 4)  # a block's side in bitmap pixels: 10 or 17 grey levels
-SCAN_THRESHOLD = (0.3, 0.6)  # of the strongest ink, where the bitmap is cut
-SCAN_MARGINS = (0, 0, 1, 2)  # blank blocks around the counted image: without them the edge can be ink
-STRETCHED = 1 / 3  # share of the scans whose digit is stretched to fill the box, its aspect lost
 BLOCK = 5_000  # images per block: bounds memory (about 100 MB per block at work) and spreads work over cores
 WORKERS = min(4, os.cpu_count() or 1)
 
@@ -109,8 +96,7 @@ def _augment_block(images: np.ndarray, labels: np.ndarray, rng: np.random.Genera
     picked = np.flatnonzero(rng.random(len(images)) >= UNCHANGED)
     strokes_rng = rng.spawn(1)[0]  # its own stream: the other changes do not depend on the labels
     warped = _warp(_write_like_people(images[picked].astype(np.float32), labels[picked], strokes_rng), rng)
-    scan_rng = rng.spawn(1)[0]
-    out[picked] = np.rint(_place(_scan(_coarsen(_change_strokes(warped, rng), rng), scan_rng), rng))
+    out[picked] = np.rint(_place(_coarsen(_change_strokes(warped, rng), rng), rng))
     return out
 
 
@@ -218,38 +204,6 @@ def _coarsen(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     for index, sigma in zip(chosen, rng.uniform(*BLUR_SIGMA, len(chosen)), strict=True):
         blurred = ndimage.gaussian_filter(x[index], sigma)
         x[index] = blurred * (255.0 / max(blurred.max(), 1e-6))
-    return x
-
-
-def _scan(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """A share of the images as a coarse scan of a form shows them once enlarged and preprocessed: binarised,
-    fitted to a box (aspect kept or stretched), counted in blocks, enlarged again and fitted to 20x20."""
-    from mnist_core.preprocess import prepare_digit, without_paper  # as the app reads an uploaded picture
-
-    for index in np.flatnonzero(rng.random(len(x)) < SCANNED):
-        grid, block = int(rng.choice(SCAN_GRIDS)), int(rng.choice(SCAN_BLOCKS))
-        side = grid * block
-        ink = x[index] >= rng.uniform(*SCAN_THRESHOLD) * max(x[index].max(), 1e-6)
-        rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
-        if len(rows) < 2:
-            continue
-        crop = Image.fromarray(ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1].astype(np.uint8) * 255)
-        if rng.random() < STRETCHED:
-            size = (side, side)
-        else:
-            scale = side / max(crop.size)
-            size = (max(1, round(crop.width * scale)), max(1, round(crop.height * scale)))
-        bitmap = np.zeros((side, side), np.float32)
-        bitmap[: size[1], : size[0]] = np.asarray(crop.resize(size, Image.Resampling.BILINEAR)) >= 128
-        counted = bitmap.reshape(grid, block, grid, block).sum(axis=(1, 3)) * np.float32(255 / block**2)
-        method = (Image.Resampling.NEAREST, Image.Resampling.BILINEAR, Image.Resampling.BICUBIC)[rng.integers(3)]
-        framed = np.pad(counted, rng.choice(SCAN_MARGINS))
-        shown = np.asarray(Image.fromarray(framed).resize((len(framed) * 8, len(framed) * 8), method))  # 8 px a block
-        if rng.random() < 1 / 3:
-            shown = ndimage.gaussian_filter(shown, rng.uniform(0.2, 0.6) * 8)
-        prepared = prepare_digit(without_paper(shown))
-        if prepared is not None:
-            x[index] = prepared.image
     return x
 
 
