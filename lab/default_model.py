@@ -111,7 +111,7 @@ def write_card(record: dict | None = None, log=print) -> dict:
 
 def measure(path: Path) -> dict:
     """Accuracy of the model file on every set the card names, each as {"right", "total"}."""
-    from lab import drawn_digits, typeset_digits
+    from lab import coarse_scans, drawn_digits, typeset_digits
     from mnist_core.data import load_mnist, split_validation
     from mnist_core.inference import Predictor
 
@@ -131,6 +131,11 @@ def measure(path: Path) -> dict:
     result = typeset_digits.score(predictor, typeset)
     for name, total in sorted(result["counts"].items()):
         figures[name] = {"right": round(result["accuracy"][name] * total), "total": total}
+    for kind in ("mnist", "written"):
+        for part in ("tune", "holdout"):
+            scans = coarse_scans.load_scans(kind, part)
+            right = coarse_scans.score(predictor, scans) == np.array([scan["label"] for scan in scans])
+            figures[f"scans {kind} {part}"] = {"right": int(right.sum()), "total": len(scans)}
     return figures
 
 
@@ -167,6 +172,20 @@ ROWS = (  # (figure, set, what it is, whether any choice looked at it)
     ("stroked holdout", "Typeset digits drawn with the canvas pen, holdout", "the held-out families", "no"),
     ("coarse tune", "Coarse digits, tune", "8-12 px high renderings, upscaled and blurred", "yes"),
     ("coarse holdout", "Coarse digits, holdout", "the held-out families", "no"),
+    (
+        "scans mnist tune",
+        "Coarse scans of MNIST validation (`lab/coarse_scans.py`)",
+        "the validation images counted into 7-10 blocks, enlarged, uploaded",
+        "yes",
+    ),
+    ("scans mnist holdout", "Coarse scans of the MNIST test set", "the same scanner, other writers", "no"),
+    (
+        "scans written tune",
+        "Coarse scans of written 1s, 4s and 9s, tune",
+        "flagged and barred 1s, open and flat 9s, closed 4s: half the families; tune fonts",
+        "yes",
+    ),
+    ("scans written holdout", "Coarse scans of written 1s, 4s and 9s, holdout", "the other families and fonts", "no"),
 )
 
 

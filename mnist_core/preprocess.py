@@ -23,6 +23,7 @@ MAX_UPLOAD_SIDE = 4096
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _SIGNATURES = (PNG_SIGNATURE, b"\xff\xd8\xff")
 MAX_PIXEL_RATIO = 4  # a canvas picture may be this many device pixels per CSS pixel, and no more
+BLOCKY = (3, 16)  # a picture of 3 to 16 pixels a side, each repeated at least 3 times, is enlarged from them
 _TOO_MANY_PIXELS = f"The image has too many pixels: use a photo of at most {MAX_UPLOAD_SIDE}x{MAX_UPLOAD_SIDE}."
 
 
@@ -45,7 +46,7 @@ def prepare_digit(grey: np.ndarray) -> Prepared | None:
     if not ink.any():
         return None
     rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
-    crop = grey[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    crop = _smooth_if_blocky(grey[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1])
     height, width = crop.shape
     scale = FIT / max(height, width)
     size = (max(1, round(width * scale)), max(1, round(height * scale)))  # a thin "1" stays thin
@@ -61,6 +62,26 @@ def prepare_digit(grey: np.ndarray) -> Prepared | None:
     placed = np.zeros((SIZE, SIZE), np.float32)
     placed[top : top + fitted.shape[0], left : left + fitted.shape[1]] = fitted
     return Prepared(np.round(placed).astype(np.uint8), float(ink.mean()))
+
+
+def _smooth_if_blocky(crop: np.ndarray) -> np.ndarray:
+    """A picture enlarged from a few pixels by repeating each (a coarse scan shown with nearest-neighbour
+    resampling) enlarged again from its own pixels, smoothly: fitted to 20x20 as it is, its blocks' hard steps
+    read as strokes the digit does not have. Anything else is returned as it is."""
+    rows, cols = _runs(crop, axis=0), _runs(crop, axis=1)
+    if not (BLOCKY[0] <= len(rows) <= BLOCKY[1] and BLOCKY[0] <= len(cols) <= BLOCKY[1]):
+        return crop
+    heights, widths = np.diff([*rows, crop.shape[0]]), np.diff([*cols, crop.shape[1]])
+    if min(heights.min(), widths.min()) < BLOCKY[0]:
+        return crop
+    pixels = Image.fromarray(np.ascontiguousarray(crop[np.ix_(rows, cols)]), mode="F")
+    return np.asarray(pixels.resize((len(cols) * 8, len(rows) * 8), Image.Resampling.BICUBIC), dtype=np.float32)
+
+
+def _runs(grey: np.ndarray, axis: int) -> np.ndarray:
+    """Where each run of identical rows (axis 0) or columns (axis 1) starts."""
+    changes = np.abs(np.diff(grey, axis=axis)).max(axis=1 - axis) > 1e-3
+    return np.concatenate([[0], np.flatnonzero(changes) + 1])
 
 
 def prepare_canvas(rgba: np.ndarray | None) -> Prepared | None:
@@ -99,7 +120,7 @@ def decode_upload(data: bytes, filename: str = "") -> np.ndarray:
     """A PNG or JPEG photo of a digit to bright ink on dark, checked before it is decoded.
 
     Dark ink on light paper (the usual photo) is inverted; the paper's own
-    grey is subtracted so that shadows and texture do not count as ink.
+    grey is subtracted so that shadows and texture do not count as ink (``without_paper``).
     """
     if not data:
         raise UserError("The file is empty.")
@@ -126,9 +147,19 @@ def decode_upload(data: bytes, filename: str = "") -> np.ndarray:
         raise UserError(_TOO_MANY_PIXELS) from None
     except Exception:  # Pillow raises many kinds (OSError, SyntaxError, ValueError...) for a damaged file
         raise UserError("The image could not be read: it may be damaged.") from None
-    if np.median(grey) > 127:
-        grey = 255.0 - grey
-    grey = np.clip(grey - np.median(grey), 0, None)
+    return without_paper(grey)
+
+
+def without_paper(grey: np.ndarray) -> np.ndarray:
+    """A picture of a digit (0-255, ink dark or bright) as bright ink on black, the paper's own grey taken away.
+
+    The paper is told by the picture's edge, not by the whole picture: a digit cropped tight (a coarse scan
+    enlarged, a cut-out) can be more than half ink, and the whole picture's median would then be ink.
+    """
+    edge = np.median(np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]]))
+    if edge > 127:
+        grey, edge = 255.0 - grey, 255.0 - edge
+    grey = np.clip(grey - min(edge, np.median(grey)), 0, None)  # shadows at a photo's edge are not ink
     peak = grey.max()
     return grey * (255.0 / peak) if peak > 0 else grey
 

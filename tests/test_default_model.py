@@ -16,8 +16,9 @@ from mnist_core.paths import DEFAULT_MODEL
 
 REBUILD = "run `make default-model` (python -m lab default-model) and commit models/"
 # A claimed figure may drop by this much on another machine (float rounding flips a borderline image or two)
-# before the test fails: 0.1 points of MNIST's 10,000 images (10 images), 1 point of the smaller sets.
-MARGIN = {"mnist test": 0.001, "mnist validation": 0.001}
+# before the test fails: 0.1 points of MNIST's 10,000 images (10 images), 1 point of the smaller sets; 0.2 points
+# of the coarse scans of MNIST (20 of the test set's), whose pictures pass through PNG, resampling and the fit.
+MARGIN = {"mnist test": 0.001, "mnist validation": 0.001, "scans mnist tune": 0.002, "scans mnist holdout": 0.002}
 SMALL_SET_MARGIN = 0.01
 
 

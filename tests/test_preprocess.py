@@ -183,6 +183,29 @@ def test_bright_ink_on_dark_is_kept_as_it_is():
     assert grey[200, 20] < 20 and grey[100, 150] > 200
 
 
+@pytest.mark.parametrize("dark_on_light", [False, True])
+def test_a_tight_coarse_scan_with_more_ink_than_paper_keeps_its_ink(dark_on_light):
+    """An 8x8 scan of a 0 enlarged edge to edge is mostly ink: the paper is told by the picture's edge."""
+    counted = np.array(
+        [
+            [0, 0, 6, 14, 14, 6, 0, 0],
+            [0, 9, 16, 10, 10, 16, 9, 0],
+            [2, 16, 8, 1, 1, 8, 16, 2],
+            [5, 16, 3, 0, 0, 3, 16, 5],
+            [5, 16, 3, 0, 0, 3, 16, 5],
+            [2, 16, 8, 1, 1, 8, 16, 2],
+            [0, 9, 16, 10, 10, 16, 9, 0],
+            [0, 0, 6, 14, 14, 6, 0, 0],
+        ]
+    )
+    assert (counted > 0).mean() > 0.5
+    bright = np.kron(counted * 255 // 16, np.ones((16, 16))).astype(np.uint8)
+    grey = decode_upload(encoded(Image.fromarray(255 - bright if dark_on_light else bright), "PNG"), "scan.png")
+    assert grey[64, 64] < 5 and grey[0, 0] < 5  # the hole and the corners are paper
+    assert grey[16, 32] > 240 and grey[16, 16] > 130  # full blocks are full ink, a 9 of 16 block about half
+    assert prepare_digit(grey).image[14, 14] < 30  # the 0's hole stays open
+
+
 def test_transparent_parts_of_an_upload_count_as_paper():
     ink = paper_photo().convert("RGBA")
     ink.putalpha(Image.fromarray(np.where(np.asarray(paper_photo()) < 128, 255, 0).astype(np.uint8)))
@@ -293,3 +316,35 @@ def test_a_damaged_png_of_the_right_size_is_refused():
     data = canvas_png(280, 280)
     with pytest.raises(UserError, match="arrived damaged"):
         decode_canvas(data[:40] + b"\0" * 20, 280, 280)
+
+
+SEVEN_8X8 = np.array(
+    [
+        [0, 6, 16, 16, 16, 16, 9, 0],
+        [0, 2, 5, 5, 7, 16, 8, 0],
+        [0, 0, 0, 0, 9, 14, 1, 0],
+        [0, 0, 0, 2, 16, 6, 0, 0],
+        [0, 0, 0, 9, 13, 0, 0, 0],
+        [0, 0, 1, 16, 6, 0, 0, 0],
+        [0, 0, 6, 15, 1, 0, 0, 0],
+        [0, 0, 9, 10, 0, 0, 0, 0],
+    ]
+)
+
+
+def test_a_coarse_scan_enlarged_by_repeating_pixels_reads_the_same_at_any_enlargement():
+    """Nearest-neighbour enlargements of an 8x8 scan are enlarged again smoothly from the 8x8 pixels themselves:
+    12 or 20 times, the model is given the same soft image, without the blocks' hard steps."""
+    images = [prepare_digit(np.kron(SEVEN_8X8 * 255.0 / 16, np.ones((k, k)))).image.astype(float) for k in (12, 20)]
+    assert np.abs(images[0] - images[1]).max() <= 2
+    steps = np.abs(np.diff(images[0], axis=1)).max()
+    assert steps < 170, steps  # 134 smoothed; fitted as it is, the blocks leave steps of 212
+
+
+def test_a_canvas_drawing_is_not_taken_for_a_coarse_scan():
+    from mnist_core.preprocess import _smooth_if_blocky
+
+    grey = canvas_to_grey(canvas(SEVEN))
+    rows, cols = np.flatnonzero(grey.max(axis=1) > 25), np.flatnonzero(grey.max(axis=0) > 25)
+    crop = grey[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    assert _smooth_if_blocky(crop) is crop
