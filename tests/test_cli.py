@@ -126,24 +126,35 @@ def test_validation_holds_out_training_images_and_scores_the_test_set_once(cnn_r
     assert Registry(home).find(summary["run"]).config["validation"] == 5000
 
 
-def test_train_records_a_run_that_evaluate_and_runs_can_find(tmp_path):
-    result = cli("train", "--epochs", "1", "--train-size", "2000", "--name", "tiny run", "--json", home=tmp_path)
+@pytest.fixture(scope="module")
+def seed_run(tmp_path_factory):
+    """The seed preset trained from the command line as the notebook trains it (10 epochs on all 60,000 images),
+    named "seed run": its result and its run store. The notebook test reads its score, the run-store test finds it
+    again, so the suite starts TensorFlow and trains it once."""
+    home = tmp_path_factory.mktemp("seed-run")
+    result = cli("train", "--preset", "seed", "--name", "seed run", "--json", home=home)
     assert result.returncode == 0, result.stderr
+    return result, home
+
+
+@pytest.mark.slow
+def test_train_records_a_run_that_evaluate_and_runs_can_find(seed_run):
+    result, home = seed_run
     summary = json.loads(result.stdout.strip().splitlines()[-1])
-    assert summary["run"] == "tiny run" and summary["params"] == 235_146 and summary["epochs"] == 1
+    assert summary["run"] == "seed run" and summary["params"] == 235_146 and summary["epochs"] == 10
     assert "Estimated training time on this computer: about " in result.stderr  # tests/conftest.py's rates
     assert set(summary) >= {"test_accuracy", "test_loss", "train_accuracy", "fit_seconds", "history"}
-    evaluated = json.loads(cli("evaluate", "--run", "tiny run", "--json", home=tmp_path).stdout.splitlines()[-1])
+    evaluated = json.loads(cli("evaluate", "--run", "seed run", "--json", home=home).stdout.splitlines()[-1])
     assert evaluated["test_accuracy"] == pytest.approx(summary["test_accuracy"], abs=1e-6)
-    assert "tiny run" in cli("runs", home=tmp_path).stdout
+    assert "seed run" in cli("runs", home=home).stdout
     # The seed preset validates on the test set (the notebook's way): the last epoch's figure is the test score.
     assert summary["history"][-1]["val_accuracy"] == pytest.approx(summary["test_accuracy"], abs=1e-6)
-    again = cli("train", "--epochs", "1", "--train-size", "2000", "--name", "Tiny Run", home=tmp_path)
+    again = cli("train", "--epochs", "1", "--train-size", "2000", "--name", "Seed Run", home=home)
     assert again.returncode == 2 and "already exists" in again.stderr
 
 
 @pytest.mark.slow
-def test_the_seed_preset_reproduces_the_notebook(tmp_path):
+def test_the_seed_preset_reproduces_the_notebook(seed_run):
     """235,146 parameters, 10 epochs, batch 128, Adam, test set as validation: about 98.0%.
 
     One seed's final test accuracy spreads by about +-0.15 points (the notebook's 98.04% is one
@@ -155,8 +166,7 @@ def test_the_seed_preset_reproduces_the_notebook(tmp_path):
     from mnist_core.config import PRESETS
     from mnist_core.trainer import train
 
-    result = cli("train", "--preset", "seed", "--json", home=tmp_path)
-    assert result.returncode == 0, result.stderr
+    result, _ = seed_run
     summary = json.loads(result.stdout.strip().splitlines()[-1])
     assert summary["params"] == 235_146 and summary["epochs"] == 10 and len(summary["history"]) == 10
     accuracies = [summary["test_accuracy"]]

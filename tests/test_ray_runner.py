@@ -1,8 +1,9 @@
 """Training on a real Ray cluster started by the tests (no mocks): live progress, Stop, a dead worker, fallback.
 
-One Ray connection per process, so each test starts and ends its own cluster: an address where
-nothing answers, then ``ray.init(num_cpus=2)``, then two 1-CPU nodes of ``ray.cluster_utils.Cluster``.
-Each is shut down by its fixture; tests/conftest.py checks that no Ray process outlives the session.
+One Ray connection per process: an address where nothing answers, then one ``ray.init(num_cpus=2)``
+cluster that the one-node tests share (each cluster started costs its processes and a worker that imports
+TensorFlow again), then two 1-CPU nodes of ``ray.cluster_utils.Cluster``. Each is shut down by its fixtures;
+tests/conftest.py checks that no Ray process outlives the session.
 Runs are tiny (a few thousand images, one or two epochs); nothing here checks how fast training is,
 except that Stop takes effect within the 2 s the issue asks for.
 """
@@ -48,7 +49,9 @@ def registry(tmp_path):
     return Registry(tmp_path)
 
 
-def test_an_unreachable_cluster_at_start_up_falls_back_to_this_server_and_says_so(registry, monkeypatch, caplog):
+def test_an_unreachable_cluster_at_start_up_falls_back_to_this_server_and_says_so(
+    no_cluster, registry, monkeypatch, caplog
+):
     assert not ray.is_initialized()
     with socket.socket() as sock:  # a port of this machine where nothing listens
         sock.bind(("127.0.0.1", 0))
@@ -67,32 +70,56 @@ def test_an_unreachable_cluster_at_start_up_falls_back_to_this_server_and_says_s
     assert registry.get(run_id).status == "finished"
 
 
-def test_without_an_address_the_app_trains_here_without_ray(registry, monkeypatch):
+def test_without_an_address_the_app_trains_here_without_ray(no_cluster, registry, monkeypatch):
     monkeypatch.delenv("MNIST_STUDIO_RAY_ADDRESS", raising=False)
     choice = runners.choose_runner()
     assert choice.runner is execute_run and choice.notice is None and not ray.is_initialized()
     assert choice.max_parallel == max(1, (os.cpu_count() or 2) // 2)
 
 
-@pytest.fixture
-def one_node():
-    """A real single-node cluster of 2 CPUs started by this process (a new one, even if `ray start` runs here)."""
-    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False)
-    try:
-        yield
-    finally:
-        ray.shutdown()
+@pytest.fixture(scope="module")
+def _shared_one_node():
+    """Ends the one-node cluster with the module, if a test of another kind has not ended it before."""
+    yield
+    ray.shutdown()
 
 
 @pytest.fixture
-def one_node_with_bfloat16_units():
-    """The same, declaring this CPU's bfloat16 units as `make lab` does, so bfloat16 runs may go to it
-    (class_server/placement.py)."""
-    ray.init(address="local", num_cpus=2, resources={BFLOAT16: 1}, include_dashboard=False, log_to_driver=False)
-    try:
-        yield
-    finally:
-        ray.shutdown()
+def one_node(_shared_one_node):
+    """A real single-node cluster of 2 CPUs started by this process (a new one, even if `ray start` runs here),
+    declaring this CPU's bfloat16 units when it has them, as `make lab` does, so bfloat16 runs may go to it
+    (class_server/placement.py). Started by the first test that asks for it and kept for the next ones."""
+    if not ray.is_initialized():
+        units = {BFLOAT16: 1} if has_bfloat16_units() else {}
+        ray.init(address="local", num_cpus=2, resources=units, include_dashboard=False, log_to_driver=False)
+
+
+@pytest.fixture
+def no_cluster():
+    """This process connected to no cluster (the one-node tests' own is ended, if they ran first)."""
+    ray.shutdown()
+
+
+def test_a_warmed_worker_trains_run_after_run_and_gives_back_each_runs_memory(one_node, registry):
+    """The worker made ready at start-up trains the first run at once, and the next runs in the same process;
+    each run's model, optimizer and graph are freed when it ends, so the worker does not grow run by run.
+    First on the shared cluster, so that no earlier test's run counts toward its worker's runs."""
+    runner = RayRunner(cpus_per_run=2)
+    [warm_pid] = ray.get(runner.warm_up())
+    sizes = []
+    for seed in range(RUNS_PER_WORKER):  # all in the warmed worker, which then retires
+        run_id = registry.create_run(SEED_SIZED.replace(seed=seed).to_dict(), owner="ann").id
+        workers = []
+        runner(registry, run_id, on_event=lambda event, r=run_id, w=workers: w or w.append(runner.worker_of(r)))
+        assert registry.get(run_id).status == "finished"
+        assert workers[0]["pid"] == warm_pid
+        sizes.append(_rss_mb(warm_pid))
+    # The first run compiles TensorFlow's kernels and graphs for good, and the heap settles within a few runs,
+    # in a step or two whose run varies (measured here: +17 MB at the fifth run then flat within 2 MB; in CI
+    # once +8 MB at the eighth). Without freeing, every run added 10 to 70 MB as collections fell, so the last
+    # four runs added 40 MB or more: the bound is half that, above any settling step seen.
+    settled, last = max(sizes[:-4]), max(sizes[-4:])
+    assert last - settled < 20, f"the worker grew from {settled:.0f} to {last:.0f} MB in its last four runs: {sizes}"
 
 
 def test_two_runs_train_at_once_with_live_progress_and_land_in_the_registry(one_node, registry, monkeypatch):
@@ -135,29 +162,8 @@ def test_stop_takes_effect_within_two_seconds_and_keeps_the_model(one_node, regi
     assert arrivals[-1] - asked <= STOP_SECONDS, f"training went on {arrivals[-1] - asked:.1f} s after Stop"
 
 
-def test_a_warmed_worker_trains_run_after_run_and_gives_back_each_runs_memory(one_node, registry):
-    """The worker made ready at start-up trains the first run at once, and the next runs in the same process;
-    each run's model, optimizer and graph are freed when it ends, so the worker does not grow run by run."""
-    runner = RayRunner(cpus_per_run=2)
-    [warm_pid] = ray.get(runner.warm_up())
-    sizes = []
-    for seed in range(RUNS_PER_WORKER):  # all in the warmed worker, which then retires
-        run_id = registry.create_run(SEED_SIZED.replace(seed=seed).to_dict(), owner="ann").id
-        workers = []
-        runner(registry, run_id, on_event=lambda event, r=run_id, w=workers: w or w.append(runner.worker_of(r)))
-        assert registry.get(run_id).status == "finished"
-        assert workers[0]["pid"] == warm_pid
-        sizes.append(_rss_mb(warm_pid))
-    # The first run compiles TensorFlow's kernels and graphs for good, and the heap settles within a few runs,
-    # in a step or two whose run varies (measured here: +17 MB at the fifth run then flat within 2 MB; in CI
-    # once +8 MB at the eighth). Without freeing, every run added 10 to 70 MB as collections fell, so the last
-    # four runs added 40 MB or more: the bound is half that, above any settling step seen.
-    settled, last = max(sizes[:-4]), max(sizes[-4:])
-    assert last - settled < 20, f"the worker grew from {settled:.0f} to {last:.0f} MB in its last four runs: {sizes}"
-
-
 @pytest.mark.skipif(not has_bfloat16_units(), reason="this CPU has no bfloat16 units, so bfloat16 is refused")
-def test_a_bfloat16_cnn_trains_on_a_worker_and_comes_back_computing_in_bfloat16(one_node_with_bfloat16_units, registry):
+def test_a_bfloat16_cnn_trains_on_a_worker_and_comes_back_computing_in_bfloat16(one_node, registry):
     config = TrainConfig(
         conv_filters=(8,), hidden_units=(32,), dropouts=(0.0,), precision="bfloat16", epochs=2, train_size=3000
     )  # on this server: 84.8% test accuracy in bfloat16, 84.9% in float32
@@ -180,6 +186,7 @@ def two_nodes():
     """Two real nodes of 1 CPU each on this machine, as two lab PCs; this process is the app's driver."""
     from ray.cluster_utils import Cluster
 
+    ray.shutdown()  # the one-node tests' cluster, if they ran first
     cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 1, "include_dashboard": False})
     try:
         cluster.add_node(num_cpus=1)
