@@ -712,3 +712,15 @@ def test_a_maxed_out_run_is_refused_before_it_queues_with_one_plain_sentence(fre
     run(at)
     assert errors(at) == [warning]
     assert Registry(fresh_studio).list_runs() == []
+
+
+def test_before_a_first_run_the_empty_accuracy_chart_spans_the_epochs_the_sliders_set():
+    """Shown from the start, so the charts' code comes with the page rather than with a whole class's Train
+    presses; its axis is the run the sliders describe, and it changes with them."""
+    at = open_train()
+    assert "Press **Train** to start" in texts(at)
+    [chart] = at.get("vega_lite_chart")
+    assert '"domain": [0, 10]' in json.dumps(json.loads(chart.proto.spec))  # the seed preset's 10 epochs
+    at.slider(key="epochs").set_value(3)
+    [chart] = run(at).get("vega_lite_chart")
+    assert '"domain": [0, 3]' in json.dumps(json.loads(chart.proto.spec))
