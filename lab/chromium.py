@@ -35,17 +35,21 @@ def chromium_executable() -> str | None:
 # The first run may import TensorFlow and load a model.
 APP_TIMEOUT_MS = 60_000
 
-# True once the app has been connected, not running, and without a status widget for 500 ms.
-# Streamlit's status widget ("Running...") only appears after a short delay, so its absence alone
-# proves nothing; stApp's data-test-script-state attribute is set as soon as a run starts. The
-# quiet period absorbs the moment between a click and the rerun it requests.
+# True once the app has been connected, not running, without a status widget and without a
+# placeholder for 500 ms. Streamlit's status widget ("Running...") only appears after a short
+# delay, so its absence alone proves nothing; stApp's data-test-script-state attribute is set as
+# soon as a run starts. The quiet period absorbs the moment between a click and the rerun it
+# requests. An element whose code is still loading (each browser fetches an element's code on its
+# first use; a busy machine takes seconds) or a component not yet ready shows a grey stSkeleton:
+# the run has ended but the page is not yet there to read.
 IDLE_JS = """
 () => {
   const app = document.querySelector('[data-testid="stApp"]');
   const idle = app !== null
     && app.dataset.testConnectionState === 'CONNECTED'
     && ['notRunning', 'compilationError'].includes(app.dataset.testScriptState)
-    && document.querySelector('[data-testid="stStatusWidget"]') === null;
+    && document.querySelector('[data-testid="stStatusWidget"]') === null
+    && document.querySelector('[data-testid="stSkeleton"]') === null;
   if (!idle) { window.__mnistIdleSince = undefined; return false; }
   window.__mnistIdleSince ??= performance.now();
   return performance.now() - window.__mnistIdleSince >= 500;
