@@ -94,6 +94,7 @@ def settings(args) -> dict:
         "epochs": args.epochs,
         "seed": args.seed,
         "started_by": args.started_by,
+        "browser_nice": args.browser_nice,
         "misbehaving": list(MISBEHAVING if args.misbehave else ()),
     }
 
@@ -156,6 +157,14 @@ def parse_args(argv=None):
         choices=("streamlit run", "make run"),
         default="streamlit run",
         help="how the server is started: plain 'streamlit run app.py', or with the environment 'make run' adds",
+    )
+    parser.add_argument(
+        "--browser-nice",
+        type=int,
+        default=0,
+        choices=range(0, 20),
+        help="the simulated students' Chromium at this CPU priority (0: level with the server; up to 19: the "
+        "server gets the cores first, as in a classroom where each browser runs on a device of its own)",
     )
     parser.add_argument("--json", action="store_true", help="print the summary as one JSON line at the end")
     args = parser.parse_args(argv)

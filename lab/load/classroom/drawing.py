@@ -160,7 +160,8 @@ async def diagnose(
     text = (
         f"pen went down on {down_on}, ink pixels on canvas={ink}, same canvas element as drawn on={same}, "
         f"ws frames sent since pen up={wire.sent - sent_before} (drawing sent: "
-        f"{wire.drawing_sent_at is not None}), received={wire.received - received_before}, "
+        f"{wire.drawing_sent_at is not None}, its ink pixels: {wire.drawing_ink}), received="
+        f"{wire.received - received_before} (an answer among them: {wire.answer_at is not None}), "
         f"{await app_state(page)}"
     )
     if len(shots) < 5:

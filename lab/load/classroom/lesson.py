@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import tempfile
 import time
 import traceback
 
-from lab.chromium import CHROMIUM_ARGS
+from lab.chromium import CHROMIUM_ARGS, at_lower_priority
 from lab.load.classroom.drawing import drawing_session
 from lab.load.classroom.misbehaving import MISBEHAVING, misbehaving_session
 from lab.load.classroom.pages import CHROMIUM, PAGE_TIMEOUT_MS, Phase, new_context, open_draw
@@ -21,8 +22,11 @@ async def load(args, url: str, home: str, stats: Stats) -> dict:
     """Warm-up, the class arriving, then --duration s of drawing and training; the timed window's bounds."""
     from playwright.async_api import async_playwright
 
+    executable = CHROMIUM
+    if args.browser_nice:
+        executable = at_lower_priority(CHROMIUM, tempfile.mkdtemp(prefix="mnist-studio-load-"), args.browser_nice)
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        browser = await playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
         try:
             # The teacher opens the app first: TensorFlow is imported and the model loaded once.
             t0 = time.monotonic()

@@ -186,7 +186,8 @@ def print_summary(s: dict) -> None:
     )
     print(
         f"sessions           {s['settings']['sessions']} drawing, {s['settings']['trainers']} training, "
-        f"{s['elapsed_s']} s (warm-up {s['warmup_s']} s, all sessions in after {s['arrival_s']} s)"
+        f"{s['elapsed_s']} s (warm-up {s['warmup_s']} s, all sessions in after {s['arrival_s']} s), "
+        f"browsers at nice {s['settings'].get('browser_nice', 0)}"
     )
     print(
         f"drawings           {s['drawings']} drawn, {s['answered']} answered "

@@ -5,6 +5,25 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import io
+import re
+
+import numpy as np
+from PIL import Image
+
+_PNG = re.compile(rb"data:image/png;base64,([A-Za-z0-9+/=]+)")
+
+
+def ink_pixels(frame: bytes) -> int | None:
+    """Bright pixels in the canvas PNG a frame carries (None if it carries none or it cannot be read): a
+    drawing sent before its stroke was on the canvas holds none."""
+    found = _PNG.search(frame)
+    if found is None:
+        return None
+    try:
+        return int((np.asarray(Image.open(io.BytesIO(base64.b64decode(found.group(1)))).convert("L")) > 128).sum())
+    except (ValueError, OSError):
+        return None
 
 
 class Wire:
@@ -19,6 +38,7 @@ class Wire:
         self.sent = 0
         self.received = 0
         self.drawing_sent_at: float | None = None
+        self.drawing_ink: int | None = None  # bright pixels in the drawing sent
         self.answer_at: float | None = None
         self._armed = False
 
@@ -29,7 +49,7 @@ class Wire:
         await cdp.send("Network.enable")
 
     def arm(self) -> None:
-        self.drawing_sent_at = self.answer_at = None
+        self.drawing_sent_at = self.answer_at = self.drawing_ink = None
         self._armed = True
 
     @staticmethod
@@ -44,8 +64,11 @@ class Wire:
 
     def _on_sent(self, params) -> None:
         self.sent += 1
-        if self._armed and self.drawing_sent_at is None and b"data:image/png" in self._payload(params):
-            self.drawing_sent_at = params["timestamp"]
+        if self._armed and self.drawing_sent_at is None:
+            frame = self._payload(params)
+            if b"data:image/png" in frame:
+                self.drawing_sent_at = params["timestamp"]
+                self.drawing_ink = ink_pixels(frame)
 
     def _on_received(self, params) -> None:
         self.received += 1
