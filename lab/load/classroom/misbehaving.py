@@ -56,6 +56,17 @@ _ARM_RERUN_JS = """
 """
 
 
+# True once the page says the student has saved ``n`` drawings, or that they may save no more: the press's
+# own outcome (waiting for its rerun by the script's state lost presses on a busy browser: one press in
+# 120 s with the browsers at nice 5).
+_SAVED_JS = """
+(n) => {
+  const text = document.body ? document.body.innerText : '';
+  return text.includes(`You have saved ${n} of your`) || text.includes('You have already saved');
+}
+"""
+
+
 async def press_train(page, name: str) -> list[str]:
     """Press Train for a run called ``name``; what the page says afterwards."""
     field_ = page.get_by_label("Run name (optional)", exact=True).and_(page.locator("input"))
@@ -106,15 +117,13 @@ async def misbehaving_session(
             await wait_idle(page, PAGE_TIMEOUT_MS)  # the answer's own run has ended: each click then starts one
             store, saved, pressed, began = Registry(home), 0, 0, time.monotonic()
             while pressed < FLOOD_SAVES and (not pressed or time.monotonic() < phase.deadline + grace):
-                await page.evaluate(_ARM_RERUN_JS, PAGE_TIMEOUT_MS)
                 await save.click()
-                await page.evaluate("window.__loadRerun")
+                await page.wait_for_function(_SAVED_JS, arg=saved + 1, timeout=PAGE_TIMEOUT_MS, polling=100)
                 pressed += 1
                 kept = await asyncio.to_thread(store.drawing_count)
-                if kept == saved:  # refused: what the page said, each time it says something new
-                    said = await page.evaluate(_TOLD_JS)
-                    if not told or told[-1]["told"] != said:
-                        told.append({"press": pressed, "told": said})
+                if kept == saved:  # refused: what the page said; every later press would be refused alike
+                    told.append({"press": pressed, "told": await page.evaluate(_TOLD_JS)})
+                    break
                 saved = kept
             told.append({"pressed": pressed, "saved": saved, "seconds": round(time.monotonic() - began)})
         for message in await page_errors(page):
