@@ -46,6 +46,11 @@ TIMED_SECONDS = 0.15  # each timing of steps runs at least this long
 # it a run takes longer (measured here under a load of 3 to 5 on 2 cores: real runs 1.4x the estimate, every
 # network alike; the median try instead of the fastest followed the load no better, 0.8x to 1.3x).
 ROUNDS = 5
+# A timing whose call lasts this long spans many bursts of other load, so it is tried in the first LONG_ROUNDS
+# rounds only: five tries of the largest networks' evaluations of 10,000 and 5,000 images (5.4 s and 2.9 s a
+# try, measured here under load) took most of the measuring time.
+LONG_CALL_SECONDS = 1.0
+LONG_ROUNDS = 2
 
 
 @dataclass
@@ -119,9 +124,10 @@ def _measured_here(precisions: tuple[str, ...] | None) -> Rates:
             compiled, probe_timings = _probe(probe.replace(precision=precision), sizes, data)
             compiles.append(([1.0, arithmetic(probe).layers], compiled))
             timings += probe_timings
-        for _ in range(ROUNDS):
+        for round_ in range(ROUNDS):
             for timing in timings:
-                timing.time()
+                if round_ < LONG_ROUNDS or timing.fastest * timing.steps < LONG_CALL_SECONDS:
+                    timing.time()
         for kind, fitted in ((False, step), (True, evaluation)):
             chosen = [timing for timing in timings if timing.evaluation == kind]
             fitted[precision] = _fit(nnls, np, [t.terms for t in chosen], [t.fastest for t in chosen])
