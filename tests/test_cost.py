@@ -149,6 +149,20 @@ def test_a_run_with_too_many_epochs_is_told_how_many_fit():
     assert 0 < one.epochs_within(limit.minutes * 60) < 50
 
 
+def test_a_cnn_over_the_limit_is_offered_the_quick_cnn_when_it_fits():
+    cnn, quick = PRESETS["cnn"], PRESETS["quick-cnn"]
+    rates = typical_rates()
+    between = (estimate(quick, rates).seconds + estimate(cnn, rates).seconds) / 2 / 60
+    message = RunLimit(FakeGauge(), minutes=between).problem(cnn)
+    quick_time = duration(estimate(quick, rates).seconds)
+    assert message.endswith(f", or choose the Quick CNN preset ({quick_time} here).")
+    assert ". " not in message  # still one sentence
+    assert RunLimit(FakeGauge(), minutes=between).problem(quick) is None
+    too_short = estimate(quick, rates).seconds / 2 / 60  # the Quick CNN does not fit either: not offered
+    assert "Quick CNN" not in RunLimit(FakeGauge(), minutes=too_short).problem(cnn)
+    assert "Quick CNN" not in RunLimit(FakeGauge(), minutes=0.5).problem(MAXED_MLP)  # an MLP: not offered
+
+
 def test_no_limit_at_zero_and_none_for_the_class_drawings():
     assert RunLimit(FakeGauge(), minutes=0).problem(MAXED_MLP) is None
     drawings = MAXED_MLP.replace(data="drawings", base_model="models/default.keras")
