@@ -22,11 +22,10 @@ async def load(args, url: str, home: str, stats: Stats) -> dict:
     """Warm-up, the class arriving, then --duration s of drawing and training; the timed window's bounds."""
     from playwright.async_api import async_playwright
 
-    executable = CHROMIUM
-    if args.browser_nice:
-        executable = at_lower_priority(CHROMIUM, tempfile.mkdtemp(prefix="mnist-studio-load-"), args.browser_nice)
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        with tempfile.TemporaryDirectory(prefix="mnist-studio-load-") as folder:  # the launcher, needed only to start
+            executable = at_lower_priority(CHROMIUM, folder, args.browser_nice) if args.browser_nice else CHROMIUM
+            browser = await playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
         try:
             # The teacher opens the app first: TensorFlow is imported and the model loaded once.
             t0 = time.monotonic()
