@@ -30,6 +30,7 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -48,6 +49,7 @@ from mnist_core.memory import release_memory
 from mnist_core.progress import Progress
 
 POLL_SECONDS = 0.2  # how often the server fetches a run's events, and how often a worker looks for Stop
+ANSWER_POLL_SECONDS = 0.005  # how often a worker waiting for the mailboxes' answer looks at it
 LOST_WORKER = (
     "The lab computer training this run stopped (switched off, disconnected or out of memory). "
     "Train again: another computer will take it."
@@ -132,15 +134,15 @@ def train_on_worker(run_id: int, config: dict, progress, drawings: ClassDrawings
     from mnist_core.class_drawings import train_on_drawings
     from mnist_core.trainer import train
 
-    asked = [progress.should_stop.remote(run_id)]  # the question in flight
+    asked = [progress.should_stop.remote(run_id).future()]  # the question in flight
 
     def should_stop() -> bool:
-        """Never waits: a task blocked in ray.get lends its CPUs to the next task, and two runs would share them."""
-        if not ray.wait(asked, timeout=0)[0]:
+        """Never waits, and never asks Ray whether the answer is in (see ``_answer``)."""
+        if not asked[0].done():
             return False
-        if ray.get(asked[0]):
+        if asked[0].result():
             return True
-        asked[0] = progress.should_stop.remote(run_id)
+        asked[0] = progress.should_stop.remote(run_id).future()
         return False
 
     def post(event) -> None:
@@ -151,7 +153,7 @@ def train_on_worker(run_id: int, config: dict, progress, drawings: ClassDrawings
         result = train(settings, on_event=post, should_stop=should_stop)
     else:
         result = train_on_drawings(settings, drawings, on_event=post, should_stop=should_stop)
-    ray.get(progress.where.remote(run_id))  # the actor runs our calls in order: every event is in before we return
+    _answer(progress.where.remote(run_id))  # the actor runs our calls in order: every event is in before we return
     with tempfile.TemporaryDirectory(prefix="mnist-studio-run-") as folder:
         path = Path(folder) / "model.keras"
         result.model.save(path)
@@ -159,6 +161,17 @@ def train_on_worker(run_id: int, config: dict, progress, drawings: ClassDrawings
     del result
     release_memory()
     return returned
+
+
+def _answer(question: ray.ObjectRef):
+    """The actor's answer, waited for on its future. A task in ``ray.get``, or in ``ray.wait`` on an answer not yet
+    in (even with ``timeout=0``), lends its CPUs to the PC's next task: Ray then starts a run waiting for this PC
+    in a fresh worker, which imports TensorFlow again, while this warm one finishes and is stopped as idle; or two
+    runs share the PC's cores. A future's callback tells Ray nothing."""
+    answer = question.future()
+    while not answer.done():
+        time.sleep(ANSWER_POLL_SECONDS)
+    return answer.result()
 
 
 def _size_thread_pools(cpus: int) -> None:
