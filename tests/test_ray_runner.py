@@ -2,7 +2,8 @@
 
 One Ray connection per process: an address where nothing answers, then one ``ray.init(num_cpus=2)``
 cluster that the one-node tests share (each cluster started costs its processes and a worker that imports
-TensorFlow again), then two 1-CPU nodes of ``ray.cluster_utils.Cluster``. Each is shut down by its fixtures;
+TensorFlow again), then two 1-CPU nodes of ``ray.cluster_utils.Cluster`` that the last two tests share (the
+workers the first warms up train the second's runs). Each is shut down by its fixtures;
 tests/conftest.py checks that no Ray process outlives the session.
 Runs are tiny (a few thousand images, one or two epochs); nothing here checks how fast training is,
 except that Stop takes effect within the 2 s the issue asks for.
@@ -122,26 +123,6 @@ def test_a_warmed_worker_trains_run_after_run_and_gives_back_each_runs_memory(on
     assert last - settled < 20, f"the worker grew from {settled:.0f} to {last:.0f} MB in its last four runs: {sizes}"
 
 
-def test_two_runs_train_at_once_with_live_progress_and_land_in_the_registry(one_node, registry, monkeypatch):
-    monkeypatch.setenv("MNIST_STUDIO_RAY_ADDRESS", "auto")
-    monkeypatch.setenv("MNIST_STUDIO_RAY_CPUS_PER_RUN", "1")
-    manager = runners.start_job_manager(registry)
-    assert isinstance(manager._runner, RayRunner) and manager.notice is None
-    long_run, short_run = manager.submit(LONG, owner="ann"), manager.submit(SMALL, owner="bob")
-    wait_for(lambda: manager.live(long_run).batches and manager.live(short_run).batches)
-    assert manager.live(long_run).status == "running", "the two runs did not train at the same time"
-    wait_for(lambda: manager.live(short_run).status != "running")
-    assert manager.live(long_run).status == "running"
-    live, run = manager.live(short_run), registry.get(short_run)
-    assert live.status == "finished" and len(live.epochs) == 2 and len(live.batches) >= 2
-    assert run.status == "finished" and [r["epoch"] for r in run.history] == [1, 2]
-    assert run.metrics["epochs_completed"] == 2 and run.metrics["test_accuracy"] > 0.7
-    assert load_model(run.model_path).count_params() == 32 * 785 + 33 * 10
-    manager.stop(long_run, "ann")
-    wait_for(lambda: not manager.busy())
-    assert registry.get(long_run).status == "stopped"
-
-
 def test_stop_takes_effect_within_two_seconds_and_keeps_the_model(one_node, registry):
     """Called as the job manager calls it, in a thread of its own: the last event arrives within 2 s of Stop."""
     run_id = registry.create_run(LONG.to_dict(), owner="ann").id
@@ -181,9 +162,10 @@ def _rss_mb(pid: int) -> float:
         return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:")) / 1024
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def two_nodes():
-    """Two real nodes of 1 CPU each on this machine, as two lab PCs; this process is the app's driver."""
+    """Two real nodes of 1 CPU each on this machine, as two lab PCs; this process is the app's driver. Shared
+    by the module's last two tests: the workers the app warms up in the first train the second's runs."""
     from ray.cluster_utils import Cluster
 
     ray.shutdown()  # the one-node tests' cluster, if they ran first
@@ -196,6 +178,26 @@ def two_nodes():
     finally:
         ray.shutdown()
         cluster.shutdown()
+
+
+def test_two_runs_train_at_once_with_live_progress_and_land_in_the_registry(two_nodes, registry, monkeypatch):
+    monkeypatch.setenv("MNIST_STUDIO_RAY_ADDRESS", "auto")
+    monkeypatch.setenv("MNIST_STUDIO_RAY_CPUS_PER_RUN", "1")
+    manager = runners.start_job_manager(registry)
+    assert isinstance(manager._runner, RayRunner) and manager.notice is None
+    long_run, short_run = manager.submit(LONG, owner="ann"), manager.submit(SMALL, owner="bob")
+    wait_for(lambda: manager.live(long_run).batches and manager.live(short_run).batches)
+    assert manager.live(long_run).status == "running", "the two runs did not train at the same time"
+    wait_for(lambda: manager.live(short_run).status != "running")
+    assert manager.live(long_run).status == "running"
+    live, run = manager.live(short_run), registry.get(short_run)
+    assert live.status == "finished" and len(live.epochs) == 2 and len(live.batches) >= 2
+    assert run.status == "finished" and [r["epoch"] for r in run.history] == [1, 2]
+    assert run.metrics["epochs_completed"] == 2 and run.metrics["test_accuracy"] > 0.7
+    assert load_model(run.model_path).count_params() == 32 * 785 + 33 * 10
+    manager.stop(long_run, "ann")
+    wait_for(lambda: not manager.busy())
+    assert registry.get(long_run).status == "stopped"
 
 
 def test_a_worker_killed_mid_run_fails_that_run_plainly_and_the_other_run_finishes(two_nodes, registry):
