@@ -1,4 +1,4 @@
-"""The Train page with the app training on a real Ray cluster (two 1-CPU nodes on this machine), in Chromium.
+"""The Train page with the app training on a real Ray cluster (a head and a 1-CPU PC on this machine), in Chromium.
 
 The cluster is started here and the app is a separate process that joins it through
 MNIST_STUDIO_RAY_ADDRESS, as a teacher's PC joins the lab's head. Both are stopped at the end.
@@ -29,7 +29,9 @@ from lab.app_server import running_app
 def app_on_ray(tmp_path):
     from ray.cluster_utils import Cluster
 
-    cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 1, "include_dashboard": False})
+    # The head lends no cores: the app warms a worker on each PC that can take a run (RayRunner.warm_up), and one
+    # PC is all this run needs; with cores on the head too, a second worker imported TensorFlow for nothing.
+    cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 0, "include_dashboard": False})
     try:
         cluster.add_node(num_cpus=1)
         cluster.wait_for_nodes()
