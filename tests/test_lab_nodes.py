@@ -47,6 +47,12 @@ def lab():
         cluster.shutdown()
 
 
+@pytest.fixture(scope="module")
+def runner(lab):
+    """One runner (a core a run) for the module's runs: each RayRunner starts a mailboxes actor, a process."""
+    return RayRunner(cpus_per_run=1)
+
+
 @pytest.fixture
 def registry(tmp_path):
     return Registry(tmp_path / "runs")
@@ -61,13 +67,13 @@ def train(runner: RayRunner, registry: Registry, config: TrainConfig) -> tuple[i
 
 
 def test_a_drawings_run_trains_on_a_lab_pc_with_its_drawings_and_comes_back_with_before_and_after(
-    lab, registry, tmp_path
+    lab, runner, registry, tmp_path
 ):
     saved_drawings(registry, per_digit=3)  # 30 drawings, kept in this server's run store only
     base = tmp_path / "untrained.keras"
     build_model(TINY).save(base)  # the model the new one is compared with: untrained, so it guesses
     config = TINY.replace(data="mnist+drawings", base_model=str(base), epochs=2, train_size=2000)
-    run_id, where = train(RayRunner(cpus_per_run=1), registry, config)
+    run_id, where = train(runner, registry, config)
     run = registry.get(run_id)
     assert run.status == "finished", run.error
     assert where["node"] in (lab["bfloat16"].node_id, lab["plain"].node_id) and where["node"] != lab["server"]
@@ -93,8 +99,8 @@ def test_a_task_asking_for_bfloat16_starts_only_on_the_pc_that_declared_it(lab):
 
 
 @pytest.mark.skipif(not has_bfloat16_units(), reason="this CPU has no bfloat16 units: bfloat16 cannot train here")
-def test_two_bfloat16_runs_at_once_both_train_on_the_pc_with_bfloat16_units(lab, registry):
-    runner, trained = RayRunner(cpus_per_run=1), {}
+def test_two_bfloat16_runs_at_once_both_train_on_the_pc_with_bfloat16_units(lab, runner, registry):
+    trained = {}
     bfloat16 = TINY.replace(precision="bfloat16")
     threads = [
         threading.Thread(target=lambda s=seed: trained.update([train(runner, registry, bfloat16.replace(seed=s))]))
@@ -124,11 +130,11 @@ def test_a_run_needing_more_cores_than_any_pc_has_is_refused_at_once_saying_why(
     assert run.status == "failed" and run.error == message and run.model_path is None
 
 
-def test_without_a_pc_with_bfloat16_units_a_bfloat16_run_trains_in_float32_with_a_note(lab, registry):
+def test_without_a_pc_with_bfloat16_units_a_bfloat16_run_trains_in_float32_with_a_note(lab, runner, registry):
     """Last: it removes the PC with bfloat16 units from the lab."""
     lab["cluster"].remove_node(lab["bfloat16"])
     ray.get(ray.remote(lambda: None).options(num_cpus=1).remote())  # the lab answers without it
-    run_id, where = train(RayRunner(cpus_per_run=1), registry, TINY.replace(precision="bfloat16"))
+    run_id, where = train(runner, registry, TINY.replace(precision="bfloat16"))
     run = registry.get(run_id)
     assert run.status == "finished", run.error
     assert where["node"] == lab["plain"].node_id
