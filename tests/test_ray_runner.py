@@ -80,8 +80,10 @@ def test_without_an_address_the_app_trains_here_without_ray(no_cluster, registry
 
 @pytest.fixture(scope="module")
 def _shared_one_node():
-    """Ends the one-node cluster with the module, if a test of another kind has not ended it before."""
-    yield
+    """Ends the one-node cluster with the module, if a test of another kind has not ended it before; holds the
+    runner its tests share."""
+    shared = {}
+    yield shared
     ray.shutdown()
 
 
@@ -93,6 +95,15 @@ def one_node(_shared_one_node):
     if not ray.is_initialized():
         units = {BFLOAT16: 1} if has_bfloat16_units() else {}
         ray.init(address="local", num_cpus=2, resources=units, include_dashboard=False, log_to_driver=False)
+        _shared_one_node.clear()
+
+
+@pytest.fixture
+def one_node_runner(one_node, _shared_one_node) -> RayRunner:
+    """The one runner (2 CPUs a run) of the one-node tests: each RayRunner starts a mailboxes actor, a process."""
+    if "runner" not in _shared_one_node:
+        _shared_one_node["runner"] = RayRunner(cpus_per_run=2)
+    return _shared_one_node["runner"]
 
 
 @pytest.fixture
@@ -101,11 +112,11 @@ def no_cluster():
     ray.shutdown()
 
 
-def test_a_warmed_worker_trains_run_after_run_and_gives_back_each_runs_memory(one_node, registry):
+def test_a_warmed_worker_trains_run_after_run_and_gives_back_each_runs_memory(one_node_runner, registry):
     """The worker made ready at start-up trains the first run at once, and the next runs in the same process;
     each run's model, optimizer and graph are freed when it ends, so the worker does not grow run by run.
     First on the shared cluster, so that no earlier test's run counts toward its worker's runs."""
-    runner = RayRunner(cpus_per_run=2)
+    runner = one_node_runner
     [warm_pid] = ray.get(runner.warm_up())
     sizes = []
     for seed in range(RUNS_PER_WORKER):  # all in the warmed worker, which then retires
@@ -123,12 +134,12 @@ def test_a_warmed_worker_trains_run_after_run_and_gives_back_each_runs_memory(on
     assert last - settled < 20, f"the worker grew from {settled:.0f} to {last:.0f} MB in its last four runs: {sizes}"
 
 
-def test_stop_takes_effect_within_two_seconds_and_keeps_the_model(one_node, registry):
+def test_stop_takes_effect_within_two_seconds_and_keeps_the_model(one_node_runner, registry):
     """Called as the job manager calls it, in a thread of its own: the last event arrives within 2 s of Stop."""
     run_id = registry.create_run(LONG.to_dict(), owner="ann").id
     arrivals, stop = [], threading.Event()
     trainer = threading.Thread(
-        target=RayRunner(cpus_per_run=2),
+        target=one_node_runner,
         args=(registry, run_id),
         kwargs={"on_event": lambda event: arrivals.append(time.monotonic()), "should_stop": stop.is_set},
     )
@@ -144,12 +155,12 @@ def test_stop_takes_effect_within_two_seconds_and_keeps_the_model(one_node, regi
 
 
 @pytest.mark.skipif(not has_bfloat16_units(), reason="this CPU has no bfloat16 units, so bfloat16 is refused")
-def test_a_bfloat16_cnn_trains_on_a_worker_and_comes_back_computing_in_bfloat16(one_node, registry):
+def test_a_bfloat16_cnn_trains_on_a_worker_and_comes_back_computing_in_bfloat16(one_node_runner, registry):
     config = TrainConfig(
         conv_filters=(8,), hidden_units=(32,), dropouts=(0.0,), precision="bfloat16", epochs=2, train_size=3000
     )  # on this server: 84.8% test accuracy in bfloat16, 84.9% in float32
     run_id = registry.create_run(config.to_dict(), owner="ann").id
-    RayRunner(cpus_per_run=2)(registry, run_id, on_event=lambda event: None)
+    one_node_runner(registry, run_id, on_event=lambda event: None)
     run = registry.get(run_id)
     assert run.status == "finished" and run.metrics["test_accuracy"] > 0.8
     model = load_model(run.model_path)
