@@ -16,8 +16,9 @@ rows are measured in a module of their own:
 - lab/simulated_lab.py: a lab of PCs simulated on a local Ray cluster, thirty presses at once and a PC switched
   off mid-lesson (not in ``--quick``: tests/test_simulated_lab.py runs it).
 
-``--quick`` (1 epoch on 6,000 images, 4 students, the Stress test and the nearest images on the seed MLP alone)
-only checks that the bench runs end to end; its numbers mean little.
+``--quick`` (1 epoch on 6,000 images, no warm-up fits and our trainer in this process, 4 students, the Stress
+test and the nearest images on the seed MLP alone) only checks that the bench runs end to end; its numbers mean
+little.
 """
 
 from __future__ import annotations
@@ -110,7 +111,7 @@ def run_bench(
     cnns = {key: cnn.replace(**QUICK) for key, cnn in cnns.items()} if quick else cnns
     rounds = rounds or (QUICK_ROUNDS if quick else ROUNDS)
     if "training" in only:
-        result.update(training_rounds(seed, cnns, rounds, min(rounds, CNN_SEEDS)))
+        result.update(training_rounds(seed, cnns, rounds, min(rounds, CNN_SEEDS), warm_up=not quick))
         log(describe_comparison(result["seed_preset"]))
         log(describe_cnn(result["cnn_preset"]))
         log(describe_quick_cnn(result["quick_cnn_preset"]))

@@ -17,7 +17,7 @@ import multiprocessing
 import os
 import statistics
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 
 from mnist_core.config import PRESETS, TrainConfig
 from mnist_core.cpu_threads import POOL_VARIABLES
@@ -34,7 +34,9 @@ GOAL_ACCURACY = 0.99
 GOAL_TIME_VS_PLAIN = 0.3
 
 
-def training_rounds(seed: TrainConfig, cnns: dict[str, TrainConfig], rounds: int, cnn_seeds: int) -> dict:
+def training_rounds(
+    seed: TrainConfig, cnns: dict[str, TrainConfig], rounds: int, cnn_seeds: int, warm_up: bool = True
+) -> dict:
     """Round i trains plain ``model.fit`` with seed i, then our trainer with seed i, then (in the first
     ``cnn_seeds`` rounds) each of ``cnns`` (the CNN preset, the Quick CNN, by their summary keys) with seed i;
     one trains while the other waits.
@@ -42,9 +44,13 @@ def training_rounds(seed: TrainConfig, cnns: dict[str, TrainConfig], rounds: int
     Plain Keras runs in a child process with TensorFlow's own thread pools, as the seed notebook runs;
     ours in another with the pools ``mnist_core`` sizes (mnist_core/cpu_threads.py). Each child imports
     TensorFlow, loads MNIST and trains one short warm-up fit before the first round, so only training is timed.
+    Not ``warm_up`` (``--quick``): no warm-up fits, and ours in this process (``trainer_process``).
     """
     plain, ours, cnn_runs = [], [], {key: [] for key in cnns}
-    with trainer_process(tensorflow_defaults=True) as plain_process, trainer_process(False) as our_process:
+    with (
+        trainer_process(tensorflow_defaults=True, warm_up=warm_up) as plain_process,
+        trainer_process(False, warm_up) as our_process,
+    ):
         for i in range(rounds):
             plain.append(plain_process.submit(fit_in_child, "plain", seed.replace(seed=i)).result())
             ours.append(our_process.submit(fit_in_child, "ours", seed.replace(seed=i)).result())
@@ -56,19 +62,43 @@ def training_rounds(seed: TrainConfig, cnns: dict[str, TrainConfig], rounds: int
 
 
 @contextlib.contextmanager
-def trainer_process(tensorflow_defaults: bool):
+def trainer_process(tensorflow_defaults: bool, warm_up: bool = True):
     """A child process that trains what ``fit_in_child`` is given, warmed up; with TensorFlow's default
-    thread pools (plain Keras, as the seed notebook runs) or the ones ``mnist_core`` sizes."""
+    thread pools (plain Keras, as the seed notebook runs) or the ones ``mnist_core`` sizes.
+
+    ``warm_up`` False (the ``--quick`` smoke runs, whose times mean little): no warm-up fit, so the first fit's
+    time includes tracing its steps, and our trainer's fits run in this process, whose TensorFlow has
+    ``mnist_core``'s pools already (mnist_core/__init__.py sizes them on import): one TensorFlow start fewer."""
+    if not (warm_up or tensorflow_defaults):
+        yield _ThisProcess()
+        return
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(1, mp_context=context, initializer=_warm_up, initargs=(tensorflow_defaults,)) as pool:
+    initargs = (tensorflow_defaults, warm_up)
+    with ProcessPoolExecutor(1, mp_context=context, initializer=_warm_up, initargs=initargs) as pool:
         yield pool
 
 
-def _warm_up(tensorflow_defaults: bool) -> None:
+class _ThisProcess:
+    """Runs what it is given at once, here, with an executor's ``submit``."""
+
+    def submit(self, fn, *args) -> Future:
+        done = Future()
+        done.set_result(fn(*args))
+        return done
+
+
+def _warm_up(tensorflow_defaults: bool, fit: bool) -> None:
     if tensorflow_defaults:  # before TensorFlow's first op, which is when it reads them
         for name in POOL_VARIABLES:
             os.environ.pop(name, None)
-    fit_in_child("plain" if tensorflow_defaults else "ours", PRESETS["seed"].replace(**QUICK))
+    if fit:
+        fit_in_child("plain" if tensorflow_defaults else "ours", PRESETS["seed"].replace(**QUICK))
+    else:
+        import keras  # noqa: F401  (TensorFlow and Keras imported and MNIST read, as the warm-up fit would)
+
+        from mnist_core.data import load_mnist
+
+        load_mnist()
 
 
 def fit_in_child(side: str, config: TrainConfig) -> dict:

@@ -54,7 +54,8 @@ def score_candidates(
             "times": [run["seconds"] for run in runs],
         }
 
-    with trainer_process(tensorflow_defaults=True) as plain, trainer_process(False) as ours:
+    # the quick search only shows that it runs: no warm-up fits (lab/bench_training.py)
+    with trainer_process(True, warm_up=not quick) as plain, trainer_process(False, warm_up=not quick) as ours:
         before = plain_fits()
         scores = []
         for number, config in enumerate(configs, 1):

@@ -21,6 +21,9 @@ from mnist_core.train_steps import compile_steps
 
 
 def test_the_quick_bench_runs_end_to_end_and_ends_with_one_json_line(tmp_path):
+    """Every part of the bench, each row's keys. ``--quick`` keeps each row as small as shows that it runs:
+    1 epoch on 6,000 images, no warm-up fits, our trainer's fits in the bench's own process (lab/bench_training.py),
+    the answer latency on the cold start's server; the full bench keeps its sizes."""
     env = {**os.environ, "MNIST_STUDIO_HOME": str(tmp_path)}
     result = subprocess.run(
         [sys.executable, "-m", "lab", "bench", "--quick", "--json"],
@@ -38,11 +41,17 @@ def test_the_quick_bench_runs_end_to_end_and_ends_with_one_json_line(tmp_path):
         "machine",
         "seed_preset",
         "cnn_preset",
+        "quick_cnn_preset",
         "epoch_limit",
         "prediction",
+        "inside_network",
+        "stress_panel",
+        "nearest",
         "server",
         "answer_latency",
         "class_load",
+        "class_turns",
+        "class_makespan",
         "bench_seconds",
     }
     assert summary["quick"] is True
@@ -85,6 +94,9 @@ def test_the_quick_bench_runs_end_to_end_and_ends_with_one_json_line(tmp_path):
 
     for inside in summary["inside_network"].values():  # the Draw page's every-layer view, per model
         assert {"answer_p50_ms", "with_layers_p50_ms", "added_p50_ms", "added_p95_ms"} <= set(inside)
+    stress = summary["stress_panel"]  # Evaluate's Stress test, the seed MLP alone when quick
+    assert set(stress["seconds"]) == {"seed MLP"} and stress["images"] > 0 and stress["sets"] > 1
+    assert stress["pictures_seconds"] > 0 and stress["seconds"]["seed MLP"] > 0
     for nearest in summary["nearest"].values():  # "It learned this from these": its index and a query, per model
         assert nearest["build_seconds"] > 0 and 0 < nearest["query_p50_ms"] <= nearest["query_p95_ms"]
 
@@ -92,11 +104,22 @@ def test_the_quick_bench_runs_end_to_end_and_ends_with_one_json_line(tmp_path):
     assert {"method", "measured", "health_seconds", "ready_seconds", "rss_mb"} <= set(server)
     assert 0 < server["health_seconds"] <= server["ready_seconds"] and server["rss_mb"] > 0
 
+    answer = summary["answer_latency"]  # pen up to answer in Chromium, 3 drawings on the cold start's server
+    assert "error" in answer or (
+        answer["drawings"] == 3
+        and {"answer", "pen_up_to_answer", "inside", "nearest", "goal_p95_ms", "passed", "failed"} <= set(answer)
+    )
+
     load = summary["class_load"]  # the classroom load test, 4 students (3 misbehaving) and a trainer for 10 s
     assert load["sessions"] == 4 and load["server_peak_rss_mb"] > server["rss_mb"] / 2
     # Every failure but a slow first epoch, which is a time and so the bench's to report, not a test's to judge
     assert {kind: n for kind, n in load["failures"].items() if n and kind != "slow-first-epoch"} == {}
     assert load["first_epoch_s"]["n"] >= 1 and set(load["misbehaving_told"]) == {"maxed", "windows", "flood"}
+
+    turns = summary["class_turns"]  # three presses at once, back to back and taking turns
+    assert turns["runs"] == 3 and turns["epochs"] == 1
+    assert 0 < turns["first_epoch_p50"] <= turns["first_epoch_p95"] <= turns["first_epoch_max"]
+    assert turns["back_to_back_seconds"] > 0 and turns["turns_seconds"] > 0
 
     makespan = summary["class_makespan"]  # two runs at once, local runner then Ray on this machine's cores
     assert makespan["runs"] == 2 and makespan["ray_start_seconds"] > 0
@@ -120,6 +143,9 @@ def test_the_quick_bench_runs_end_to_end_and_ends_with_one_json_line(tmp_path):
         "Inside the network",
         "App cold start",
         "Class makespan",
+        "A class pressing Train",
+        "Stress test",
+        "It learned this from these",
     ):
         assert words in text, text
 
