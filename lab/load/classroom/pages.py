@@ -41,7 +41,9 @@ _ERRORS_JS = """
 
 async def wait_idle(page, timeout_ms: float) -> None:
     await page.wait_for_selector('[data-testid="stApp"]', timeout=timeout_ms)
-    await page.evaluate("window.__loadIdleSince = undefined")
+    # IDLE_JS keeps when the page went quiet in window.__mnistIdleSince: forget it, so that a quiet spell
+    # from before the click that led here cannot end this wait before that click's run begins.
+    await page.evaluate("window.__mnistIdleSince = undefined")
     await page.wait_for_function(IDLE_JS, timeout=timeout_ms, polling=100)
 
 
