@@ -16,6 +16,7 @@ import pytest
 from helpers import ARTIFACTS_DIR, CHROMIUM_ARGS, chromium_executable
 
 import lab.app_server as app_process
+from mnist_core import cpu_threads
 
 SERVER_LOG = ARTIFACTS_DIR / "streamlit-server.log"
 STARTUP_TIMEOUT_S = 60
@@ -69,8 +70,41 @@ def class_server(tmp_path_factory):
     are one group of ``make test`` (``SHARED`` in tests/conftest.py), which gives them all to the same worker."""
     home = tmp_path_factory.mktemp("class-home")
     env = {"MNIST_STUDIO_HOME": str(home), "MNIST_STUDIO_TEACHER_PASSCODE": PASSCODE}
-    with running_app(home / "server.log", env={**env, "MNIST_STUDIO_DRAWINGS_PER_STUDENT": "2"}) as server:
+    env["MNIST_STUDIO_DRAWINGS_PER_STUDENT"] = "2"
+    # Its one training run (test_class_identity.py) only has to be live while the browsers come and go, never
+    # fast: with TensorFlow held to one thread it trains on one core (mnist_core/cpu_threads.py sizes the pools
+    # only where these are unset), instead of taking both from the browsers and the pages under test.
+    env |= dict.fromkeys(cpu_threads.POOL_VARIABLES, "1")
+    with running_app(home / "server.log", env=env) as server:
         yield server, home
+
+
+@pytest.fixture(scope="session")
+def board_server(tmp_path_factory):
+    """(the app, its store) on a run store of its own, for the files whose pages show the class's runs (the
+    Class board, Compare runs): each test fills the store with its own runs (``board_store``). One server
+    instead of one per test, each of which imported TensorFlow; one per worker: the files that use it are one
+    group of ``make test`` (``SHARED`` in tests/conftest.py)."""
+    home = tmp_path_factory.mktemp("board-home")
+    with running_app(home / "server.log", env={"MNIST_STUDIO_HOME": str(home)}) as server:
+        yield server, home
+
+
+@pytest.fixture
+def board_store(board_server):
+    """(``board_server``, its registry) emptied for this test: no run, no model file, no kept stress test, as a
+    store of its own would be. The pages read the store at each run (nothing of it is cached by the server),
+    so what an earlier test left, in any order, never shows here."""
+    from class_server.registry import Registry
+
+    server, home = board_server
+    registry = Registry(home)
+    for run in registry.list_runs():
+        registry.delete(run.id)
+    for left in registry.models_dir.iterdir():  # kept stress tests beside their model files
+        left.unlink()
+    assert registry.list_runs() == [] and not any(registry.models_dir.iterdir())
+    return server, registry
 
 
 @pytest.fixture(scope="session")
