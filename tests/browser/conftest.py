@@ -16,7 +16,6 @@ import pytest
 from helpers import ARTIFACTS_DIR, CHROMIUM_ARGS, chromium_executable
 
 import lab.app_server as app_process
-from mnist_core import cpu_threads
 
 SERVER_LOG = ARTIFACTS_DIR / "streamlit-server.log"
 STARTUP_TIMEOUT_S = 60
@@ -70,12 +69,7 @@ def class_server(tmp_path_factory):
     are one group of ``make test`` (``SHARED`` in tests/conftest.py), which gives them all to the same worker."""
     home = tmp_path_factory.mktemp("class-home")
     env = {"MNIST_STUDIO_HOME": str(home), "MNIST_STUDIO_TEACHER_PASSCODE": PASSCODE}
-    env["MNIST_STUDIO_DRAWINGS_PER_STUDENT"] = "2"
-    # Its one training run (test_class_identity.py) only has to be live while the browsers come and go, never
-    # fast: with TensorFlow held to one thread it trains on one core (mnist_core/cpu_threads.py sizes the pools
-    # only where these are unset), instead of taking both from the browsers and the pages under test.
-    env |= dict.fromkeys(cpu_threads.POOL_VARIABLES, "1")
-    with running_app(home / "server.log", env=env) as server:
+    with running_app(home / "server.log", env={**env, "MNIST_STUDIO_DRAWINGS_PER_STUDENT": "2"}) as server:
         yield server, home
 
 
