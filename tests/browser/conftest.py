@@ -74,6 +74,35 @@ def class_server(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def board_server(tmp_path_factory):
+    """(the app, its store) on a run store of its own, for the files whose pages show the class's runs and
+    drawings (the Class board, Compare runs, Our digits): each test fills the store with its own (``board_store``).
+    One server instead of one per test, each of which started a Streamlit and most a TensorFlow; one per worker:
+    the files that use it are one group of ``make test`` (``SHARED`` in tests/conftest.py)."""
+    home = tmp_path_factory.mktemp("board-home")
+    with running_app(home / "server.log", env={"MNIST_STUDIO_HOME": str(home)}) as server:
+        yield server, home
+
+
+@pytest.fixture
+def board_store(board_server):
+    """(``board_server``, its registry) emptied for this test: no run, no model file, no kept stress test and no
+    saved drawing, as a store of its own would be. The pages read the store at each run (nothing of it is
+    cached by the server), so what an earlier test left, in any order, never shows here."""
+    from class_server.registry import Registry
+
+    server, home = board_server
+    registry = Registry(home)
+    for run in registry.list_runs():
+        registry.delete(run.id)
+    for left in registry.models_dir.iterdir():  # kept stress tests beside their model files
+        left.unlink()
+    registry.delete_drawings([drawing.id for drawing in registry.saved_drawings()], by=None, teacher=True)
+    assert registry.list_runs() == [] and not any(registry.models_dir.iterdir()) and registry.drawing_count() == 0
+    return server, registry
+
+
+@pytest.fixture(scope="session")
 def app_server():
     """The app server shared by the browser tests of a session."""
     with running_app() as server:

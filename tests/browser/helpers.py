@@ -6,6 +6,7 @@ Import them in a test file under tests/browser with ``from helpers import ...``:
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
 from pathlib import Path
@@ -26,11 +27,18 @@ ARTIFACTS_DIR = Path(__file__).resolve().parents[1] / "artifacts"
 SCREENSHOTS_DIR = ARTIFACTS_DIR / "screenshots"
 
 
+@contextlib.contextmanager
 def fresh_page(browser, app_server, path: str, width: int = 1280, height: int = 720):
-    """A page in a new browser context (another student: no cookies) of ``width`` x ``height``, ``path`` open."""
-    page = browser.new_context(viewport={"width": width, "height": height}).new_page()
-    open_page(page, app_server, path)
-    return page
+    """A page in a new browser context (another student: no cookies) of ``width`` x ``height``, ``path`` open;
+    the context is closed after the ``with`` block. A page left open goes on costing CPU until the session's
+    browser closes: the Class board, for one, redraws its charts every few seconds."""
+    context = browser.new_context(viewport={"width": width, "height": height})
+    try:
+        page = context.new_page()
+        open_page(page, app_server, path)
+        yield page
+    finally:
+        context.close()
 
 
 def screenshot(page, name: str) -> Path:

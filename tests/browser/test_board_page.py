@@ -1,6 +1,6 @@
-"""Class board, on a server of its own: runs that finish appear without a reload, the gap has its own chart,
-the teacher can hide run names, and stopped runs are hollow rings when asked for. Screenshots at projector
-size (1280x720)."""
+"""Class board, on a run store of its own (``board_store``, tests/browser/conftest.py: emptied for each test):
+runs that finish appear without a reload, the gap has its own chart, the teacher can hide run names, and stopped
+runs are hollow rings when asked for. Screenshots at projector size (1280x720)."""
 
 import time
 
@@ -9,8 +9,6 @@ from recorded import finished
 
 from class_server.board import AXES
 from class_server.jobs import JobManager
-from class_server.registry import Registry
-from lab.app_server import app_on
 from mnist_core.config import PRESETS, TrainConfig
 
 TIMEOUT_MS = 120_000
@@ -32,12 +30,11 @@ def points(page, at_least: int = 0) -> list[tuple[str, str]]:
     return [(mark.get_attribute("aria-label"), mark.get_attribute("fill")) for mark in marks.all()]
 
 
-def test_finished_runs_appear_without_a_reload_and_names_can_be_hidden(browser, tmp_path):
-    with app_on(tmp_path) as server:
-        page = fresh_page(browser, server, "/board")
+def test_finished_runs_appear_without_a_reload_and_names_can_be_hidden(browser, board_store):
+    server, registry = board_store
+    with fresh_page(browser, server, "/board") as page:
         assert "No finished runs yet" in page.locator("body").inner_text()
 
-        registry = Registry(tmp_path)
         manager = JobManager(registry)  # the class's runs, trained beside the server
         for name, config in RUNS.items():
             manager.submit(config.replace(epochs=1, train_size=2000), owner="pupil", name=name)
@@ -63,12 +60,11 @@ def test_finished_runs_appear_without_a_reload_and_names_can_be_hidden(browser, 
         assert not any("Ada" in label or "Grace" in label for label, _ in points(page))
 
 
-def test_stopped_runs_are_left_out_until_included_then_hollow_rings_that_say_where_they_stopped(browser, tmp_path):
-    registry = Registry(tmp_path)
+def test_stopped_runs_are_left_out_until_included_then_hollow_rings_that_say_where_they_stopped(browser, board_store):
+    server, registry = board_store
     finished(registry, "Ada", PRESETS["seed"], 0.99, 0.7)
     finished(registry, "Grace stopped", PRESETS["seed"], 0.4, 0.7, status="stopped", epochs=0, partial=True)
-    with app_on(tmp_path) as server:
-        page = fresh_page(browser, server, "/board")
+    with fresh_page(browser, server, "/board") as page:
         assert "1 stopped run not shown" in page.locator("body").inner_text()
         labels = [label for label, _ in points(page, 2)]
         assert len(labels) == 2 and all("Ada" in label for label in labels)  # Ada once on each chart
@@ -84,8 +80,8 @@ def test_stopped_runs_are_left_out_until_included_then_hollow_rings_that_say_whe
         screenshot(page, "board-stopped-runs")
 
 
-def test_the_colour_key_names_five_kinds_of_network_whole_on_a_projector_and_a_tablet(browser, tmp_path):
-    registry = Registry(tmp_path)
+def test_the_colour_key_names_five_kinds_of_network_whole_on_a_projector_and_a_tablet(browser, board_store):
+    server, registry = board_store
     kinds = {
         "MLP 256-128": PRESETS["seed"],
         "MLP 128-64": TrainConfig(hidden_units=(128, 64)),
@@ -95,9 +91,8 @@ def test_the_colour_key_names_five_kinds_of_network_whole_on_a_projector_and_a_t
     }
     for number, config in enumerate(kinds.values()):
         finished(registry, f"Kind {number}", config, 0.99, 0.7)
-    with app_on(tmp_path) as server:
-        for width, height in ((1280, 720), (820, 1180)):
-            page = fresh_page(browser, server, "/board", width, height)
+    for width, height in ((1280, 720), (820, 1180)):
+        with fresh_page(browser, server, "/board", width, height) as page:
             assert_no_exception(page)
             labels, cut = legend_labels(page, "Dropout", charts=2)  # both charts: Dropout goes across
             assert sorted(labels) == sorted([*kinds] * 2) and cut == [], (width, cut)
@@ -115,9 +110,9 @@ POINTS_OUTSIDE_JS = """() => [...document.querySelectorAll('[data-testid="stVega
 })"""
 
 
-def test_every_point_is_drawn_whole_and_the_two_plots_line_up_whatever_goes_across(browser, tmp_path):
+def test_every_point_is_drawn_whole_and_the_two_plots_line_up_whatever_goes_across(browser, board_store):
     """Runs at the ends of every axis: the least and most dropout, learning rate, units, epochs and images."""
-    registry = Registry(tmp_path)
+    server, registry = board_store
     seed = PRESETS["seed"]
     runs = [
         (seed.replace(dropouts=(0.0, 0.0), learning_rate=1e-2, train_size=1000), 0.95),
@@ -126,9 +121,8 @@ def test_every_point_is_drawn_whole_and_the_two_plots_line_up_whatever_goes_acro
     ]
     for number, (config, test_accuracy) in enumerate(runs):
         finished(registry, f"Run at the edge {number}", config, 0.99, test_accuracy, epochs=config.epochs)
-    with app_on(tmp_path) as server:
-        for width, height in ((1280, 720), (820, 1180)):
-            page = fresh_page(browser, server, "/board", width, height)
+    for width, height in ((1280, 720), (820, 1180)):
+        with fresh_page(browser, server, "/board", width, height) as page:
             for across in AXES:
                 page.get_by_test_id("stSidebarUserContent").get_by_text(across, exact=True).click()
                 wait_for_app(page)

@@ -1,13 +1,12 @@
 """The Class board's stress chart in Chromium at 1280 and 820 px: a point per run with a kept stress test, at the
 recorded stress score (read from what the chart tells a screen reader about each point), each point and its
-run's name inside the chart. Screenshots go to tests/artifacts/screenshots."""
+run's name inside the chart, on a run store of its own (``board_store``, tests/browser/conftest.py). Screenshots go
+to tests/artifacts/screenshots."""
 
 import pytest
 from helpers import assert_no_exception, fresh_page, screenshot, wait_for_app
 from recorded import fabricated, finished, with_model_file
 
-from class_server.registry import Registry
-from lab.app_server import app_on
 from mnist_core.config import PRESETS
 from mnist_core.kept_files import FileStamp
 from mnist_core.stress import stress_score
@@ -29,8 +28,8 @@ STRESS_POINTS_JS = """count => {
 
 
 @pytest.mark.parametrize("width", [1280, 820])
-def test_the_stress_chart_puts_each_tested_run_at_its_recorded_score(browser, tmp_path, width):
-    registry = Registry(tmp_path)
+def test_the_stress_chart_puts_each_tested_run_at_its_recorded_score(browser, board_store, width):
+    server, registry = board_store
     results = {"Ada": fabricated(0.98, 0.05), "Grace": fabricated(0.99, 0.01), "Lin": fabricated(0.97, 0.03)}
     accuracies = {"Ada": 0.9412, "Grace": 0.9867, "Lin": 0.9655}
     for name, result in results.items():
@@ -38,8 +37,7 @@ def test_the_stress_chart_puts_each_tested_run_at_its_recorded_score(browser, tm
         path = with_model_file(registry, name)
         write_stress(path, result, FileStamp.of(path))
     finished(registry, "Untested", PRESETS["seed"], 0.97, 0.95)
-    with app_on(tmp_path) as server:
-        page = fresh_page(browser, server, "/board", width=width, height=1000)
+    with fresh_page(browser, server, "/board", width=width, height=1000) as page:
         page.get_by_text("Stress score against test accuracy").scroll_into_view_if_needed()
         wait_for_app(page)
         assert_no_exception(page)
@@ -56,4 +54,3 @@ def test_the_stress_chart_puts_each_tested_run_at_its_recorded_score(browser, tm
         )
         assert "1 run on the board not shown: not stress tested yet." in page.locator("body").inner_text()
         screenshot(page, f"board-stress-{width}")
-        page.context.close()

@@ -1,22 +1,20 @@
-"""Compare runs on the Train page, with long run names on a tablet (820 px, sidebar open) and a projector."""
+"""Compare runs on the Train page, with long run names on a tablet (820 px, sidebar open) and a projector; on a
+run store of its own (``board_store``, tests/browser/conftest.py)."""
 
 from helpers import assert_no_exception, fresh_page, legend_labels, screenshot
 from recorded import finished
 
-from class_server.registry import Registry
-from lab.app_server import app_on
 from mnist_core.config import PRESETS
 
 LONG_NAMES = ["Dropout 05 on both layers 20 epochs - A", "Dropout 05 on both layers 20 epochs - B"]
 
 
-def test_the_key_names_long_runs_whole_on_a_tablet_and_a_projector(browser, tmp_path):
-    registry = Registry(tmp_path)
+def test_the_key_names_long_runs_whole_on_a_tablet_and_a_projector(browser, board_store):
+    server, registry = board_store
     for name, test_accuracy in zip(LONG_NAMES, (0.98, 0.975), strict=True):  # the two Compare runs shows at first
         finished(registry, name, PRESETS["seed"], 0.99, test_accuracy)
-    with app_on(tmp_path) as server:
-        for width, height in ((820, 1180), (1280, 720)):
-            page = fresh_page(browser, server, "/train", width, height)
+    for width, height in ((820, 1180), (1280, 720)):
+        with fresh_page(browser, server, "/train", width, height) as page:
             assert_no_exception(page)
             labels, cut = legend_labels(page, "Training (dashed)")
             assert sorted(labels) == LONG_NAMES and cut == [], (width, cut)

@@ -1,36 +1,36 @@
-"""Our digits page, end to end on a server of its own: too few drawings gives a plain message; with 24
-saved drawings (no 8 or 9: a plain warning) a fine-tuning run shows live curves and Stop, then before and
-after side by side, and the new model can be picked on Draw."""
+"""Our digits page, end to end on a run store of its own (``board_store``, tests/browser/conftest.py): too few
+drawings gives a plain message; with 24 saved drawings (no 8 or 9: a plain warning) a fine-tuning run shows live
+curves and Stop, then before and after side by side, and the new model can be picked on Draw."""
 
 from helpers import assert_no_exception, open_page, screenshot, set_slider, wait_for_app
 
-from class_server.registry import Registry
-from lab.app_server import app_on
 from lab.drawn_digits import load_drawn_digits, render_strokes
 from mnist_core.preprocess import prepare_canvas
 
 TIMEOUT_MS = 180_000
 
 
-def save_drawings(home, per_digit: int, digits, skip: int = 0) -> None:
+def save_drawings(registry, per_digit: int, digits, skip: int = 0) -> None:
     """Save ``per_digit`` mouse-drawn digits of each of ``digits``, after the first ``skip`` of each."""
-    registry, seen = Registry(home), {}
+    seen = {}
     for digit in load_drawn_digits():
         seen[digit["label"]] = seen.get(digit["label"], 0) + 1
         if digit["label"] in digits and skip < seen[digit["label"]] <= skip + per_digit:
             registry.add_drawing(digit["label"], prepare_canvas(render_strokes(digit["strokes"])).image, None, "pupil")
 
 
-def test_fine_tuning_on_saved_drawings_shows_before_and_after(browser, tmp_path):
-    with app_on(tmp_path) as server:
-        page = browser.new_context(viewport={"width": 1280, "height": 720}).new_page()
-        save_drawings(tmp_path, per_digit=1, digits=range(8))
+def test_fine_tuning_on_saved_drawings_shows_before_and_after(browser, board_store):
+    server, registry = board_store
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    try:
+        page = context.new_page()
+        save_drawings(registry, per_digit=1, digits=range(8))
         open_page(page, server, "/our-digits")
         body = page.locator("body").inner_text()
         assert "The class has saved 8 drawings; training on them needs at least 20" in body
         assert page.get_by_role("button", name="Train on our drawings").is_disabled()
 
-        save_drawings(tmp_path, per_digit=2, digits=range(8), skip=1)  # 3 of each of 0-7, no 8 or 9
+        save_drawings(registry, per_digit=2, digits=range(8), skip=1)  # 3 of each of 0-7, no 8 or 9
         page.reload()
         wait_for_app(page)
         text = page.locator("body").inner_text()
@@ -57,3 +57,5 @@ def test_fine_tuning_on_saved_drawings_shows_before_and_after(browser, tmp_path)
         open_page(page, server, "/draw")
         page.get_by_role("combobox", name="Model").click()
         assert page.get_by_role("option", name="Our drawings - fine-tuned 1 · stopped", exact=False).count() == 1
+    finally:
+        context.close()
