@@ -45,6 +45,10 @@ SHARED = {
     "test_drawing_review.py": "class_server",
     "test_evaluate_widths.py": "evaluate_server",
     "test_stress_tab.py": "evaluate_server",
+    "test_board_page.py": "board_server",
+    "test_board_stress_browser.py": "board_server",
+    "test_compare_runs.py": "board_server",
+    "test_train_on_drawings.py": "board_server",
 }
 
 
