@@ -144,22 +144,37 @@ def evaluate_session_home(tmp_path_factory):
     return make_evaluate_home(tmp_path_factory.mktemp("evaluate-session-home"))
 
 
-@pytest.fixture
-def evaluate(evaluate_home, monkeypatch):
-    """The Evaluate page opened from the app (its study tab links to the Board), on ``evaluate_home``."""
+@contextlib.contextmanager
+def evaluate_page(home, patch: pytest.MonkeyPatch):
+    """The Evaluate page opened from the app (its study tab links to the Board), on the run store ``home``."""
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
     from mnist_core.paths import PROJECT_DIR
 
-    monkeypatch.setenv("MNIST_STUDIO_HOME", str(evaluate_home))
-    monkeypatch.syspath_prepend(str(PROJECT_DIR))
+    patch.setenv("MNIST_STUDIO_HOME", str(home))
+    patch.syspath_prepend(str(PROJECT_DIR))
     st.cache_resource.clear()
     at = AppTest.from_file(str(PROJECT_DIR / "app.py"), default_timeout=180).run()
     at.switch_page("pages/evaluate.py").run()
     assert not at.exception, [e.message for e in at.exception]
     yield at
     st.cache_resource.clear()
+
+
+@pytest.fixture
+def evaluate(evaluate_home, monkeypatch):
+    """``evaluate_page`` on ``evaluate_home``, opened for one test: for tests that change the page."""
+    with evaluate_page(evaluate_home, monkeypatch) as at:
+        yield at
+
+
+@pytest.fixture(scope="module")
+def evaluate_read_only(evaluate_home):
+    """``evaluate_page`` opened once for a module's tests that only read it: each reads what a fresh opening
+    shows."""
+    with pytest.MonkeyPatch.context() as patch, evaluate_page(evaluate_home, patch) as at:
+        yield at
 
 
 @pytest.fixture

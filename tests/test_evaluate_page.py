@@ -16,33 +16,14 @@ def chart_titled(at: AppTest, title: str) -> dict:
     return next(spec for spec in specs if isinstance(spec.get("title"), dict) and spec["title"]["text"] == title)
 
 
-@pytest.fixture(scope="module")
-def opened(evaluate_home):
-    """The Evaluate page as tests/conftest.py's ``evaluate`` opens it, opened once for the tests that only read
-    it: each such test reads the page a fresh opening shows (the tests that change it take ``evaluate``)."""
-    import streamlit as st
-
-    from mnist_core.paths import PROJECT_DIR
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("MNIST_STUDIO_HOME", str(evaluate_home))
-        patch.syspath_prepend(str(PROJECT_DIR))
-        st.cache_resource.clear()
-        at = AppTest.from_file(str(PROJECT_DIR / "app.py"), default_timeout=180).run()
-        at.switch_page("pages/evaluate.py").run()
-        assert not at.exception, [e.message for e in at.exception]
-        yield at
-        st.cache_resource.clear()
-
-
-def test_the_headline_counts_wrong_answers_in_a_short_value_with_the_total_in_its_help(opened):
-    wrong = next(metric for metric in opened.metric if metric.label == "Wrong answers")
+def test_the_headline_counts_wrong_answers_in_a_short_value_with_the_total_in_its_help(evaluate_read_only):
+    wrong = next(metric for metric in evaluate_read_only.metric if metric.label == "Wrong answers")
     assert wrong.value == "50"  # the default model; "50 of 10,000" was cut off on a tablet
     assert wrong.proto.help == "50 of the 10,000 test images"
 
 
-def test_the_dropout_study_chart_names_each_variant_on_its_axis_and_grows_with_them(opened):
-    spec = chart_titled(opened, "Overfitting gap against dropout")
+def test_the_dropout_study_chart_names_each_variant_on_its_axis_and_grows_with_them(evaluate_read_only):
+    spec = chart_titled(evaluate_read_only, "Overfitting gap against dropout")
     assert spec["mark"]["type"] == "bar"
     assert spec["encoding"]["x"]["field"] == "Gap"
     variants = spec["encoding"]["y"]["sort"]  # one bar per variant, named beside it: no legend of seven names
@@ -55,13 +36,13 @@ def test_the_dropout_study_chart_names_each_variant_on_its_axis_and_grows_with_t
     assert spec["height"] >= GAP_BAR_HEIGHT * len(variants) + 100  # the title, legend and axis have their own room
 
 
-def test_compare_models_names_the_difference_b_minus_a_and_ends_with_all_digits(opened):
-    table = next(frame.value for frame in opened.dataframe if "B − A" in frame.value.columns)
+def test_compare_models_names_the_difference_b_minus_a_and_ends_with_all_digits(evaluate_read_only):
+    table = next(frame.value for frame in evaluate_read_only.dataframe if "B − A" in frame.value.columns)
     assert list(table.columns) == ["Digit", "A: Default model", "B: Untrained", "B − A"]
     assert table["Digit"].tolist()[-1] == "All" and len(table) == 11
     assert table["B − A"].tolist() == pytest.approx((table["B: Untrained"] - table["A: Default model"]).tolist())
     assert 99 < table["A: Default model"].iloc[-1] < 100  # in percent: the default model's 99.50%
-    assert any("B − A above zero: B reads that digit better" in caption.value for caption in opened.caption)
+    assert any("B − A above zero: B reads that digit better" in caption.value for caption in evaluate_read_only.caption)
 
 
 def test_a_count_of_mistakes_has_a_thousands_separator(evaluate):
@@ -72,8 +53,8 @@ def test_a_count_of_mistakes_has_a_thousands_separator(evaluate):
     assert any(caption.value == f"The 40 most confident of {wrong:,}." for caption in evaluate.caption)
 
 
-def test_the_study_table_shows_accuracies_in_percent_with_two_decimals(opened):
-    element = next(frame for frame in opened.dataframe if "Variant" in frame.value.columns)
+def test_the_study_table_shows_accuracies_in_percent_with_two_decimals(evaluate_read_only):
+    element = next(frame for frame in evaluate_read_only.dataframe if "Variant" in frame.value.columns)
     table = element.value
     assert table["Test accuracy"].between(90, 100).all()  # in percent, so the format needs no scaling
     config = json.loads(element.proto.columns)
