@@ -103,8 +103,8 @@ def _switch_off_a_pc(cluster, nodes, runner, manager, ids, first_epoch, after: i
     cluster.remove_node(next(node for node in nodes if node.node_id == victim))
     # Between that look and the switch a tiny run can end on that PC and the next begin there (CI once saw run 12
     # fail on it where the look had seen run 10): look again, and count both.
-    after = {run_id: where for run_id in ids if (where := runner.worker_of(run_id))}
-    return sorted({run_id for run_id, where in [*training.items(), *after.items()] if where["node"] == victim})
+    now = {run_id: where for run_id in ids if (where := runner.worker_of(run_id))}
+    return sorted({run_id for run_id, where in [*training.items(), *now.items()] if where["node"] == victim})
 
 
 def on_this_server(config: TrainConfig, runs: int) -> float:

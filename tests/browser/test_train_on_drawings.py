@@ -2,7 +2,7 @@
 drawings gives a plain message; with 24 saved drawings (no 8 or 9: a plain warning) a fine-tuning run shows live
 curves and Stop, then before and after side by side, and the new model can be picked on Draw."""
 
-from helpers import assert_no_exception, open_page, screenshot, set_slider, wait_for_app
+from helpers import assert_no_exception, fresh_page, open_page, screenshot, set_slider, wait_for_app
 
 from lab.drawn_digits import load_drawn_digits, render_strokes
 from mnist_core.preprocess import prepare_canvas
@@ -21,11 +21,8 @@ def save_drawings(registry, per_digit: int, digits, skip: int = 0) -> None:
 
 def test_fine_tuning_on_saved_drawings_shows_before_and_after(browser, board_store):
     server, registry = board_store
-    context = browser.new_context(viewport={"width": 1280, "height": 720})
-    try:
-        page = context.new_page()
-        save_drawings(registry, per_digit=1, digits=range(8))
-        open_page(page, server, "/our-digits")
+    save_drawings(registry, per_digit=1, digits=range(8))
+    with fresh_page(browser, server, "/our-digits") as page:
         body = page.locator("body").inner_text()
         assert "The class has saved 8 drawings; training on them needs at least 20" in body
         assert page.get_by_role("button", name="Train on our drawings").is_disabled()
@@ -57,5 +54,3 @@ def test_fine_tuning_on_saved_drawings_shows_before_and_after(browser, board_sto
         open_page(page, server, "/draw")
         page.get_by_role("combobox", name="Model").click()
         assert page.get_by_role("option", name="Our drawings - fine-tuned 1 · stopped", exact=False).count() == 1
-    finally:
-        context.close()
