@@ -156,6 +156,14 @@ class JobManager:
         # lease had not yet lapsed when this one started.
         registry.hold_lease()
 
+    def check(self, config: TrainConfig) -> None:
+        """Raise ConfigError when ``config`` cannot be trained: its settings, and when this server trains its runs
+        itself, this computer (bfloat16 needs its units); a lab's runner places each run on a PC that can take it
+        (class_server/placement.py)."""
+        config.validate()
+        if self._takes_turns:
+            config.check_this_computer()
+
     def submit(
         self,
         config: TrainConfig,
@@ -185,7 +193,7 @@ class JobManager:
         both shares, so a private window (a new browser on the same device) gets no extra runs.
         """
         for config, _ in runs:
-            config.validate()
+            self.check(config)
             if not teacher and self.limit is not None:
                 self.limit.check(config)  # outside the lock: it may wait for the server's speed
         with self._lock:

@@ -124,7 +124,15 @@ class TrainConfig:
             self._check()
             if len(_CHECKED) < CHECKED_KEPT:
                 _CHECKED.add(key)
-        # The one rule about this computer rather than the settings, asked every time (its answer is cached).
+        return self
+
+    def check_this_computer(self) -> TrainConfig:
+        """Return self, or raise ConfigError when this computer cannot train it: bfloat16 without bfloat16 units.
+
+        Asked where a run trains (the trainer, and a server that trains its own runs before queueing one), not
+        where it is only set up: a lab's server sends bfloat16 runs to the PCs that have the units
+        (class_server/placement.py), whatever its own processor has.
+        """
         if self.precision == "bfloat16" and not cpu_threads.has_bfloat16_units():
             raise ConfigError(
                 "bfloat16 needs a processor with bfloat16 units (AMX or AVX-512 BF16), and this computer's "

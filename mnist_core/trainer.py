@@ -88,7 +88,7 @@ def train(
     Settings asking for the fastest number format train in the one measured faster here first (a few seconds
     once per network, not counted in ``fit_seconds``; mnist_core/number_format.py), kept in ``metrics``.
     """
-    config.validate()
+    config.validate().check_this_computer()
     # a model trained further computes in the format it was built with
     config, choice = number_format.resolved(config) if model is None else (config, None)
     emit = on_event or (lambda event: None)

@@ -8,6 +8,7 @@ import pytest
 from class_server.jobs import JobManager
 from class_server.registry import Registry
 from class_server.runs import execute_run
+from mnist_core import cpu_threads
 from mnist_core.config import TrainConfig
 from mnist_core.errors import UserError
 
@@ -244,3 +245,19 @@ def test_a_study_is_one_request_queued_whole_only_when_the_student_has_nothing_e
         runner.release(run_id)
     wait_for(lambda: not manager.busy())
     assert [registry.get(i).status for i in ids] == ["finished"] * 7
+
+
+def test_bfloat16_without_its_units_is_refused_where_the_server_trains_but_queued_for_a_lab(tmp_path, monkeypatch):
+    """A lab's server sends bfloat16 runs to PCs with the units (class_server/placement.py), so its own
+    processor does not matter; a server that trains its runs itself refuses them before they queue."""
+    monkeypatch.setattr(cpu_threads, "has_bfloat16_units", lambda: False)
+    bfloat16 = TINY.replace(precision="bfloat16")
+    here = Registry(tmp_path / "here")
+    with pytest.raises(UserError, match="bfloat16 needs a processor with bfloat16 units .* choose float32"):
+        JobManager(here, max_parallel=1).submit(bfloat16, owner="student")
+    assert here.list_runs() == []
+    runner = GatedRunner()
+    lab = JobManager(Registry(tmp_path / "lab"), max_parallel=1, runner=runner, takes_turns=False)
+    run_id = lab.submit(bfloat16, owner="student")
+    wait_for(lambda: runner.started == [run_id])
+    runner.release(run_id)

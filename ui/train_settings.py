@@ -41,6 +41,7 @@ from mnist_core.lesson import (
 )
 from mnist_core.wording import counted
 from ui.plain_text import plain
+from ui.resources import job_manager
 
 CONTROL_LABELS = {
     "preset": "Preset",
@@ -346,9 +347,9 @@ def show_the_code(config: TrainConfig) -> None:
 
 
 def problem_with(config: TrainConfig) -> str | None:
-    """Why this config cannot be trained, or None."""
+    """Why this config cannot be trained where the server trains its runs (here, or on a lab's PCs), or None."""
     try:
-        config.validate()
+        job_manager().check(config)
     except UserError as error:
         return str(error)
     return None
