@@ -1,6 +1,9 @@
-"""The live curves' y axis: what it fits, as a run of one epoch and a run of several look once trained."""
+"""The live curves' y axis: what it fits, as a run of one epoch and a run of several look once trained; and the
+spec the live panel sends every second, made from a kept copy, is the chart Altair makes afresh."""
 
-from ui.charts import PER_BATCH, epoch_curves
+import pytest
+
+from ui.charts import PER_BATCH, _curve_frames, _curves, _y_range, epoch_curves
 
 
 def batches(epochs: int, steps: int = 10) -> list[dict]:
@@ -21,8 +24,8 @@ def epochs(count: int) -> list[dict]:
     ]
 
 
-def y_domain(chart) -> list[float]:
-    return chart.to_dict()["layer"][1]["encoding"]["y"]["scale"]["domain"]
+def y_domain(spec: dict) -> list[float]:
+    return spec["layer"][1]["encoding"]["y"]["scale"]["domain"]
 
 
 def test_a_finished_one_epoch_run_keeps_its_whole_curve_in_view():
@@ -34,9 +37,38 @@ def test_a_longer_run_leaves_the_first_epochs_steep_batches_out_of_the_range():
     chart = epoch_curves(epochs(3), "accuracy", 3, batches(3))
     low, high = y_domain(chart)
     assert 0.85 < low < 0.92 and high >= 0.97  # the gap between the curves, not epoch 1's climb, fills the chart
-    assert PER_BATCH in chart.to_dict()["layer"][0]["encoding"]["color"]["scale"]["domain"]
+    assert PER_BATCH in chart["layer"][0]["encoding"]["color"]["scale"]["domain"]
 
 
 def test_before_the_first_epoch_ends_the_batches_fill_the_chart():
     low, high = y_domain(epoch_curves([], "accuracy", 5, batches(1)[:6]))
     assert low <= 0.54 and 0.65 < high < 0.8  # smoothed, the newest batch (0.74) shows a little lower
+
+
+@pytest.mark.parametrize("metric", ["accuracy", "loss"])
+@pytest.mark.parametrize(
+    ("done", "points", "total"),
+    [(0, [], 5), (0, batches(1)[:6], 5), (1, batches(1), 1), (3, batches(3), 3), (3, batches(3), 10), (2, [], 2)],
+)
+def test_the_spec_is_the_chart_altair_makes_afresh_with_the_same_points(metric, done, points, total):
+    per_epoch, per_batch = _curve_frames(epochs(done), metric, points)
+    domain = _y_range(per_epoch, per_batch, metric.capitalize())
+    fresh = _curves(metric, total, domain, per_batch, per_epoch).to_dict()
+    spec = epoch_curves(epochs(done), metric, total, points)
+    fresh_data = [fresh["datasets"][layer["data"]["name"]] for layer in fresh["layer"]]
+    spec_data = [spec["datasets"][layer["data"]["name"]].to_dict("records") for layer in spec["layer"]]
+    assert spec_data == fresh_data
+    for chart in (fresh, spec):
+        del chart["datasets"]
+        chart.get("config", {}).pop("view", None)  # Altair's default sizes: Streamlit removes them
+        for layer in chart["layer"]:
+            del layer["data"]
+    assert spec == fresh
+
+
+def test_a_redraw_leaves_the_kept_spec_and_earlier_specs_as_they_were():
+    first = epoch_curves(epochs(1), "accuracy", 3, batches(1))
+    range_before = y_domain(first)
+    epoch_curves(epochs(3), "accuracy", 3, batches(3))
+    assert y_domain(first) == range_before
+    assert y_domain(epoch_curves(epochs(1), "accuracy", 3, batches(1))) == range_before

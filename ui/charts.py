@@ -3,6 +3,9 @@ weight pictures on matplotlib Figures (never pyplot, whose global state the sess
 
 from __future__ import annotations
 
+import copy
+import functools
+
 import altair as alt
 import numpy as np
 import pandas as pd
@@ -14,6 +17,7 @@ from mnist_core.wording import percent
 SPLITS = {"accuracy": "Training", "val_accuracy": "Validation", "loss": "Training", "val_loss": "Validation"}
 SPLIT_COLORS = {"Training": "#3b5bdb", "Validation": "#e8590c"}
 PER_BATCH = "Training, per batch"
+CURVE_DATA = ("per_batch", "per_epoch")  # the datasets' names in epoch_curves' spec
 # Distinct hues for overlaid runs (Streamlit's own palette for Altair is shades of blue).
 RUN_COLORS = ["#3b5bdb", "#e8590c", "#2b8a3e", "#ae3ec9", "#f59f00", "#1098ad", "#c2255c", "#495057"]
 # Readable from the back of a classroom.
@@ -37,33 +41,64 @@ GAP_BAR_HEIGHT = 36
 GAP_CHART_ROOM = 120
 
 
-def epoch_curves(
-    epochs: list[dict], metric: str, total_epochs: int | None = None, batches: list[dict] = ()
-) -> alt.LayerChart:
+def epoch_curves(epochs: list[dict], metric: str, total_epochs: int | None = None, batches: list[dict] = ()) -> dict:
     """Training and validation ``metric`` ("accuracy" or "loss") per epoch for one run, and, while it trains,
-    the training ``metric`` per batch (smoothed, thin) so the chart moves from the first second.
+    the training ``metric`` per batch (smoothed, thin) so the chart moves from the first second; a Vega-Lite
+    spec for ``st.vega_lite_chart``.
 
     The x axis runs from 0 to ``total_epochs`` from the start, so the page does not jump when the
     first point arrives: epoch k's points sit at k, the batches of epoch k between k - 1 and k.
+
+    A live run's panel is redrawn every second in every tab that watches it, and Altair takes 25-30 ms of the
+    server's CPU to build and check one chart (two charts a second in each of thirty tabs would be most of a
+    2-core server). So Altair makes the spec (``_curves``) once per metric, length and kind of y axis, and each
+    redraw copies it with its own points and y range: under a millisecond.
     """
+    per_epoch, per_batch = _curve_frames(epochs, metric, batches)
+    domain = _y_range(per_epoch, per_batch, metric.capitalize())
+    spec = copy.deepcopy(_curves_spec(metric, max(total_epochs or 1, 1), domain is not None))
+    if domain is not None:
+        for layer in spec["layer"]:
+            layer["encoding"]["y"]["scale"]["domain"] = domain
+    spec["datasets"] = {CURVE_DATA[0]: per_batch, CURVE_DATA[1]: per_epoch}
+    return spec
+
+
+@functools.cache
+def _curves_spec(metric: str, total_epochs: int, fitted: bool) -> dict:
+    """The spec of ``_curves`` with its data named (``CURVE_DATA``) and, when ``fitted``, a y range to replace."""
+    named = [alt.NamedData(name=name) for name in CURVE_DATA]
+    spec = _curves(metric, total_epochs, [0.0, 1.0] if fitted else None, *named).to_dict()
+    spec.get("config", {}).pop("view", None)  # Altair's default theme's sizes, which Streamlit leaves out too
+    return spec
+
+
+def _curve_frames(epochs: list[dict], metric: str, batches: list[dict]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The per-epoch points and the smoothed per-batch curve of ``metric``, as ``_curves`` draws them."""
     column = metric.capitalize()
     rows = [
         {"Epoch": e["epoch"], "Data": SPLITS[key], column: e[key]} for e in epochs for key in (metric, f"val_{metric}")
     ]
-    frame = pd.DataFrame(rows, columns=["Epoch", "Data", column])
-    batch_frame = pd.DataFrame(
+    per_epoch = pd.DataFrame(rows, columns=["Epoch", "Data", column])
+    per_batch = pd.DataFrame(
         {"Epoch": [b["epochs"] for b in batches], column: smoothed([b[metric] for b in batches]), "Data": PER_BATCH},
         columns=["Epoch", column, "Data"],
     )
+    return per_epoch, per_batch
+
+
+def _curves(metric: str, total_epochs: int | None, domain: list[float] | None, per_batch, per_epoch) -> alt.LayerChart:
+    """The chart of ``epoch_curves`` in Altair, its y axis fitted to ``domain`` (None: Vega's own), from frames
+    or named data."""
+    column = metric.capitalize()
     x = alt.X(
         "Epoch:Q",
         scale=alt.Scale(domain=[0, max(total_epochs or 1, 1)], padding=8),  # room for the last epoch's points
         axis=alt.Axis(tickMinStep=1, format="d", **AXIS),
     )
-    domain = _y_range(frame, batch_frame, column) or alt.Undefined
     y = alt.Y(
         f"{column}:Q",
-        scale=alt.Scale(zero=False, domain=domain),
+        scale=alt.Scale(zero=False, domain=domain or alt.Undefined),
         axis=alt.Axis(format=".1%" if metric == "accuracy" else ".3f", **AXIS),
     )
     colors = {**SPLIT_COLORS, PER_BATCH: "#91a7ff"}
@@ -73,13 +108,13 @@ def epoch_curves(
         scale=alt.Scale(domain=list(colors), range=list(colors.values())),
         legend=wrapping_legend(list(colors), orient="top", symbolType="stroke", symbolStrokeWidth=4),
     )
-    per_batch = alt.Chart(batch_frame).mark_line(strokeWidth=2, opacity=0.8, clip=True).encode(x=x, y=y, color=color)
-    per_epoch = (
-        alt.Chart(frame)
+    batch_line = alt.Chart(per_batch).mark_line(strokeWidth=2, opacity=0.8, clip=True).encode(x=x, y=y, color=color)
+    epoch_line = (
+        alt.Chart(per_epoch)
         .mark_line(point=True, strokeWidth=3)
         .encode(x=x, y=y, color=color, tooltip=["Epoch:Q", "Data:N", alt.Tooltip(f"{column}:Q", format=".4f")])
     )
-    return alt.layer(per_batch, per_epoch, title=alt.Title(f"{column} per epoch", **TITLE)).properties(
+    return alt.layer(batch_line, epoch_line, title=alt.Title(f"{column} per epoch", **TITLE)).properties(
         height=180, autosize=PLOT_HEIGHT
     )
 

@@ -190,7 +190,7 @@ def follow() -> None:
             stop_button(button, run.id, f"stop_{run.id}", disabled=live.stop_requested)
             if live.epochs or live.batches:
                 total = TrainConfig.from_dict(run.config).epochs
-                st.altair_chart(epoch_curves(live.epochs, "accuracy", total, live.batches), width="stretch")
+                st.vega_lite_chart(epoch_curves(live.epochs, "accuracy", total, live.batches), width="stretch")
                 st.caption("Validation here is MNIST's test set: watch what the model keeps, or forgets, of MNIST.")
             else:
                 waiting = live.status == RunStatus.QUEUED

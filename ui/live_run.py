@@ -106,7 +106,7 @@ def live_panel(epochs: int) -> None:
             "Press **Train** to start. The curves of training and validation accuracy appear here, epoch by epoch. "
             "You can leave the page while it trains: the run goes on."
         )
-        st.altair_chart(epoch_curves([], "accuracy", epochs), width="stretch")
+        st.vega_lite_chart(epoch_curves([], "accuracy", epochs), width="stretch")
         return
     was_active = any(live.status in ACTIVE for live, _ in mine)
 
@@ -173,8 +173,8 @@ def latest_run(manager, live, run) -> None:
         run_result(live, run)
     if live.epochs or live.status == RunStatus.RUNNING:
         total = event.epochs if event is not None else TrainConfig.from_dict(run.config).epochs
-        st.altair_chart(epoch_curves(live.epochs, "accuracy", total, live.batches), width="stretch")
-        st.altair_chart(epoch_curves(live.epochs, "loss", total, live.batches), width="stretch")
+        st.vega_lite_chart(epoch_curves(live.epochs, "accuracy", total, live.batches), width="stretch")
+        st.vega_lite_chart(epoch_curves(live.epochs, "loss", total, live.batches), width="stretch")
 
 
 def taking_turns(manager) -> str:
