@@ -10,6 +10,7 @@ import numpy as np
 import tensorflow as tf
 
 from mnist_core.cpu_threads import HALVES
+from mnist_core.geometry import SIZE
 from mnist_core.scores import accuracy, cross_entropy
 from mnist_core.train_steps import floats
 
@@ -28,11 +29,12 @@ def evaluate_arrays(model, x: tf.Tensor, y: np.ndarray) -> tuple[float, float]:
 def predict_probabilities(model, x) -> np.ndarray:
     """Class probabilities for many images, in large batches, without ``model.predict``'s overhead."""
     x = x if isinstance(x, tf.Tensor) and x.dtype == tf.uint8 else tf.convert_to_tensor(x, dtype=tf.float32)
-    return in_batches(_compiled_forward(model, x), x)
+    return in_batches(compiled_forward(model, x.dtype, tuple(x.shape[1:])), x)
 
 
-def _compiled_forward(model, x: tf.Tensor):
-    """``model(floats(batch), training=False)`` as one graph, traced once per model and kind of images (0.05-0.1 s).
+def compiled_forward(model, dtype: tf.DType = tf.float32, shape: tuple = (SIZE, SIZE)):
+    """``model(floats(batch), training=False)`` as one graph for batches of ``dtype`` images of ``shape``, traced
+    once per model and kind of images (0.05-0.1 s) and shared: the Draw page's answers and a model's scores.
 
     Called eagerly, Keras runs a layer's ops one by one (a convolution, then its bias, then its relu); in a graph
     TensorFlow fuses them. The CNN preset's 5,000 validation images, scored after every epoch: 0.13 s against
@@ -40,12 +42,12 @@ def _compiled_forward(model, x: tf.Tensor):
     the weights as they train. Kept while the model lives: it holds the model only weakly."""
     with _FORWARDS_LOCK:
         compiled = _FORWARDS.setdefault(model, {})
-        kind = (x.dtype, tuple(x.shape[1:]))
+        kind = (dtype, tuple(shape))
         if kind not in compiled:
             weak = weakref.ref(model)
             compiled[kind] = tf.function(
                 lambda batch: weak()(floats(batch), training=False),
-                input_signature=[tf.TensorSpec([None, *kind[1]], x.dtype)],
+                input_signature=[tf.TensorSpec([None, *shape], dtype)],
                 autograph=False,
             )
         return compiled[kind]

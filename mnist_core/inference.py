@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
+from mnist_core.batch_prediction import compiled_forward
 from mnist_core.geometry import SIZE
 from mnist_core.models import load_model
 
@@ -21,9 +22,7 @@ class Predictor:
     def __init__(self, model, path: Path | None = None):
         self.model = model
         self.path = path
-        self._predict = tf.function(
-            lambda x: model(x, training=False), input_signature=[tf.TensorSpec([None, SIZE, SIZE], tf.float32)]
-        )
+        self._predict = compiled_forward(model)  # the graph that scores this model on many images too
         self._saliency = tf.function(
             self._gradient_times_input, input_signature=[tf.TensorSpec([1, SIZE, SIZE], tf.float32)]
         )
