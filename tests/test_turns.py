@@ -121,7 +121,8 @@ def test_a_run_that_hands_the_trainer_on_ends_exactly_where_it_would_alone(confi
 
 def test_a_short_run_trains_while_a_long_run_of_another_student_is_under_way(tmp_path):
     manager = JobManager(Registry(tmp_path), max_parallel=1)
-    long_run = manager.submit(dataclasses.replace(SMALL, epochs=100, train_size=6000), owner="ann")
+    # about 20 s alone here (0.19 s an epoch): still under way when the short run has finished
+    long_run = manager.submit(dataclasses.replace(SMALL, epochs=100, train_size=60_000), owner="ann")
     wait_for(lambda: len(manager.live(long_run).epochs) >= 1, seconds=300)
     short_run = manager.submit(dataclasses.replace(SMALL, epochs=2), owner="bob")
     wait_for(lambda: manager.live(short_run).status == "finished", seconds=300)
