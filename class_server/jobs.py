@@ -156,12 +156,17 @@ class JobManager:
         # lease had not yet lapsed when this one started.
         registry.hold_lease()
 
+    @property
+    def trains_here(self) -> bool:
+        """Whether this server trains its runs itself (a lab's runner places each run on a PC that can take it,
+        class_server/placement.py)."""
+        return self._takes_turns
+
     def check(self, config: TrainConfig) -> None:
         """Raise ConfigError when ``config`` cannot be trained: its settings, and when this server trains its runs
-        itself, this computer (bfloat16 needs its units); a lab's runner places each run on a PC that can take it
-        (class_server/placement.py)."""
+        itself, this computer (bfloat16 needs its units)."""
         config.validate()
-        if self._takes_turns:
+        if self.trains_here:
             config.check_this_computer()
 
     def submit(

@@ -51,8 +51,10 @@ class Lesson:
     notices: list[str] = field(default_factory=list)
 
 
-def lesson_from_query(params: Mapping[str, str]) -> Lesson:
-    """Settings from a link; every parameter that cannot be used becomes a notice."""
+def lesson_from_query(params: Mapping[str, str], trains_here: bool = True) -> Lesson:
+    """Settings from a link; every parameter that cannot be used becomes a notice. ``trains_here``: the server
+    trains its runs itself, so a bfloat16 link needs this computer's bfloat16 units (a lab's server sends such
+    runs to PCs that have them, class_server/placement.py)."""
     notices = []
     preset = params.get("preset", "seed")
     if preset not in PRESETS:
@@ -90,7 +92,7 @@ def lesson_from_query(params: Mapping[str, str]) -> Lesson:
         config = config.replace(conv_filters=PRESETS["cnn"].conv_filters)
     elif arch not in (None, "mlp", "cnn"):
         notices.append(f"Ignored arch={_quoted(arch)}: choose mlp or cnn.")
-    if config.precision == "bfloat16" and not cpu_threads.has_bfloat16_units():
+    if trains_here and config.precision == "bfloat16" and not cpu_threads.has_bfloat16_units():
         # a link made on a computer with bfloat16 units still opens its lesson on one without
         notices.append("Trains in float32: this computer has no bfloat16 units, which the link asked for.")
         config = config.replace(precision="float32")

@@ -39,6 +39,8 @@ def test_a_bfloat16_link_opens_in_float32_on_a_computer_without_bfloat16_units(m
     lesson = lesson_from_query(query_from_lesson(config, "cnn"))
     assert lesson.config == config.replace(precision="float32")
     assert lesson.notices == ["Trains in float32: this computer has no bfloat16 units, which the link asked for."]
+    in_a_lab = lesson_from_query(query_from_lesson(config, "cnn"), trains_here=False)  # PCs with the units train it
+    assert in_a_lab.config == config and not in_a_lab.notices
 
 
 def test_a_dropout_lesson_link():

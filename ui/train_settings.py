@@ -101,7 +101,7 @@ def apply_preset() -> None:
 
 def open_settings() -> None:
     """The first visit of this session: the settings of the link it came by, or the seed notebook's."""
-    lesson = lesson_from_query(st.query_params.to_dict())
+    lesson = lesson_from_query(st.query_params.to_dict(), trains_here=job_manager().trains_here)
     st.session_state.preset = lesson.preset
     fill_controls(lesson.config)
     st.session_state.shown = lesson.shown
